@@ -1,0 +1,96 @@
+/**
+ * Configuration from Worker vars. Parsed once per env object (the runtime reuses it across
+ * requests in an isolate), so reading config costs nothing per request.
+ */
+export const PLANS = ['free', 'pro', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+/** A token bucket that holds `per_minute` requests and refills at `per_minute` per minute. */
+export interface RateLimitRule {
+  per_minute: number;
+}
+
+export interface AppConfig {
+  environment: 'development' | 'test' | 'production';
+  issuer: string;
+  audience: string;
+  appUrl: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  invitationTtlSeconds: number;
+  rateLimits: Record<Plan, RateLimitRule>;
+  login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
+  maxBodyBytes: number;
+  /** Dev-only routes (the mail outbox) exist only outside production. */
+  devRoutes: boolean;
+}
+
+export interface ConfigVars {
+  ENVIRONMENT?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  APP_URL?: string;
+  RATE_LIMITS?: string;
+  LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
+  LOGIN_MAX_FAILURES_PER_IP?: string;
+  MAX_BODY_BYTES?: string;
+}
+
+export const DEFAULT_RATE_LIMITS: Record<Plan, RateLimitRule> = {
+  free: { per_minute: 120 },
+  pro: { per_minute: 1200 },
+  enterprise: { per_minute: 6000 },
+};
+
+const int = (value: string | undefined, fallback: number, min = 1): number => {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min ? n : fallback;
+};
+
+const parseRateLimits = (raw: string | undefined): Record<Plan, RateLimitRule> => {
+  if (!raw) return DEFAULT_RATE_LIMITS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('RATE_LIMITS is not valid JSON');
+  }
+  const out = { ...DEFAULT_RATE_LIMITS };
+  for (const plan of PLANS) {
+    const rule = (parsed as Record<string, Partial<RateLimitRule>>)?.[plan];
+    if (rule) {
+      out[plan] = { per_minute: int(String(rule.per_minute), out[plan].per_minute) };
+    }
+  }
+  return out;
+};
+
+const cache = new WeakMap<object, AppConfig>();
+
+export const loadConfig = (vars: ConfigVars): AppConfig => {
+  const cached = cache.get(vars);
+  if (cached) return cached;
+  const environment =
+    vars.ENVIRONMENT === 'development' || vars.ENVIRONMENT === 'test' ? vars.ENVIRONMENT : 'production';
+  const config: AppConfig = {
+    environment,
+    issuer: vars.JWT_ISSUER || 'https://api.flowspark.dev',
+    audience: vars.JWT_AUDIENCE || 'flowspark-api',
+    appUrl: vars.APP_URL || 'http://localhost:8787',
+    accessTokenTtlSeconds: 15 * 60,
+    refreshTokenTtlSeconds: 30 * 24 * 3600,
+    passwordResetTtlSeconds: 3600,
+    invitationTtlSeconds: 7 * 24 * 3600,
+    rateLimits: parseRateLimits(vars.RATE_LIMITS),
+    login: {
+      maxFailuresPerAccount: int(vars.LOGIN_MAX_FAILURES_PER_ACCOUNT, 5),
+      maxFailuresPerIp: int(vars.LOGIN_MAX_FAILURES_PER_IP, 50),
+      windowSeconds: 15 * 60,
+    },
+    maxBodyBytes: int(vars.MAX_BODY_BYTES, 1024 * 1024),
+    devRoutes: environment !== 'production',
+  };
+  cache.set(vars, config);
+  return config;
+};

@@ -1,0 +1,10 @@
+/** Prefixed random ids: the prefix tells a human what an id names, the rest is a UUID v4 without dashes. */
+export type IdPrefix = 'org' | 'usr' | 'mem' | 'ses' | 'rtk' | 'key' | 'inv' | 'prt' | 'req' | 'job' | 'mfa';
+
+export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** An incoming X-Request-Id is echoed only when it is safe to put in logs and headers. */
+export const isValidRequestId = (value: string | null | undefined): value is string =>
+  typeof value === 'string' && REQUEST_ID_PATTERN.test(value);

@@ -1,0 +1,34 @@
+/**
+ * Roles grant scopes; API keys carry a subset of their creator's scopes. Routes ask for a scope,
+ * so one check covers both people and keys.
+ */
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SCOPES = [
+  'profile:read',
+  'profile:write',
+  'org:read',
+  'org:write',
+  'members:read',
+  'members:write',
+  'api_keys:read',
+  'api_keys:write',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const READ: Scope[] = ['profile:read', 'org:read', 'members:read', 'api_keys:read'];
+
+export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
+  viewer: [...READ, 'profile:write'],
+  member: [...READ, 'profile:write', 'api_keys:write'],
+  admin: [...READ, 'profile:write', 'api_keys:write', 'org:write', 'members:write'],
+  owner: SCOPES,
+};
+
+/** Roles ordered by power, for "may this actor act on that role" checks. */
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export const isRole = (value: unknown): value is Role => typeof value === 'string' && value in ROLE_RANK;
+export const isScope = (value: unknown): value is Scope =>
+  typeof value === 'string' && (SCOPES as readonly string[]).includes(value);

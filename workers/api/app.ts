@@ -1,0 +1,55 @@
+import { AppError, errorBody, isValidRequestId, logger, newId } from '@flowspark/core';
+import type { Env } from '../env';
+
+/**
+ * The API's front door. Route groups are loaded on their first request, so an isolate starts
+ * without building any schema, and a cold request pays only for the group it needs.
+ */
+type FetchHandler = { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
+type GroupLoader = () => Promise<{ default: FetchHandler }>;
+
+export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLoader]> = [
+  ['/api/v1/auth', () => import('./routes/auth')],
+  ['/api/v1/api-keys', () => import('./routes/api-keys')],
+  ['/api/v1/organizations', () => import('./routes/organizations')],
+  ['/api/v1/invitations', () => import('./routes/organizations')],
+  ['/api/v1/dev', () => import('./routes/dev')],
+];
+
+const loadSystem: GroupLoader = () => import('./routes/system');
+
+const loaded = new Map<GroupLoader, Promise<{ default: FetchHandler }>>();
+
+const load = (loader: GroupLoader) => {
+  let promise = loaded.get(loader);
+  if (!promise) {
+    promise = loader();
+    loaded.set(loader, promise);
+    promise.catch(() => loaded.delete(loader));
+  }
+  return promise;
+};
+
+export const groupFor = (pathname: string): GroupLoader => {
+  for (const [prefix, loader] of ROUTE_GROUPS) {
+    if (pathname === prefix || pathname.startsWith(`${prefix}/`)) return loader;
+  }
+  return loadSystem;
+};
+
+export const handleFetch = async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+  try {
+    const group = await load(groupFor(new URL(request.url).pathname));
+    return await group.default.fetch(request, env, ctx);
+  } catch (err) {
+    // Only a group that failed to load gets here; errors inside a group become its own envelope.
+    const incoming = request.headers.get('x-request-id');
+    const requestId = isValidRequestId(incoming) ? incoming : newId('req');
+    logger.error('route group failed', { request_id: requestId, error_message: String(err) });
+    const failure = new AppError('INTERNAL_ERROR', 'Internal server error');
+    return Response.json(errorBody(failure.code, failure.message, requestId), {
+      status: failure.status,
+      headers: { 'X-Request-Id': requestId },
+    });
+  }
+};

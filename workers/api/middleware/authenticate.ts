@@ -1,0 +1,109 @@
+import { hashApiKey, loadSigningKeys, looksLikeApiKey, verifyAccessToken } from '@flowspark/auth';
+import { AppError, isRole, isScope, PLANS, type Plan, ROLE_SCOPES, type Scope, unauthenticated } from '@flowspark/core';
+import { createDb, findApiKeyPrincipal } from '@flowspark/db';
+import type { MiddlewareHandler } from 'hono';
+import type { BucketRequest } from '../../realtime/rate-limiter';
+import type { AppEnv, AuthContext } from '../lib/context';
+
+export interface AccessRule {
+  /** The scope the route needs; people get scopes from their role, keys from their own list. */
+  scope?: Scope;
+  /** Routes that manage credentials themselves (sessions, password) refuse API keys. */
+  apiKeys?: boolean;
+}
+
+/** Last-used times are written at most once a minute per key, off the request path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const bearerToken = (header: string | undefined): string => {
+  if (!header) throw unauthenticated();
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AppError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+  return match[1]!;
+};
+
+const asPlan = (value: string): Plan => ((PLANS as readonly string[]).includes(value) ? (value as Plan) : 'free');
+
+/**
+ * Authenticates the caller, then makes the one Durable Object call a request needs: it counts the
+ * request against the tenant's rate limit and checks that the session was not revoked.
+ */
+export const authenticate =
+  (rule: AccessRule = {}): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const started = Date.now();
+    const token = bearerToken(c.req.header('authorization'));
+    const config = c.get('config');
+    let auth: AuthContext;
+    let issuedAt: number | null = null;
+    const buckets: BucketRequest[] = [];
+
+    if (looksLikeApiKey(token)) {
+      const key = await findApiKeyPrincipal(createDb(c.env.DB), await hashApiKey(token));
+      const now = new Date();
+      if (!key || (key.expiresAt && key.expiresAt <= now.toISOString())) {
+        throw new AppError('INVALID_TOKEN', 'API key is invalid, revoked or expired');
+      }
+      const roleScopes = new Set<Scope>(ROLE_SCOPES[key.role]);
+      auth = {
+        kind: 'api_key',
+        tenantId: key.orgId,
+        userId: key.userId,
+        role: key.role,
+        plan: asPlan(key.plan),
+        sessionId: null,
+        apiKeyId: key.id,
+        scopes: new Set(key.scopes.filter((s): s is Scope => isScope(s) && roleScopes.has(s))),
+      };
+      if (key.rateLimitPerMinute) buckets.push({ key: `key:${key.id}`, per_minute: key.rateLimitPerMinute });
+      if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_INTERVAL_MS) {
+        const { touchApiKey } = await import('@flowspark/db');
+        c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now.toISOString()).catch(() => undefined));
+      }
+    } else {
+      const keys = await loadSigningKeys(c.env);
+      const claims = await verifyAccessToken(keys, token, { issuer: config.issuer, audience: config.audience });
+      if (!isRole(claims.role)) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
+      auth = {
+        kind: 'user',
+        tenantId: claims.tid,
+        userId: claims.sub,
+        role: claims.role,
+        plan: asPlan(claims.plan),
+        sessionId: claims.sid,
+        apiKeyId: null,
+        scopes: new Set(ROLE_SCOPES[claims.role]),
+      };
+      issuedAt = (claims as { iat?: number }).iat ?? null;
+    }
+    c.get('timings').auth = Date.now() - started;
+
+    if (auth.kind === 'api_key' && rule.apiKeys === false) {
+      throw new AppError('FORBIDDEN', 'This route needs a signed-in user; API keys cannot use it');
+    }
+
+    const limiterStarted = Date.now();
+    buckets.unshift({ key: 'tenant', per_minute: config.rateLimits[auth.plan].per_minute });
+    const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(auth.tenantId));
+    const verdict = await stub.admit({ buckets, sessionId: auth.sessionId, userId: auth.userId, issuedAt });
+    c.get('timings').ratelimit = Date.now() - limiterStarted;
+
+    if (verdict.revoked) throw new AppError('INVALID_TOKEN', 'Session has been revoked or the token is stale');
+    const headers = c.get('responseHeaders');
+    headers['RateLimit-Limit'] = String(verdict.limit);
+    headers['RateLimit-Remaining'] = String(verdict.remaining);
+    headers['RateLimit-Reset'] = String(verdict.resetSeconds);
+    if (!verdict.allowed) {
+      throw new AppError('RATE_LIMITED', 'Too many requests; slow down', {
+        details: { retry_after_seconds: verdict.retryAfterSeconds },
+        headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+      });
+    }
+    if (rule.scope && !auth.scopes.has(rule.scope)) {
+      throw new AppError('INSUFFICIENT_SCOPE', `This action needs the ${rule.scope} permission`, {
+        details: { required_scope: rule.scope },
+      });
+    }
+    c.set('auth', auth);
+    await next();
+  };

@@ -1,0 +1,74 @@
+import { decryptSecret, encryptSecret, sha256Hex } from '@flowspark/auth';
+import { AppError } from '@flowspark/core';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  createDb,
+  findIdempotencyKey,
+  type IdempotencyScope,
+  releaseIdempotencyKey,
+} from '@flowspark/db';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../lib/context';
+
+const TTL_SECONDS = 24 * 3600;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const PURPOSE = 'idempotency-replay';
+
+/**
+ * `Idempotency-Key` on POST: the same key and body within 24 h replays the first response; the same
+ * key with another body is 409. Keys are scoped to the tenant and the caller. Stored responses are
+ * encrypted, since some carry secrets that are shown once. Failed requests release the key so a
+ * corrected retry can run.
+ */
+export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.req.header('idempotency-key');
+  if (key === undefined || c.req.method !== 'POST') return next();
+  if (!KEY_PATTERN.test(key)) {
+    throw new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+      details: { fields: { 'Idempotency-Key': ['Invalid value'] } },
+    });
+  }
+  const auth = c.get('auth');
+  const db = createDb(c.env.DB);
+  const scope: IdempotencyScope = { orgId: auth.tenantId, actorId: auth.apiKeyId ?? auth.userId, key };
+  const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+  const now = new Date();
+
+  if (!(await claimIdempotencyKey(db, scope, requestHash, now, TTL_SECONDS))) {
+    const existing = await findIdempotencyKey(db, scope);
+    if (existing && existing.expiresAt <= now.toISOString()) {
+      await releaseIdempotencyKey(db, scope);
+      if (!(await claimIdempotencyKey(db, scope, requestHash, now, TTL_SECONDS))) {
+        throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+      }
+    } else if (existing) {
+      if (existing.requestHash !== requestHash) {
+        throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used with a different request');
+      }
+      if (existing.status !== 'done' || existing.responseBody === null || existing.responseStatus === null) {
+        throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+      }
+      const body = await decryptSecret(c.env.ENCRYPTION_KEY, PURPOSE, existing.responseBody);
+      return c.newResponse(body, existing.responseStatus as 200, {
+        'Content-Type': 'application/json',
+        'Idempotent-Replayed': 'true',
+      });
+    }
+  }
+
+  try {
+    await next();
+  } catch (err) {
+    await releaseIdempotencyKey(db, scope);
+    throw err;
+  }
+  // Only successes are kept: a refused request may be corrected and sent again with the same key.
+  const status = c.res.status;
+  if (status >= 400 || c.error) {
+    await releaseIdempotencyKey(db, scope);
+    return;
+  }
+  const body = await c.res.clone().text();
+  await completeIdempotencyKey(db, scope, status, await encryptSecret(c.env.ENCRYPTION_KEY, PURPOSE, body));
+};

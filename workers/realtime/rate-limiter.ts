@@ -1,0 +1,141 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+
+/**
+ * One instance per tenant. Every authenticated request makes exactly one call here (`admit`), which
+ * both counts the request against the tenant's token buckets and tells whether the caller's session
+ * was revoked. A Durable Object runs one call at a time, so counting stays exact under concurrency.
+ *
+ * Buckets live in memory: losing them on eviction only forgives a few requests. Revocations are
+ * persisted, because forgetting one would let a revoked access token back in.
+ */
+export interface BucketRequest {
+  /** e.g. `tenant` or `key:<api key id>` */
+  key: string;
+  per_minute: number;
+}
+
+export interface AdmitRequest {
+  buckets: BucketRequest[];
+  sessionId?: string | null;
+  userId?: string | null;
+  /** The access token's `iat` (seconds), checked against the user's not-before time. */
+  issuedAt?: number | null;
+}
+
+export interface AdmitResult {
+  allowed: boolean;
+  /** The most restrictive bucket's figures, for the RateLimit-* headers. */
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  revoked: boolean;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/** Access tokens live 15 minutes; a revocation older than that has nothing left to stop. */
+const REVOCATION_TTL_MS = 16 * 60 * 1000;
+
+export class RateLimiter extends DurableObject<Env> {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly revokedSessions = new Map<string, number>();
+  private readonly userNotBefore = new Map<string, number>();
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(
+        'CREATE TABLE IF NOT EXISTS revocations (kind TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (kind, id))',
+      );
+      const now = Date.now();
+      this.sql.exec('DELETE FROM revocations WHERE expires < ?', now);
+      for (const row of this.sql.exec<{ kind: string; id: string; at: number }>('SELECT kind, id, at FROM revocations')) {
+        (row.kind === 'session' ? this.revokedSessions : this.userNotBefore).set(row.id, row.at);
+      }
+    });
+  }
+
+  admit(request: AdmitRequest): AdmitResult {
+    const now = Date.now();
+    const revoked = this.isRevoked(request, now);
+    let allowed = true;
+    let limit = 0;
+    let remaining = Number.POSITIVE_INFINITY;
+    let resetSeconds = 0;
+    let retryAfterSeconds = 0;
+    const states: Bucket[] = [];
+    for (const rule of request.buckets) {
+      const capacity = Math.max(1, rule.per_minute);
+      const perMs = capacity / 60_000;
+      const state = this.buckets.get(rule.key) ?? { tokens: capacity, updatedAt: now };
+      state.tokens = Math.min(capacity, state.tokens + (now - state.updatedAt) * perMs);
+      state.updatedAt = now;
+      this.buckets.set(rule.key, state);
+      states.push(state);
+      if (state.tokens < 1) {
+        allowed = false;
+        retryAfterSeconds = Math.max(retryAfterSeconds, Math.ceil((1 - state.tokens) / perMs / 1000));
+      }
+    }
+    // Deduct only when every bucket admits the request, so a refusal costs nothing.
+    if (allowed && !revoked) for (const state of states) state.tokens -= 1;
+    request.buckets.forEach((rule, i) => {
+      const capacity = Math.max(1, rule.per_minute);
+      const left = Math.floor(states[i]!.tokens);
+      if (left < remaining || (left === remaining && capacity < limit)) {
+        remaining = left;
+        limit = capacity;
+        resetSeconds = Math.ceil((capacity - states[i]!.tokens) / (capacity / 60));
+      }
+    });
+    if (!Number.isFinite(remaining)) remaining = 0;
+    return { allowed, limit, remaining: Math.max(0, remaining), resetSeconds, retryAfterSeconds, revoked };
+  }
+
+  /** Access tokens of these sessions stop working at once. */
+  revokeSessions(sessionIds: string[]): void {
+    const now = Date.now();
+    for (const id of sessionIds) {
+      this.revokedSessions.set(id, now);
+      this.sql.exec(
+        'INSERT OR REPLACE INTO revocations (kind, id, at, expires) VALUES (?, ?, ?, ?)',
+        'session',
+        id,
+        now,
+        now + REVOCATION_TTL_MS,
+      );
+    }
+  }
+
+  /** Access tokens of this user issued before now must be refreshed (e.g. after a role change). */
+  invalidateUserTokens(userId: string): void {
+    // Token `iat` has one-second resolution: anything issued in this second or earlier is stale.
+    const at = Math.floor(Date.now() / 1000) * 1000 + 1000;
+    this.userNotBefore.set(userId, at);
+    this.sql.exec(
+      'INSERT OR REPLACE INTO revocations (kind, id, at, expires) VALUES (?, ?, ?, ?)',
+      'user',
+      userId,
+      at,
+      at + REVOCATION_TTL_MS,
+    );
+  }
+
+  private isRevoked(request: AdmitRequest, now: number): boolean {
+    if (request.sessionId && this.revokedSessions.has(request.sessionId)) return true;
+    if (request.userId && request.issuedAt != null) {
+      const notBefore = this.userNotBefore.get(request.userId);
+      if (notBefore !== undefined && notBefore > now - REVOCATION_TTL_MS && request.issuedAt * 1000 < notBefore) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
