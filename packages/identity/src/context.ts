@@ -1,0 +1,36 @@
+import type { AppConfig } from '@flowspark/core';
+import type { Database } from '@flowspark/db';
+import type { Mailer } from './mailer';
+
+/**
+ * Stops access tokens before they expire. Backed by the tenant's gate Durable Object in the Worker;
+ * the identity services only know this port.
+ */
+export interface RevocationPort {
+  revokeSessions(tenantId: string, sessionIds: string[]): Promise<void>;
+  /** Access tokens of the user in that tenant issued until now must be refreshed (role changed). */
+  invalidateUserTokens(tenantId: string, userId: string): Promise<void>;
+}
+
+export interface IdentitySecrets {
+  JWT_PRIVATE_KEY?: string;
+  JWT_PUBLIC_KEYS?: string;
+  ENCRYPTION_KEY: string;
+}
+
+/** Everything an identity service needs, passed explicitly by the caller. */
+export interface IdentityContext {
+  db: Database;
+  config: AppConfig;
+  secrets: IdentitySecrets;
+  revocations: RevocationPort;
+  mailer: Mailer;
+  /** Runs work after the response (audit, last-used times); never needed for correctness. */
+  defer: (promise: Promise<unknown>) => void;
+}
+
+/** Caller details recorded on sessions and login attempts. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+}

@@ -1,0 +1,4 @@
+export * from './context';
+export * from './mailer';
+export * from './sessions';
+export * from './presenters';

@@ -1,0 +1,170 @@
+import { env, exports } from 'cloudflare:workers';
+
+/**
+ * Test harness: every test makes its own organization, user, tokens and API key through the public
+ * API, so tests share no data and can run in any order.
+ */
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface CallOptions {
+  /** A bearer token (access token or API key); omitted means no Authorization header. */
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON.stringify(body). */
+  rawBody?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+let ipCounter = 0;
+/** A distinct client IP per harness user, so per-IP login throttling never couples tests. */
+export const nextIp = () => {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+};
+
+export const call = async <T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> => {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: BodyInit | undefined = options.rawBody;
+  if (body === undefined && options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await exports.default.fetch(new Request(`http://localhost${path}`, { method, headers, body }));
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T };
+};
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') => {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+};
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestUser {
+  email: string;
+  password: string;
+  ip: string;
+  userId: string;
+  orgId: string;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+}
+
+export interface TestTenant extends TestUser {
+  organization: { id: string; name: string; slug: string; plan: string };
+  /** An API key of the owner with every scope. */
+  apiKey: string;
+  apiKeyId: string;
+  /** Calls the API as the owner with the access token. */
+  as: <T = any>(method: string, path: string, options?: Omit<CallOptions, 'token'>) => Promise<ApiResponse<T>>;
+}
+
+export const expectOk = <T>(res: ApiResponse<T>, status = 200): ApiResponse<T> => {
+  if (res.status !== status) {
+    throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return res;
+};
+
+export const register = async (label = 'owner', organizationName = 'Acme Test'): Promise<TestUser> => {
+  const email = uniqueEmail(label);
+  const ip = nextIp();
+  const res = expectOk(
+    await call('POST', '/api/v1/auth/register', {
+      body: { email, password: PASSWORD, name: `Test ${label}`, organization_name: organizationName },
+      headers: { 'cf-connecting-ip': ip },
+    }),
+    201,
+  );
+  const data = res.body.data;
+  return {
+    email,
+    password: PASSWORD,
+    ip,
+    userId: data.user.id,
+    orgId: data.organization.id,
+    accessToken: data.tokens.access_token,
+    refreshToken: data.tokens.refresh_token,
+    sessionId: data.tokens.session_id,
+  };
+};
+
+export const login = async (
+  user: Pick<TestUser, 'email' | 'password' | 'ip'>,
+  organizationId?: string,
+): Promise<ApiResponse> =>
+  call('POST', '/api/v1/auth/login', {
+    body: { email: user.email, password: user.password, ...(organizationId ? { organization_id: organizationId } : {}) },
+    headers: { 'cf-connecting-ip': user.ip },
+  });
+
+/** A fresh organization with its owner, tokens and an all-scopes API key. */
+export const createTenant = async (options: { plan?: 'free' | 'pro' | 'enterprise' } = {}): Promise<TestTenant> => {
+  const owner = await register('owner');
+  if (options.plan && options.plan !== 'free') {
+    await env.DB.prepare('UPDATE organizations SET plan = ? WHERE id = ?').bind(options.plan, owner.orgId).run();
+    // The plan travels in the access token: log in again to pick it up.
+    const relogin = expectOk(await login(owner, owner.orgId));
+    owner.accessToken = relogin.body.data.tokens.access_token;
+    owner.refreshToken = relogin.body.data.tokens.refresh_token;
+    owner.sessionId = relogin.body.data.tokens.session_id;
+  }
+  const org = expectOk(await call('GET', '/api/v1/organizations/current', { token: owner.accessToken }));
+  const key = expectOk(
+    await call('POST', '/api/v1/api-keys', {
+      token: owner.accessToken,
+      body: { name: 'harness key', scopes: ['*'] },
+    }),
+    201,
+  );
+  return {
+    ...owner,
+    organization: org.body.data,
+    apiKey: key.body.data.key,
+    apiKeyId: key.body.data.id,
+    as: (method, path, opts = {}) => call(method, path, { ...opts, token: owner.accessToken }),
+  };
+};
+
+/**
+ * Adds a new user to the tenant with the given role and returns them signed in to that tenant.
+ * The membership is written directly so member tests do not depend on the invitation flow.
+ */
+export const addMember = async (
+  tenant: Pick<TestTenant, 'orgId'>,
+  role: 'owner' | 'admin' | 'member' | 'viewer',
+): Promise<TestUser> => {
+  const user = await register(role);
+  const now = new Date().toISOString();
+  await env.DB.prepare(
+    'INSERT INTO memberships (id, org_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  )
+    .bind(`mem_${crypto.randomUUID().replaceAll('-', '')}`, tenant.orgId, user.userId, role, now, now)
+    .run();
+  const res = expectOk(await login(user, tenant.orgId));
+  return {
+    ...user,
+    orgId: tenant.orgId,
+    accessToken: res.body.data.tokens.access_token,
+    refreshToken: res.body.data.tokens.refresh_token,
+    sessionId: res.body.data.tokens.session_id,
+  };
+};
+
+/** The newest mail sent to an address, from the dev outbox route. */
+export const lastMailTo = async (email: string): Promise<{ subject: string; body: string } | undefined> => {
+  const res = expectOk(await call('GET', `/api/v1/dev/outbox?to=${encodeURIComponent(email)}`));
+  return res.body.data[0];
+};
+
+export { env };

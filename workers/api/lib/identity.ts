@@ -1,0 +1,29 @@
+import { createDb } from '@flowspark/db';
+import { type IdentityContext, type Mailer, outboxMailer, webhookMailer } from '@flowspark/identity';
+import type { Env } from '../../env';
+import type { AppContext } from './context';
+
+const gate = (env: Env, tenantId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(tenantId));
+
+const mailerFor = (env: Env): Mailer => {
+  if (env.MAILER === 'webhook') {
+    if (!env.MAIL_WEBHOOK_URL) throw new Error('MAILER=webhook needs MAIL_WEBHOOK_URL');
+    return webhookMailer(env.MAIL_WEBHOOK_URL);
+  }
+  return outboxMailer(createDb(env.DB));
+};
+
+/** The identity services' context, built from the request: D1, config, secrets, gate, mailer. */
+export const identityContext = (c: AppContext): IdentityContext => ({
+  db: createDb(c.env.DB),
+  config: c.get('config'),
+  secrets: c.env,
+  revocations: {
+    revokeSessions: (tenantId, sessionIds) => gate(c.env, tenantId).revokeSessions(sessionIds),
+    invalidateUserTokens: (tenantId, userId) => gate(c.env, tenantId).invalidateUserTokens(userId),
+  },
+  get mailer() {
+    return mailerFor(c.env);
+  },
+  defer: (promise) => c.executionCtx.waitUntil(promise.catch(() => undefined)),
+});
