@@ -29,6 +29,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
 /** Roles ordered by power, for "may this actor act on that role" checks. */
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
-export const isRole = (value: unknown): value is Role => typeof value === 'string' && value in ROLE_RANK;
+export const isRole = (value: unknown): value is Role =>
+  typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 export const isScope = (value: unknown): value is Scope =>
   typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
