@@ -1,0 +1,197 @@
+// `npm run bench`: measures the local API on 127.0.0.1 — throughput and latency of /health, /auth/me
+// with a JWT and with an API key, what the tenant gate (rate limiter) adds, the production bundle
+// size and the Worker's start-up time. A benchmark, not a test: it prints figures and asserts nothing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+
+const PORT = Number(process.env.BENCH_PORT ?? 8797);
+const BASE = `http://127.0.0.1:${PORT}`;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const MAX_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
+const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = 200;
+const stateDir = join(root, '.bench', 'state');
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Closed-loop load: CONCURRENCY workers, bounded by request count and time. */
+const load = async (path, headers = {}, { requests = MAX_REQUESTS, seconds = MAX_SECONDS } = {}) => {
+  const latencies = [];
+  const serverTimings = {};
+  let errors = 0;
+  let issued = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (issued < requests && performance.now() < deadline) {
+      issued += 1;
+      const started = performance.now();
+      const res = await fetch(`${BASE}${path}`, { headers });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - started);
+      if (!res.ok) errors += 1;
+      for (const part of (res.headers.get('server-timing') ?? '').split(',')) {
+        const match = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+        if (match) (serverTimings[match[1]] ??= []).push(Number(match[2]));
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    server: Object.fromEntries(Object.entries(serverTimings).map(([k, xs]) => [k, mean(xs)])),
+  };
+};
+
+const waitForServer = async (child) => {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('wrangler dev exited early');
+    try {
+      const res = await fetch(`${BASE}/health`);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('The local server did not start within 60 s');
+};
+
+const post = async (path, body, token) => {
+  const res = await fetch(`${BASE}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
+  return json.data;
+};
+
+const bundleSize = () => {
+  const outdir = join(root, '.bench', 'dist');
+  rmSync(outdir, { recursive: true, force: true });
+  const build = spawnSync(
+    wranglerBin,
+    ['deploy', '--dry-run', '--outdir', outdir, '--config', 'wrangler.production.toml'],
+    { cwd: root, env: quietEnv, encoding: 'utf8' },
+  );
+  if (build.status !== 0) return { error: (build.stderr || build.stdout).slice(-500) };
+  const files = readdirSync(outdir).filter((f) => f.endsWith('.js'));
+  const bytes = files.map((f) => readFileSync(join(outdir, f)));
+  const raw = bytes.reduce((a, b) => a + b.length, 0);
+  const gzip = bytes.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0);
+  return { raw, gzip };
+};
+
+const startupMs = () => {
+  const runs = [];
+  for (let i = 0; i < 5; i += 1) {
+    const out = spawnSync(
+      wranglerBin,
+      [
+        'check',
+        'startup',
+        '--config',
+        'wrangler.production.toml',
+        '--outfile',
+        join(root, '.bench', 'startup.cpuprofile'),
+      ],
+      { cwd: root, env: quietEnv, encoding: 'utf8' },
+    );
+    const match = /Active:\s*([\d.]+)\s*ms/.exec(out.stdout + out.stderr);
+    if (match) runs.push(Number(match[1]));
+  }
+  runs.sort((a, b) => a - b);
+  return runs.length ? { median: runs[Math.floor(runs.length / 2)], min: runs[0], max: runs.at(-1), runs } : null;
+};
+
+const fmt = (r) =>
+  `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  (${r.requests} requests, ${r.errors} errors)`;
+
+mkdirSync(join(root, '.bench'), { recursive: true });
+rmSync(stateDir, { recursive: true, force: true });
+await ensureDevVars();
+applyLocalMigrations(['--persist-to', stateDir]);
+
+// Rate limits are raised so the benchmark measures the limiter's cost without being limited by it.
+const child = spawn(
+  wranglerBin,
+  [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(PORT),
+    '--persist-to',
+    stateDir,
+    '--var',
+    'RATE_LIMITS:{"free":{"per_minute":100000000}}',
+    '--var',
+    'ENVIRONMENT:development',
+  ],
+  { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+try {
+  await waitForServer(child);
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const signedIn = await post('/api/v1/auth/register', {
+    email: `bench-${suffix}@example.com`,
+    password: `bench-password-${suffix}`,
+    name: 'Bench',
+    organization_name: `Bench ${suffix}`,
+  });
+  const jwt = signedIn.tokens.access_token;
+  const key = (await post('/api/v1/api-keys', { name: 'bench', scopes: ['*'] }, jwt)).key;
+
+  const scenarios = [
+    ['(a) GET /health', '/health', {}],
+    ['(b) GET /api/v1/auth/me (JWT)', '/api/v1/auth/me', { authorization: `Bearer ${jwt}` }],
+    ['(c) GET /api/v1/auth/me (API key)', '/api/v1/auth/me', { authorization: `Bearer ${key}` }],
+  ];
+  const results = {};
+  console.log(
+    `\nHTTP on ${BASE}, concurrency ${CONCURRENCY}, at most ${MAX_REQUESTS} requests or ${MAX_SECONDS} s each`,
+  );
+  for (const [name, path, headers] of scenarios) {
+    await load(path, headers, { requests: WARMUP, seconds: 5 });
+    results[name] = await load(path, headers);
+    console.log(`${name.padEnd(36)} ${fmt(results[name])}`);
+  }
+  const [a, b, c] = Object.values(results);
+  console.log(
+    `\nLatency ratio to /health (p50): JWT ${(b.p50 / a.p50).toFixed(2)}x, API key ${(c.p50 / a.p50).toFixed(2)}x`,
+  );
+  console.log(
+    `Throughput ratio to /health:    JWT ${(b.rps / a.rps).toFixed(2)}, API key ${(c.rps / a.rps).toFixed(2)}`,
+  );
+  console.log(
+    `Inside the Worker (Server-Timing means): JWT auth ${b.server.auth?.toFixed(2)} ms + gate ${b.server.ratelimit?.toFixed(2)} ms; ` +
+      `API key auth ${c.server.auth?.toFixed(2)} ms + gate ${c.server.ratelimit?.toFixed(2)} ms`,
+  );
+} finally {
+  child.kill('SIGTERM');
+}
+
+const bundle = bundleSize();
+console.log(
+  bundle.error
+    ? `\nProduction bundle: build failed: ${bundle.error}`
+    : `\nProduction bundle (wrangler deploy --dry-run): ${(bundle.raw / 1024).toFixed(1)} KiB, gzip ${(bundle.gzip / 1024).toFixed(1)} KiB`,
+);
+const startup = startupMs();
+console.log(
+  startup
+    ? `Start-up (wrangler check startup, Active, 5 runs): median ${startup.median} ms (min ${startup.min}, max ${startup.max})`
+    : 'Start-up: wrangler check startup printed no Active figure',
+);
+process.exit(0);

@@ -1,0 +1,11 @@
+// `npm run dev`: local secrets, local D1 migrations, then the whole API on http://localhost:8787.
+// No account and no network: D1, R2, Queues and Durable Objects are simulated locally.
+import { spawn } from 'node:child_process';
+import { applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from './local-setup.mjs';
+
+await ensureDevVars();
+applyLocalMigrations();
+const args = ['dev', '--port', process.env.PORT ?? '8787', ...process.argv.slice(2)];
+const child = spawn(wranglerBin, args, { cwd: root, env: quietEnv, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code) => process.exit(code ?? 0));

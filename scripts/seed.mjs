@@ -1,0 +1,41 @@
+// `npm run seed`: creates a demo organization, owner and API key through the running local API
+// (start it first with `npm run dev`) and prints them.
+const base = process.env.API_URL ?? 'http://localhost:8787';
+
+const post = async (path, body, token) => {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
+  return json.data;
+};
+
+try {
+  await fetch(`${base}/health`);
+} catch {
+  console.error(`The API is not answering at ${base}. Start it with: npm run dev`);
+  process.exit(1);
+}
+
+const suffix = Math.random().toString(36).slice(2, 8);
+const email = `demo-${suffix}@example.com`;
+const password = `demo-password-${suffix}`;
+const signedIn = await post('/api/v1/auth/register', {
+  email,
+  password,
+  name: 'Demo Owner',
+  organization_name: `Demo Organization ${suffix}`,
+});
+const key = await post('/api/v1/api-keys', { name: 'Demo key', scopes: ['*'] }, signedIn.tokens.access_token);
+
+console.log(`Demo organization: ${signedIn.organization.name} (${signedIn.organization.id})
+Owner:            ${email}
+Password:         ${password}
+Access token:     ${signedIn.tokens.access_token}
+API key:          ${key.key}
+
+Try:  curl -H "Authorization: Bearer ${key.key}" ${base}/api/v1/auth/me
+Docs: ${base}/docs`);
