@@ -34,7 +34,9 @@ const load = async (path, headers = {}, { requests = MAX_REQUESTS, seconds = MAX
       if (!res.ok) errors += 1;
       for (const part of (res.headers.get('server-timing') ?? '').split(',')) {
         const match = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
-        if (match) (serverTimings[match[1]] ??= []).push(Number(match[2]));
+        if (!match) continue;
+        serverTimings[match[1]] = serverTimings[match[1]] ?? [];
+        serverTimings[match[1]].push(Number(match[2]));
       }
     }
   };

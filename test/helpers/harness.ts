@@ -26,7 +26,11 @@ export const nextIp = () => {
   return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 };
 
-export const call = async <T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> => {
+export const call = async <T = any>(
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResponse<T>> => {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: BodyInit | undefined = options.rawBody;
@@ -104,7 +108,11 @@ export const login = async (
   organizationId?: string,
 ): Promise<ApiResponse> =>
   call('POST', '/api/v1/auth/login', {
-    body: { email: user.email, password: user.password, ...(organizationId ? { organization_id: organizationId } : {}) },
+    body: {
+      email: user.email,
+      password: user.password,
+      ...(organizationId ? { organization_id: organizationId } : {}),
+    },
     headers: { 'cf-connecting-ip': user.ip },
   });
 

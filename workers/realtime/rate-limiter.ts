@@ -56,7 +56,9 @@ export class RateLimiter extends DurableObject<Env> {
       );
       const now = Date.now();
       this.sql.exec('DELETE FROM revocations WHERE expires < ?', now);
-      for (const row of this.sql.exec<{ kind: string; id: string; at: number }>('SELECT kind, id, at FROM revocations')) {
+      for (const row of this.sql.exec<{ kind: string; id: string; at: number }>(
+        'SELECT kind, id, at FROM revocations',
+      )) {
         (row.kind === 'session' ? this.revokedSessions : this.userNotBefore).set(row.id, row.at);
       }
     });

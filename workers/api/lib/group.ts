@@ -17,7 +17,9 @@ export const fieldErrors = (issues: readonly ZodIssueLike[]): Record<string, str
     if ('code' in issue && issue.code === 'unrecognized_keys' && 'keys' in issue) {
       message = `Unknown field(s): ${(issue.keys as string[]).join(', ')}`;
     }
-    (fields[path] ??= []).push(message);
+    const list = fields[path] ?? [];
+    list.push(message);
+    fields[path] = list;
   }
   return fields;
 };

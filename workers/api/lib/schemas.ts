@@ -32,7 +32,8 @@ export const PaginationSchema = z
   })
   .openapi('Pagination');
 
-export const envelope = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data, meta: MetaSchema });
+export const envelope = <T extends z.ZodType>(data: T) =>
+  z.object({ success: z.literal(true), data, meta: MetaSchema });
 
 export const paginatedEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({ success: z.literal(true), data: z.array(item), pagination: PaginationSchema, meta: MetaSchema });

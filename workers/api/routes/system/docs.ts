@@ -24,5 +24,4 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-export const registerDocs = (app: GroupApp) =>
-  app.openapi(docsRoute, (c) => c.html(PAGE, 200));
+export const registerDocs = (app: GroupApp) => app.openapi(docsRoute, (c) => c.html(PAGE, 200));

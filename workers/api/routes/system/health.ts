@@ -15,5 +15,4 @@ export const healthRoute = defineRoute('public', {
   responses: { 200: jsonResponse(HealthSchema, 'The Worker is alive') },
 });
 
-export const registerHealth = (app: GroupApp) =>
-  app.openapi(healthRoute, (c) => ok(c, { status: 'ok' as const }, 200));
+export const registerHealth = (app: GroupApp) => app.openapi(healthRoute, (c) => ok(c, { status: 'ok' as const }, 200));

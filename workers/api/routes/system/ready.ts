@@ -1,10 +1,10 @@
+import { AppError } from '@flowspark/core';
 import { z } from '@hono/zod-openapi';
+import type { Env } from '../../../env';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
-import type { Env } from '../../../env';
-import { AppError } from '@flowspark/core';
 
 const CheckSchema = z.enum(['ok', 'failed']);
 const ReadySchema = z
