@@ -12,6 +12,8 @@ export const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 export const quietEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: 'false',
+  // The local server needs no request.cf data from the network.
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_LOG: process.env.WRANGLER_LOG ?? 'warn',
 };
 
@@ -64,6 +66,6 @@ export const applyLocalMigrations = (extraArgs = []) => {
     process.stderr.write(result.stdout + result.stderr);
     throw new Error('Applying local D1 migrations failed');
   }
-  const applied = /No migrations to apply/.test(result.stdout) ? 'up to date' : 'applied';
+  const applied = /No migrations to apply/.test(result.stdout + result.stderr) ? 'up to date' : 'applied';
   console.log(`Local D1 migrations: ${applied}.`);
 };
