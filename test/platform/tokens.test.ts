@@ -41,6 +41,7 @@ describe('access tokens (RFC 8725)', () => {
     const tenant = await createTenant();
     const [header, payload] = tenant.accessToken
       .split('.')
+      .slice(0, 2)
       .map((part) => JSON.parse(atob(part.replaceAll('-', '+').replaceAll('_', '/'))));
     expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: privateJwk().kid });
     expect(payload).toMatchObject({

@@ -45,7 +45,7 @@ describe('access tokens', () => {
     const body = decodePart(payload);
     expect(body).toMatchObject({ ...CLAIMS, iss: ISSUER, aud: AUDIENCE, iat: NOW, exp: NOW + 900 });
     expect(body.jti).toMatch(/^[A-Za-z0-9_-]{16,}$/);
-    expect(await verifyAccessToken(keys, token, { ...OPTS, now: NOW + 1 })).toEqual(CLAIMS);
+    expect(await verifyAccessToken(keys, token, { ...OPTS, now: NOW + 1 })).toEqual({ ...CLAIMS, iat: NOW });
   });
 
   it('uses a fresh jti per token', async () => {
@@ -58,7 +58,9 @@ describe('access tokens', () => {
   it('verifies against the real clock by default', async () => {
     const keys = await makeKeys('k1');
     const token = await signAccessToken(keys, CLAIMS, OPTS);
-    expect(await verifyAccessToken(keys, token, OPTS)).toEqual(CLAIMS);
+    const verified = await verifyAccessToken(keys, token, OPTS);
+    expect(verified).toMatchObject(CLAIMS);
+    expect(Math.abs(verified.iat - Date.now() / 1000)).toBeLessThan(5);
   });
 
   it('rejects alg "none"', async () => {
@@ -108,7 +110,7 @@ describe('access tokens', () => {
   it('reports expiry as TOKEN_EXPIRED', async () => {
     const keys = await makeKeys('k1');
     const token = await signAccessToken(keys, CLAIMS, { ...OPTS, now: NOW, ttlSeconds: 60 });
-    expect(await verifyAccessToken(keys, token, { ...OPTS, now: NOW + 59 })).toEqual(CLAIMS);
+    expect(await verifyAccessToken(keys, token, { ...OPTS, now: NOW + 59 })).toEqual({ ...CLAIMS, iat: NOW });
     await expect(verifyAccessToken(keys, token, { ...OPTS, now: NOW + 60 })).rejects.toMatchObject({
       code: 'TOKEN_EXPIRED',
       message: 'Access token has expired',
@@ -275,11 +277,11 @@ describe('signing keys', () => {
     });
     expect(rotated.kid).toBe('new');
     expect(rotated.jwks.keys.map((k) => (k as { kid?: string }).kid)).toEqual(['new', 'old']);
-    expect(await verifyAccessToken(rotated, oldToken, { ...OPTS, now: NOW })).toEqual(CLAIMS);
+    expect(await verifyAccessToken(rotated, oldToken, { ...OPTS, now: NOW })).toEqual({ ...CLAIMS, iat: NOW });
 
     const newToken = await signAccessToken(rotated, CLAIMS, { ...OPTS, now: NOW });
     expect(decodePart(newToken.split('.')[0]!).kid).toBe('new');
-    expect(await verifyAccessToken(rotated, newToken, { ...OPTS, now: NOW })).toEqual(CLAIMS);
+    expect(await verifyAccessToken(rotated, newToken, { ...OPTS, now: NOW })).toEqual({ ...CLAIMS, iat: NOW });
 
     // Once the old key is dropped from the list its tokens stop verifying.
     const retired = await loadSigningKeys({ JWT_PRIVATE_KEY: JSON.stringify(newJwk) });

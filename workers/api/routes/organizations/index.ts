@@ -1,5 +1,24 @@
 import { createGroup } from '../../lib/group';
+import { registerAcceptInvitation } from './accept-invitation';
+import { registerCreateInvitation } from './create-invitation';
+import { registerGetCurrentOrganization } from './get-current';
+import { registerListInvitations } from './list-invitations';
+import { registerListMembers } from './list-members';
+import { registerRemoveMember } from './remove-member';
+import { registerRevokeInvitation } from './revoke-invitation';
+import { registerUpdateCurrentOrganization } from './update-current';
+import { registerUpdateMember } from './update-member';
 
+/** The current organization, its members, and invitations (both /organizations and /invitations). */
 const app = createGroup();
+registerGetCurrentOrganization(app);
+registerUpdateCurrentOrganization(app);
+registerListMembers(app);
+registerUpdateMember(app);
+registerRemoveMember(app);
+registerCreateInvitation(app);
+registerListInvitations(app);
+registerRevokeInvitation(app);
+registerAcceptInvitation(app);
 
 export default app;
