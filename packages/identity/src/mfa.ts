@@ -1,0 +1,232 @@
+/**
+ * TOTP multi-factor authentication: enrolment (setup → verify), disabling, and the login challenge.
+ * The TOTP secret is encrypted at rest (it must be read back to check codes); recovery codes are
+ * stored only as hashes and shown once. Every accepted TOTP step and recovery code is spent with a
+ * compare-and-set update, so a code works once even when two requests race.
+ */
+import {
+  decryptSecret,
+  encryptSecret,
+  generateRecoveryCodes,
+  generateTotpSecret,
+  hashRecoveryCode,
+  loadSigningKeys,
+  otpauthUri,
+  verifyMfaToken,
+  verifyPassword,
+  verifyTotp,
+} from '@flowspark/auth';
+import { AppError, conflict, newId } from '@flowspark/core';
+import { schema } from '@flowspark/db';
+import { and, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { ClientInfo, IdentityContext } from './context';
+import { completeLogin, recordLoginAttempt } from './login';
+
+const { loginAttempts, mfaDevices, recoveryCodes, users } = schema;
+
+export const MFA_ISSUER = 'FlowSpark';
+export const RECOVERY_CODE_COUNT = 10;
+/** HKDF purpose for TOTP secrets: a ciphertext made for another purpose cannot be opened as one. */
+const SECRET_PURPOSE = 'totp-secret';
+const TOTP_CODE_PATTERN = /^[0-9]{6}$/;
+
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
+  issuer: string;
+  account: string;
+}
+
+const invalidCode = () => new AppError('INVALID_MFA_CODE', 'The verification code is invalid or was already used');
+
+const findUser = async (ctx: IdentityContext, userId: string) =>
+  (await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
+
+const findDevice = async (ctx: IdentityContext, userId: string) =>
+  (await ctx.db.select().from(mfaDevices).where(eq(mfaDevices.userId, userId)).limit(1))[0] ?? null;
+
+/**
+ * Starts (or restarts) enrolment: a fresh secret on an unconfirmed device. Refused while MFA is on,
+ * so a stolen session cannot silently swap the second factor.
+ */
+export const beginTotpSetup = async (ctx: IdentityContext, userId: string): Promise<TotpSetup> => {
+  const user = await findUser(ctx, userId);
+  if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
+  if (user.mfaEnabled) throw conflict('MFA is already enabled; disable it before setting it up again');
+  const secret = generateTotpSecret();
+  const secretEncrypted = await encryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, secret);
+  const now = new Date().toISOString();
+  await ctx.db
+    .insert(mfaDevices)
+    .values({ id: newId('mfa'), userId, secretEncrypted, createdAt: now })
+    .onConflictDoUpdate({
+      target: mfaDevices.userId,
+      set: { secretEncrypted, confirmedAt: null, lastUsedStep: null, createdAt: now },
+    });
+  return {
+    secret,
+    otpauth_uri: otpauthUri(secret, user.email, MFA_ISSUER),
+    issuer: MFA_ISSUER,
+    account: user.email,
+  };
+};
+
+/**
+ * Confirms the pending device with a code from the authenticator, turns MFA on and issues recovery
+ * codes (returned in clear only here).
+ */
+export const confirmTotpSetup = async (
+  ctx: IdentityContext,
+  userId: string,
+  code: string,
+): Promise<{ enabled: true; recovery_codes: string[] }> => {
+  const [user, device] = await Promise.all([findUser(ctx, userId), findDevice(ctx, userId)]);
+  if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
+  if (user.mfaEnabled) throw conflict('MFA is already enabled');
+  if (!device || device.confirmedAt) {
+    throw conflict('No MFA setup is pending; call POST /api/v1/auth/mfa/totp/setup first');
+  }
+  const secret = await decryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, device.secretEncrypted);
+  const step = await verifyTotp(secret, code, { lastUsedStep: device.lastUsedStep });
+  if (step === null) throw invalidCode();
+
+  const now = new Date().toISOString();
+  // Compare-and-set on the exact secret we checked: a concurrent re-setup or verify makes this a no-op.
+  const confirmed = await ctx.db
+    .update(mfaDevices)
+    .set({ confirmedAt: now, lastUsedStep: step })
+    .where(
+      and(
+        eq(mfaDevices.id, device.id),
+        isNull(mfaDevices.confirmedAt),
+        eq(mfaDevices.secretEncrypted, device.secretEncrypted),
+      ),
+    );
+  if (confirmed.meta.changes !== 1) throw conflict('The MFA setup changed while it was being confirmed; start again');
+
+  const codes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
+  const hashes = await Promise.all(codes.map(hashRecoveryCode));
+  await ctx.db.batch([
+    ctx.db.update(users).set({ mfaEnabled: true, updatedAt: now }).where(eq(users.id, userId)),
+    ctx.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    ctx.db
+      .insert(recoveryCodes)
+      .values(hashes.map((codeHash) => ({ id: newId('mfa'), userId, codeHash, createdAt: now }))),
+  ]);
+  return { enabled: true, recovery_codes: codes };
+};
+
+/**
+ * Spends a second-factor code: a 6-digit TOTP code (its step can never be used again) or an unused
+ * recovery code (marked used). Returns false when the code is wrong or already spent.
+ */
+const spendSecondFactor = async (ctx: IdentityContext, userId: string, code: string): Promise<boolean> => {
+  const trimmed = code.trim();
+  if (TOTP_CODE_PATTERN.test(trimmed)) {
+    const device = await findDevice(ctx, userId);
+    if (!device?.confirmedAt) return false;
+    const secret = await decryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, device.secretEncrypted);
+    const step = await verifyTotp(secret, trimmed, { lastUsedStep: device.lastUsedStep });
+    if (step === null) return false;
+    const spent = await ctx.db
+      .update(mfaDevices)
+      .set({ lastUsedStep: step })
+      .where(and(eq(mfaDevices.id, device.id), or(isNull(mfaDevices.lastUsedStep), lt(mfaDevices.lastUsedStep, step))));
+    return spent.meta.changes >= 1;
+  }
+  const spent = await ctx.db
+    .update(recoveryCodes)
+    .set({ usedAt: new Date().toISOString() })
+    .where(
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.codeHash, await hashRecoveryCode(trimmed)),
+        isNull(recoveryCodes.usedAt),
+      ),
+    );
+  return spent.meta.changes >= 1;
+};
+
+/**
+ * Wrong second-factor codes count as failed logins of the account, in the same table and with the
+ * same limits as wrong passwords. The count starts over only at a complete sign-in (`last_login_at`),
+ * not at a correct password: otherwise whoever knows the password could reset the count at will by
+ * logging in again and keep guessing codes.
+ */
+const assertNotThrottled = async (ctx: IdentityContext, user: { email: string; lastLoginAt: string | null }) => {
+  const { maxFailuresPerAccount, windowSeconds } = ctx.config.login;
+  const now = Date.now();
+  const windowStart = new Date(now - windowSeconds * 1000).toISOString();
+  const since = user.lastLoginAt && user.lastLoginAt > windowStart ? user.lastLoginAt : windowStart;
+  const recent = await ctx.db
+    .select({ createdAt: loginAttempts.createdAt })
+    .from(loginAttempts)
+    .where(
+      and(eq(loginAttempts.email, user.email), eq(loginAttempts.success, false), gt(loginAttempts.createdAt, since)),
+    )
+    .orderBy(desc(loginAttempts.createdAt))
+    .limit(maxFailuresPerAccount);
+  if (recent.length < maxFailuresPerAccount) return;
+  // Once the oldest of these failures leaves the window, one more attempt is allowed.
+  const oldest = Date.parse(recent[recent.length - 1]!.createdAt);
+  const retryAfter = Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - now) / 1000));
+  throw new AppError('TOO_MANY_ATTEMPTS', 'Too many failed attempts; try again later', {
+    details: { retry_after_seconds: retryAfter },
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+};
+
+/** Turns MFA off after checking both the password and a current code (TOTP or recovery code). */
+export const disableTotp = async (
+  ctx: IdentityContext,
+  userId: string,
+  input: { password: string; code: string },
+  client: ClientInfo,
+): Promise<{ enabled: false }> => {
+  const user = await findUser(ctx, userId);
+  if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
+  await assertNotThrottled(ctx, user);
+  const password = await verifyPassword(input.password, user.passwordHash);
+  if (!password.valid) {
+    await recordLoginAttempt(ctx, user.email, client.ip, false);
+    throw new AppError('INVALID_CREDENTIALS', 'Password is incorrect');
+  }
+  if (!user.mfaEnabled) throw conflict('MFA is not enabled');
+  if (!(await spendSecondFactor(ctx, userId, input.code))) {
+    await recordLoginAttempt(ctx, user.email, client.ip, false);
+    throw invalidCode();
+  }
+  await ctx.db.batch([
+    ctx.db.delete(mfaDevices).where(eq(mfaDevices.userId, userId)),
+    ctx.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    ctx.db.update(users).set({ mfaEnabled: false, updatedAt: new Date().toISOString() }).where(eq(users.id, userId)),
+  ]);
+  return { enabled: false };
+};
+
+/**
+ * Second step of a login with MFA: the `mfa_token` from the password step plus a code. The token is
+ * not stored, so it is not strictly single-use; every use must spend a new TOTP step or an unused
+ * recovery code, which gives the same protection (a captured token and code cannot be replayed).
+ */
+export const completeMfaChallenge = async (
+  ctx: IdentityContext,
+  input: { mfaToken: string; code: string },
+  client: ClientInfo,
+) => {
+  const keys = await loadSigningKeys(ctx.secrets);
+  const claims = await verifyMfaToken(keys, input.mfaToken, {
+    issuer: ctx.config.issuer,
+    audience: ctx.config.audience,
+  });
+  const user = await findUser(ctx, claims.sub);
+  if (!user?.isActive) throw new AppError('INVALID_TOKEN', 'Invalid MFA token');
+  // MFA was turned off after the password step: that token proves nothing any more.
+  if (!user.mfaEnabled) throw new AppError('INVALID_TOKEN', 'MFA is no longer enabled; log in again');
+  await assertNotThrottled(ctx, user);
+  if (!(await spendSecondFactor(ctx, user.id, input.code))) {
+    await recordLoginAttempt(ctx, user.email, client.ip, false);
+    throw invalidCode();
+  }
+  return completeLogin(ctx, { userId: user.id, orgId: claims.tid }, client);
+};

@@ -1,0 +1,48 @@
+import { changePassword } from '@flowspark/identity';
+import { z } from '@hono/zod-openapi';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { identityContext } from '../../lib/identity';
+import { ok } from '../../lib/respond';
+import { jsonBody, jsonResponse, PasswordSchema } from '../../lib/schemas';
+import { clientInfo } from './shared';
+
+const PasswordChangeSchema = z
+  .strictObject({ current_password: z.string().min(1).max(256), new_password: PasswordSchema })
+  .openapi('AuthPasswordChangeRequest');
+
+const PasswordChangedSchema = z
+  .object({
+    revoked_sessions: z.number().int().openapi({ description: 'Other sessions of the user that were signed out' }),
+  })
+  .openapi('AuthPasswordChanged');
+
+export const passwordChangeRoute = defineRoute(
+  { apiKeys: false },
+  {
+    method: 'post',
+    path: '/auth/password/change',
+    operationId: 'changePassword',
+    tags: ['Auth'],
+    summary: 'Change the password; signs out every other session',
+    description:
+      'A wrong current password is 401 INVALID_CREDENTIALS and counts as a failed login. A new ' +
+      'password equal to the current one is 400 VALIDATION_ERROR. Every other session of the user, in ' +
+      'every organization, is revoked; the calling session stays signed in.',
+    request: { body: jsonBody(PasswordChangeSchema) },
+    responses: { 200: jsonResponse(PasswordChangedSchema, 'Password changed') },
+  },
+);
+
+export const registerPasswordChange = (app: GroupApp) =>
+  app.openapi(passwordChangeRoute, async (c) => {
+    const body = c.req.valid('json');
+    const auth = c.get('auth');
+    const revoked = await changePassword(
+      identityContext(c),
+      { userId: auth.userId, sessionId: auth.sessionId! },
+      { currentPassword: body.current_password, newPassword: body.new_password },
+      clientInfo(c),
+    );
+    return ok(c, { revoked_sessions: revoked }, 200);
+  });
