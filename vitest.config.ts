@@ -22,6 +22,8 @@ export default defineConfig({
         bindings: {
           ...(await testSecrets()),
           ENVIRONMENT: 'test',
+          // Many tests share 127.0.0.1; the per-IP limit has its own test with a low limit.
+          PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
         },
       },

@@ -63,6 +63,16 @@ describe('bad input gets a clear 4xx in the envelope', () => {
     expect(row).toBeNull();
   });
 
+  it('emails are trimmed and lower-cased before they are checked', async () => {
+    const local = `Mixed-${crypto.randomUUID()}`;
+    const res = await call('POST', '/api/v1/auth/register', {
+      body: { email: `  ${local}@Example.TEST `, password: 'long enough password', name: 'M', organization_name: 'M' },
+      headers: { 'cf-connecting-ip': '198.51.100.7' },
+    });
+    expectOk(res, 201);
+    expect(res.body.data.user.email).toBe(`${local.toLowerCase()}@example.test`);
+  });
+
   it('page_size above 100 or page 0 is refused', async () => {
     const tenant = await createTenant();
     expectEnvelopeError(await tenant.as('GET', '/api/v1/api-keys?page_size=101'), 400, 'VALIDATION_ERROR');

@@ -97,3 +97,45 @@ describe('rate limiting over HTTP', () => {
     expect(Math.abs(aRemaining - bRemaining)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('per-IP limit on public POSTs', () => {
+  it('limits register/login/reset per client IP and answers 429 in the envelope', async () => {
+    const { handleFetch } = await import('../../workers/api/app');
+    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+    const strict = { ...env, PUBLIC_RATE_LIMIT_PER_MINUTE: '3' };
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 5; i += 1) {
+      const ctx = createExecutionContext();
+      last = await handleFetch(
+        new Request('http://localhost/api/v1/auth/password/reset', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+          body: JSON.stringify({ email: `nobody-${i}@example.test` }),
+        }),
+        strict,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    expect(last!.headers.get('retry-after')).toBeTruthy();
+    expect(last!.headers.get('ratelimit-limit')).toBe('3');
+    expect(await last!.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
+    // Another address is not affected.
+    const ctx = createExecutionContext();
+    const other = await handleFetch(
+      new Request('http://localhost/api/v1/auth/password/reset', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': `${ip}1` },
+        body: JSON.stringify({ email: 'nobody@example.test' }),
+      }),
+      strict,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(other.status).toBe(202);
+  });
+});

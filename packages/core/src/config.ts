@@ -20,6 +20,8 @@ export interface AppConfig {
   passwordResetTtlSeconds: number;
   invitationTtlSeconds: number;
   rateLimits: Record<Plan, RateLimitRule>;
+  /** Unauthenticated POSTs (register, login, password reset, …) per client IP. */
+  publicRateLimit: RateLimitRule;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   maxBodyBytes: number;
   /** Dev-only routes (the mail outbox) exist only outside production. */
@@ -32,6 +34,7 @@ export interface ConfigVars {
   JWT_AUDIENCE?: string;
   APP_URL?: string;
   RATE_LIMITS?: string;
+  PUBLIC_RATE_LIMIT_PER_MINUTE?: string;
   LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
   LOGIN_MAX_FAILURES_PER_IP?: string;
   MAX_BODY_BYTES?: string;
@@ -83,6 +86,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     passwordResetTtlSeconds: 3600,
     invitationTtlSeconds: 7 * 24 * 3600,
     rateLimits: parseRateLimits(vars.RATE_LIMITS),
+    publicRateLimit: { per_minute: int(vars.PUBLIC_RATE_LIMIT_PER_MINUTE, 30) },
     login: {
       maxFailuresPerAccount: int(vars.LOGIN_MAX_FAILURES_PER_ACCOUNT, 5),
       maxFailuresPerIp: int(vars.LOGIN_MAX_FAILURES_PER_IP, 50),

@@ -137,7 +137,7 @@ export const refreshSession = async (
       .where(and(eq(memberships.orgId, found.orgId), eq(memberships.userId, found.userId)))
       .limit(1)
   )[0];
-  if (!member || !member.isActive) {
+  if (!member?.isActive) {
     await revokeSessions(ctx, found.orgId, [found.sessionId], 'membership_ended');
     throw invalidRefresh();
   }

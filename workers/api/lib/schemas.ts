@@ -94,10 +94,8 @@ export const idParam = (name: string, example: string) =>
     .regex(/^[a-z]{3}_[0-9a-f]{32}$/, 'Invalid id')
     .openapi({ param: { name, in: 'path' }, example });
 
-export const EmailSchema = z
-  .email()
-  .max(254)
-  .transform((value) => value.trim().toLowerCase());
+/** Trimmed and lower-cased before it is checked, so ` Ada@Example.com ` is accepted as one address. */
+export const EmailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
 
 export const PasswordSchema = z.string().min(10, 'Password must have at least 10 characters').max(256);
 
