@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { apiPost, applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -71,16 +71,7 @@ const waitForServer = async (child) => {
   throw new Error('The local server did not start within 60 s');
 };
 
-const post = async (path, body, token) => {
-  const res = await fetch(`${BASE}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
-  return json.data;
-};
+const post = (path, body, token) => apiPost(BASE, path, body, token);
 
 const { WRANGLER_LOG: _level, ...wranglerDefaultLogEnv } = quietEnv;
 const bundlePath = join(root, '.bench', 'worker.bundle');

@@ -69,3 +69,15 @@ export const applyLocalMigrations = (extraArgs = []) => {
   const applied = /No migrations to apply/.test(result.stdout + result.stderr) ? 'up to date' : 'applied';
   console.log(`Local D1 migrations: ${applied}.`);
 };
+
+/** POSTs JSON to the local API and returns `data`, or throws with the error envelope. */
+export const apiPost = async (base, path, body, token) => {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
+  return json.data;
+};

@@ -1,17 +1,10 @@
 // `npm run seed`: creates a demo organization, owner and API key through the running local API
 // (start it first with `npm run dev`) and prints them.
+import { apiPost } from './local-setup.mjs';
+
 const base = process.env.API_URL ?? 'http://localhost:8787';
 
-const post = async (path, body, token) => {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
-  return json.data;
-};
+const post = (path, body, token) => apiPost(base, path, body, token);
 
 try {
   await fetch(`${base}/health`);
