@@ -1,5 +1,21 @@
 /** Prefixed random ids: the prefix tells a human what an id names, the rest is a UUID v4 without dashes. */
-export type IdPrefix = 'org' | 'usr' | 'mem' | 'ses' | 'rtk' | 'key' | 'inv' | 'prt' | 'req' | 'job' | 'mfa';
+export type IdPrefix =
+  | 'org'
+  | 'usr'
+  | 'mem'
+  | 'ses'
+  | 'rtk'
+  | 'key'
+  | 'inv'
+  | 'prt'
+  | 'req'
+  | 'job'
+  | 'mfa'
+  | 'tpl'
+  | 'doc'
+  | 'ver'
+  | 'img'
+  | 'evt';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

@@ -207,3 +207,158 @@ export const devOutbox = sqliteTable(
   },
   (t) => [index('dev_outbox_recipient').on(t.recipient, t.createdAt)],
 );
+
+/** A long task: one row per job, one queue message with its id. */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'done', 'error', 'cancelled'] })
+      .notNull()
+      .default('queued'),
+    progress: integer('progress').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(5),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    /** Small parameters only; payloads stay in their own rows or in R2. */
+    input: text('input', { mode: 'json' }).$type<Record<string, unknown>>(),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    cancelRequested: integer('cancel_requested', { mode: 'boolean' }).notNull().default(false),
+    createdBy: text('created_by'),
+    /** While running: when the current attempt is considered stuck. */
+    leaseUntil: text('lease_until'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('jobs_org_created').on(t.orgId, t.createdAt), index('jobs_status_lease').on(t.status, t.leaseUntil)],
+);
+
+export const templates = sqliteTable(
+  'templates',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    format: text('format', { enum: ['docx', 'pdf', 'xlsx', 'pptx'] }).notNull(),
+    /** `model`: a document model with {{variables}}; `docx_file` / `pdf_form`: an uploaded file to fill. */
+    kind: text('kind', { enum: ['model', 'docx_file', 'pdf_form'] })
+      .notNull()
+      .default('model'),
+    variables: text('variables', { mode: 'json' }).$type<unknown[]>().notNull(),
+    body: text('body', { mode: 'json' }).$type<Record<string, unknown>>(),
+    promptTemplate: text('prompt_template'),
+    fileKey: text('file_key'),
+    fileSizeBytes: integer('file_size_bytes'),
+    isPublic: integer('is_public', { mode: 'boolean' }).notNull().default(false),
+    usageCount: integer('usage_count').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('templates_org').on(t.orgId, t.createdAt), index('templates_public').on(t.isPublic)],
+);
+
+/** Generated documents and presentations (kind), their current version and file. */
+export const documents = sqliteTable(
+  'documents',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['document', 'presentation'] }).notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    format: text('format', { enum: ['docx', 'pdf', 'xlsx', 'pptx'] }).notNull(),
+    status: text('status', { enum: ['pending', 'processing', 'completed', 'failed'] })
+      .notNull()
+      .default('pending'),
+    templateId: text('template_id'),
+    prompt: text('prompt'),
+    inputData: text('input_data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    options: text('options', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The version the file and content below belong to; 0 until the first render finishes. */
+    currentVersion: integer('current_version').notNull().default(0),
+    fileKey: text('file_key'),
+    fileSizeBytes: integer('file_size_bytes').notNull().default(0),
+    contentType: text('content_type'),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    modelUsed: text('model_used'),
+    generationTimeMs: integer('generation_time_ms'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    jobId: text('job_id'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('documents_org_kind').on(t.orgId, t.kind, t.createdAt),
+    index('documents_org_status').on(t.orgId, t.status),
+  ],
+);
+
+export const documentVersions = sqliteTable(
+  'document_versions',
+  {
+    id: text('id').primaryKey(),
+    documentId: text('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').notNull(),
+    version: integer('version').notNull(),
+    /** The document model that was rendered. */
+    content: text('content', { mode: 'json' }).$type<Record<string, unknown>>(),
+    inputData: text('input_data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    prompt: text('prompt'),
+    fileKey: text('file_key'),
+    fileSizeBytes: integer('file_size_bytes').notNull().default(0),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    modelUsed: text('model_used'),
+    generationTimeMs: integer('generation_time_ms'),
+    jobId: text('job_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('document_versions_doc_version').on(t.documentId, t.version)],
+);
+
+export const images = sqliteTable(
+  'images',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    prompt: text('prompt').notNull(),
+    negativePrompt: text('negative_prompt'),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    status: text('status', { enum: ['pending', 'processing', 'completed', 'failed'] })
+      .notNull()
+      .default('pending'),
+    fileKey: text('file_key'),
+    fileSizeBytes: integer('file_size_bytes').notNull().default(0),
+    contentType: text('content_type'),
+    modelUsed: text('model_used'),
+    generationTimeMs: integer('generation_time_ms'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    jobId: text('job_id'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('images_org').on(t.orgId, t.createdAt)],
+);

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The document model: the one structure every generator produces (the AI is asked for it as
+ * structured output, templates are written in it) and every renderer consumes. Renderers are
+ * deterministic functions of this model.
+ */
+export const MAX_TEXT = 20_000;
+
+const Text = z.string().max(MAX_TEXT);
+const Cell = z.union([z.string().max(4_000), z.number(), z.boolean(), z.null()]);
+
+export const ParagraphBlock = z.strictObject({ type: z.literal('paragraph'), text: Text });
+export const HeadingBlock = z.strictObject({
+  type: z.literal('heading'),
+  text: z.string().max(500),
+  level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(2),
+});
+export const BulletsBlock = z.strictObject({
+  type: z.literal('bullets'),
+  items: z.array(z.string().max(4_000)).min(1).max(500),
+  ordered: z.boolean().default(false),
+});
+export const TableBlock = z.strictObject({
+  type: z.literal('table'),
+  caption: z.string().max(500).optional(),
+  /** XLSX sheet name for this table (tables become sheets); defaults to the caption or "Table N". */
+  sheet_name: z.string().max(31).optional(),
+  columns: z.array(z.string().max(500)).min(1).max(100),
+  rows: z.array(z.array(Cell).max(100)).max(200_000),
+});
+export const ImageBlock = z.strictObject({
+  type: z.literal('image'),
+  /** PNG or JPEG bytes, base64 (no data: prefix). Renderers check the magic bytes. */
+  data_base64: z.string().max(14_000_000),
+  alt: z.string().max(500).default(''),
+  /** Width in points (1/72 inch); height follows the aspect ratio. */
+  width: z.number().positive().max(2_000).optional(),
+});
+export const PageBreakBlock = z.strictObject({ type: z.literal('page_break') });
+
+export const Block = z.discriminatedUnion('type', [
+  ParagraphBlock,
+  HeadingBlock,
+  BulletsBlock,
+  TableBlock,
+  ImageBlock,
+  PageBreakBlock,
+]);
+export type Block = z.infer<typeof Block>;
+
+export const Section = z.strictObject({
+  heading: z.string().max(500).optional(),
+  level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
+  blocks: z.array(Block).max(5_000).default([]),
+  /** Presentations: the speaker notes of the slide made from this section. */
+  speaker_notes: z.string().max(MAX_TEXT).optional(),
+});
+export type Section = z.infer<typeof Section>;
+
+export const DocumentMetadata = z.strictObject({
+  author: z.string().max(200).optional(),
+  subject: z.string().max(500).optional(),
+  keywords: z.array(z.string().max(100)).max(50).optional(),
+  language: z.string().max(35).optional(),
+});
+
+export const DocumentModel = z.strictObject({
+  title: z.string().min(1).max(500),
+  subtitle: z.string().max(500).optional(),
+  metadata: DocumentMetadata.default({}),
+  sections: z.array(Section).max(2_000),
+});
+export type DocumentModel = z.infer<typeof DocumentModel>;
+/** The model as written by a caller or a provider, before defaults are applied. */
+export type DocumentModelInput = z.input<typeof DocumentModel>;
+
+export const FORMATS = ['pdf', 'docx', 'xlsx', 'pptx'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const CONTENT_TYPES: Record<Format, string> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+};
+
+/** A rendered file. */
+export interface RenderedFile {
+  bytes: Uint8Array;
+  contentType: string;
+  extension: Format;
+}
