@@ -1,4 +1,5 @@
 import type { ConfigVars } from '@flowspark/core';
+import type { JobFeed } from './realtime/job-feed';
 import type { RateLimiter } from './realtime/rate-limiter';
 
 /** The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). */
@@ -7,6 +8,7 @@ export interface Env extends ConfigVars {
   FILES: R2Bucket;
   JOBS: Queue<JobMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  JOB_FEED: DurableObjectNamespace<JobFeed>;
   /** Private JWK (ES256) that signs access tokens. */
   JWT_PRIVATE_KEY: string;
   /** Older public JWKs (JSON array) still accepted during key rotation. */
@@ -15,8 +17,18 @@ export interface Env extends ConfigVars {
   ENCRYPTION_KEY: string;
   MAILER?: string;
   MAIL_WEBHOOK_URL?: string;
-  AI?: unknown;
+  /** Workers AI binding (production only). */
+  AI?: Ai;
   VECTORIZE?: unknown;
+  /** `local` (offline, deterministic), `workers-ai` or `openai` (any OpenAI-compatible endpoint). */
+  AI_PROVIDER?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  AI_CHAT_MODEL?: string;
+  AI_EMBEDDING_MODEL?: string;
+  AI_IMAGE_MODEL?: string;
+  AI_TIMEOUT_MS?: string;
+  AI_MAX_RETRIES?: string;
 }
 
 /** Queue messages carry ids only; payloads live in D1 or R2. */

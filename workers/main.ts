@@ -1,6 +1,7 @@
 import { handleFetch } from './api/app';
 import type { Env, JobMessage } from './env';
 
+export { JobFeed } from './realtime/job-feed';
 export { RateLimiter } from './realtime/rate-limiter';
 
 export default {

@@ -14,6 +14,11 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/organizations', () => import('./routes/organizations')],
   ['/api/v1/invitations', () => import('./routes/organizations')],
   ['/api/v1/dev', () => import('./routes/dev')],
+  ['/api/v1/jobs', () => import('./routes/jobs')],
+  ['/api/v1/templates', () => import('./routes/templates')],
+  ['/api/v1/documents', () => import('./routes/documents')],
+  ['/api/v1/presentations', () => import('./routes/presentations')],
+  ['/api/v1/images', () => import('./routes/images')],
 ];
 
 const loadSystem: GroupLoader = () => import('./routes/system');

@@ -14,15 +14,34 @@ export const SCOPES = [
   'members:write',
   'api_keys:read',
   'api_keys:write',
+  'jobs:read',
+  'jobs:write',
+  'documents:read',
+  'documents:write',
+  'templates:read',
+  'templates:write',
+  'images:read',
+  'images:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-const READ: Scope[] = ['profile:read', 'org:read', 'members:read', 'api_keys:read'];
+const READ: Scope[] = [
+  'profile:read',
+  'org:read',
+  'members:read',
+  'api_keys:read',
+  'jobs:read',
+  'documents:read',
+  'templates:read',
+  'images:read',
+];
+/** What members create and manage: generated content and their own keys. */
+const CONTENT_WRITE: Scope[] = ['api_keys:write', 'jobs:write', 'documents:write', 'templates:write', 'images:write'];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: [...READ, 'profile:write'],
-  member: [...READ, 'profile:write', 'api_keys:write'],
-  admin: [...READ, 'profile:write', 'api_keys:write', 'org:write', 'members:write'],
+  member: [...READ, 'profile:write', ...CONTENT_WRITE],
+  admin: [...READ, 'profile:write', ...CONTENT_WRITE, 'org:write', 'members:write'],
   owner: SCOPES,
 };
 
