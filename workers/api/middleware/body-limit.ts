@@ -2,14 +2,17 @@ import { AppError } from '@flowspark/core';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../lib/context';
+import { uploadLimitFor } from './upload-limit';
 
-/** Bodies beyond the configured size are refused before anything parses them. */
-export const bodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
-  honoBodyLimit({
-    maxSize: c.get('config').maxBodyBytes,
+/** Bodies beyond the configured size (or an upload route's own) are refused before anything parses them. */
+export const bodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
+  const maxBytes = uploadLimitFor(c.req.method, c.req.path) ?? c.get('config').maxBodyBytes;
+  return honoBodyLimit({
+    maxSize: maxBytes,
     onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `Request body exceeds ${c.get('config').maxBodyBytes} bytes`, {
-        details: { max_bytes: c.get('config').maxBodyBytes },
+      throw new AppError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`, {
+        details: { max_bytes: maxBytes },
       });
     },
   })(c, next);
+};

@@ -1,4 +1,4 @@
-import { decryptSecret, encryptSecret, sha256Hex } from '@flowspark/auth';
+import { bytesToHex, decryptSecret, encryptSecret } from '@flowspark/auth';
 import { AppError } from '@flowspark/core';
 import {
   claimIdempotencyKey,
@@ -8,10 +8,38 @@ import {
   type IdempotencyScope,
   releaseIdempotencyKey,
 } from '@flowspark/db';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../lib/context';
 
 const TTL_SECONDS = 24 * 3600;
+
+/**
+ * Hashes what the request means, not how it was framed: raw bytes for JSON (decoding an upload as
+ * text would corrupt it), and the fields and file contents for multipart, whose boundary changes on
+ * every retry.
+ */
+const hashRequest = async (c: Context<AppEnv>): Promise<string> => {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [encoder.encode(`${c.req.method} ${c.req.path}\n`)];
+  if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
+    for (const [name, value] of await c.req.formData()) {
+      if (typeof value === 'string') parts.push(encoder.encode(`${name}=${value}\n`));
+      else {
+        parts.push(encoder.encode(`${name}=file:${value.name}:${value.type}:${value.size}\n`));
+        parts.push(new Uint8Array(await value.arrayBuffer()));
+      }
+    }
+  } else {
+    parts.push(new Uint8Array(await c.req.arrayBuffer()));
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', all)));
+};
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const PURPOSE = 'idempotency-replay';
 
@@ -32,7 +60,7 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   const auth = c.get('auth');
   const db = createDb(c.env.DB);
   const scope: IdempotencyScope = { orgId: auth.tenantId, actorId: auth.apiKeyId ?? auth.userId, key };
-  const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+  const requestHash = await hashRequest(c);
   const now = new Date();
 
   if (!(await claimIdempotencyKey(db, scope, requestHash, now, TTL_SECONDS))) {

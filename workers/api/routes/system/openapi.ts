@@ -48,6 +48,11 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'API keys', description: 'Keys for programs' },
       { name: 'Organizations', description: 'The current organization and its members' },
       { name: 'Invitations', description: 'Inviting people by email' },
+      { name: 'Jobs', description: 'Long work: status, progress, cancellation, live feeds' },
+      { name: 'Templates', description: 'Document templates with declared variables' },
+      { name: 'Documents', description: 'Generated DOCX, PDF and XLSX documents with versions' },
+      { name: 'Presentations', description: 'Generated PPTX slide decks' },
+      { name: 'Images', description: 'Generated images' },
       { name: 'Development', description: 'Local-only helpers (absent in production)' },
     ],
   }) as unknown as Record<string, unknown>;

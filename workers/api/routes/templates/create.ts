@@ -1,0 +1,32 @@
+import { createTemplate, presentTemplate } from '@flowspark/content';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { ok } from '../../lib/respond';
+import { jsonBody, jsonResponse } from '../../lib/schemas';
+import { CreateTemplateSchema, TemplateSchema, templateActor } from './schemas';
+
+export const createTemplateRoute = defineRoute(
+  { scope: 'templates:write' },
+  {
+    method: 'post',
+    path: '/templates',
+    operationId: 'createTemplate',
+    tags: ['Templates'],
+    summary: 'Create a template from a document model and/or a prompt template',
+    description:
+      'A template needs a `body` (a document model whose texts may hold `{{variable}}` placeholders) or a ' +
+      '`prompt_template`, or both. Every placeholder must be declared in `variables`. Only owners and admins ' +
+      'may create a public template. To upload a DOCX or a fillable PDF, use `POST /templates/upload`.',
+    request: { body: jsonBody(CreateTemplateSchema) },
+    responses: { 201: jsonResponse(TemplateSchema, 'The new template') },
+  },
+);
+
+export const registerCreateTemplate = (app: GroupApp) =>
+  app.openapi(createTemplateRoute, async (c) => {
+    const body = c.req.valid('json');
+    const actor = templateActor(c);
+    const template = await createTemplate(createDb(c.env.DB), actor, body);
+    return ok(c, presentTemplate(template, actor.tenantId), 201);
+  });

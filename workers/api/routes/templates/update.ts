@@ -1,0 +1,33 @@
+import { presentTemplate, updateTemplate } from '@flowspark/content';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { ok } from '../../lib/respond';
+import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { TemplateSchema, templateActor, templateIdParams, UpdateTemplateSchema } from './schemas';
+
+export const updateTemplateRoute = defineRoute(
+  { scope: 'templates:write' },
+  {
+    method: 'put',
+    path: '/templates/{id}',
+    operationId: 'updateTemplate',
+    tags: ['Templates'],
+    summary: 'Change a template of your organization (fields left out stay as they are)',
+    description:
+      'The result is checked as a whole: every placeholder declared; a model template keeps a body or a ' +
+      "prompt_template. Another organization's public template is 403; its private one is 404. Only owners " +
+      'and admins may make a template public.',
+    request: { params: templateIdParams, body: jsonBody(UpdateTemplateSchema) },
+    responses: { 200: jsonResponse(TemplateSchema, 'The updated template'), ...errorResponses([404]) },
+  },
+);
+
+export const registerUpdateTemplate = (app: GroupApp) =>
+  app.openapi(updateTemplateRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const actor = templateActor(c);
+    const template = await updateTemplate(createDb(c.env.DB), c.env.FILES, actor, id, patch);
+    return ok(c, presentTemplate(template, actor.tenantId), 200);
+  });

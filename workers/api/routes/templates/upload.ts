@@ -1,0 +1,49 @@
+import { createFileTemplate, MAX_TEMPLATE_FILE_BYTES, presentTemplate } from '@flowspark/content';
+import { AppError } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { ok } from '../../lib/respond';
+import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { TemplateSchema, templateActor, UploadTemplateSchema } from './schemas';
+
+export const uploadTemplateRoute = defineRoute(
+  { scope: 'templates:write' },
+  {
+    method: 'post',
+    path: '/templates/upload',
+    operationId: 'uploadTemplate',
+    tags: ['Templates'],
+    summary: 'Create a template from an uploaded DOCX (placeholders) or fillable PDF (form fields)',
+    description:
+      'multipart/form-data with `file` (at most 10 MB), `name`, optional `description`, `variables` (a JSON ' +
+      'array) and `is_public` ("true"/"false"). The kind is read from the content: a DOCX becomes a ' +
+      '`docx_file` template (format docx), a PDF with form fields a `pdf_form` template (format pdf); ' +
+      'anything else is 415. Without `variables`, they are derived: each DOCX `{{placeholder}}` a required ' +
+      'string, each PDF field an optional string (boolean for checkboxes).',
+    request: {
+      body: { required: true, content: { 'multipart/form-data': { schema: UploadTemplateSchema } } },
+    },
+    responses: { 201: jsonResponse(TemplateSchema, 'The new template'), ...errorResponses([413, 415, 422]) },
+  },
+);
+
+export const registerUploadTemplate = (app: GroupApp) =>
+  app.openapi(uploadTemplateRoute, async (c) => {
+    const form = c.req.valid('form');
+    if (form.file.size > MAX_TEMPLATE_FILE_BYTES) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The file must be at most ${MAX_TEMPLATE_FILE_BYTES / 1024 / 1024} MB`, {
+        details: { max_bytes: MAX_TEMPLATE_FILE_BYTES, bytes: form.file.size },
+      });
+    }
+    const actor = templateActor(c);
+    const template = await createFileTemplate(createDb(c.env.DB), c.env.FILES, actor, {
+      name: form.name,
+      description: form.description,
+      variables: form.variables,
+      is_public: form.is_public,
+      filename: form.file.name,
+      bytes: new Uint8Array(await form.file.arrayBuffer()),
+    });
+    return ok(c, presentTemplate(template, actor.tenantId), 201);
+  });
