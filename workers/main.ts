@@ -6,8 +6,12 @@ export { RateLimiter } from './realtime/rate-limiter';
 
 export default {
   fetch: (request, env, ctx) => handleFetch(request, env, ctx),
-  queue: async (batch, env) => {
+  queue: async (batch, env, _ctx) => {
     const { handleQueue } = await import('./jobs/consumer');
     await handleQueue(batch, env);
+  },
+  scheduled: async (controller, env, _ctx) => {
+    const { handleScheduled } = await import('./jobs/scheduled');
+    await handleScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,25 +1,61 @@
-import { logger } from '@flowspark/core';
+import { describeError, logger, newId } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { failJob, getJob, isTerminal } from '@flowspark/jobs';
+import { z } from 'zod';
 import type { Env, JobMessage } from '../env';
+import { announceJobEnd } from './ended';
+import { runJob } from './runner';
+
+const MessageSchema = z.object({
+  job_id: z.string().regex(/^job_[0-9a-f]{32}$/),
+  tenant_id: z.string().regex(/^org_[0-9a-f]{32}$/),
+});
 
 /**
- * Queue consumer. Messages carry ids only. Job types register their handlers here as they are
- * built; until a job type exists, a message for it cannot be processed and is acknowledged with a
- * log line rather than retried forever.
+ * Dead-lettered: the queue gave up on the message (max_retries in wrangler.toml). The job ends
+ * `error` RETRIES_EXHAUSTED, unless it already ended or a live delivery still holds it (a duplicate
+ * message ran out of retries while the original runs: that one, or stuck-job recovery, finishes it).
  */
-export const handleQueue = async (batch: MessageBatch<JobMessage>, _env: Env): Promise<void> => {
-  const deadLetter = batch.queue.endsWith('-dlq');
+const deadLetter = async (env: Env, message: z.infer<typeof MessageSchema>): Promise<void> => {
+  const db = createDb(env.DB);
+  const job = await getJob(db, message.tenant_id, message.job_id);
+  if (!job || isTerminal(job.status)) return;
+  if (job.status === 'running' && job.leaseUntil && job.leaseUntil > new Date().toISOString()) return;
+  const row = await failJob(
+    db,
+    job.id,
+    'RETRIES_EXHAUSTED',
+    'The job could not be completed: delivery was retried too many times',
+  );
+  if (row) await announceJobEnd(env, row, newId('req'));
+};
+
+/**
+ * The queue consumer of both queues (jobs and its dead-letter queue). Messages carry ids only. They
+ * run one after another: a job may hold a large document in memory, and the Worker has 128 MB.
+ * An unexpected error (D1 unreachable) retries the message; the queue's own backoff applies.
+ */
+export const handleQueue = async (batch: MessageBatch<JobMessage>, env: Env): Promise<void> => {
+  const isDeadLetter = batch.queue.endsWith('-dlq');
   for (const message of batch.messages) {
-    const body = message.body as Partial<JobMessage> | null;
-    if (!body || typeof body.job_id !== 'string' || typeof body.tenant_id !== 'string') {
+    const parsed = MessageSchema.safeParse(message.body);
+    if (!parsed.success) {
       logger.warn('malformed queue message dropped', { queue: batch.queue, message_id: message.id });
       message.ack();
       continue;
     }
-    logger.warn(deadLetter ? 'dead-lettered job' : 'no handler for job', {
-      queue: batch.queue,
-      job_id: body.job_id,
-      tenant_id: body.tenant_id,
-    });
-    message.ack();
+    try {
+      if (isDeadLetter) {
+        await deadLetter(env, parsed.data);
+        message.ack();
+        continue;
+      }
+      const outcome = await runJob(env, parsed.data);
+      if (outcome.action === 'retry') message.retry({ delaySeconds: outcome.delaySeconds });
+      else message.ack();
+    } catch (err) {
+      logger.error('queue message failed', { queue: batch.queue, job_id: parsed.data.job_id, ...describeError(err) });
+      message.retry();
+    }
   }
 };

@@ -1,0 +1,30 @@
+import type { JobHandler } from './types';
+
+export type JobHandlerLoader = () => Promise<JobHandler>;
+
+/**
+ * Job types and their handlers, imported on first use so the Worker starts without loading them (a
+ * handler may pull heavy renderers). Add one line per job type, e.g.
+ * `'document.generate': () => import('./handlers/document-generate').then((m) => m.documentGenerateHandler),`
+ */
+export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {};
+
+/** Adds or replaces a job type at run time (tests, or types assembled elsewhere). */
+export const registerJobHandler = (type: string, loader: JobHandlerLoader): void => {
+  JOB_HANDLERS[type] = loader;
+  loaded.delete(type);
+};
+
+const loaded = new Map<string, Promise<JobHandler>>();
+
+/** The handler of a job type; null when no such type is registered. */
+export const loadJobHandler = async (type: string): Promise<JobHandler | null> => {
+  if (!Object.hasOwn(JOB_HANDLERS, type)) return null;
+  let promise = loaded.get(type);
+  if (!promise) {
+    promise = JOB_HANDLERS[type]!();
+    loaded.set(type, promise);
+    promise.catch(() => loaded.delete(type));
+  }
+  return promise;
+};

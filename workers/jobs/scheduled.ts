@@ -1,0 +1,84 @@
+import { logger, newId } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import {
+  failJob,
+  findStuckJobs,
+  isPastQueuedDeadline,
+  type JobMessage,
+  markJobCancelled,
+  requeueJob,
+  touchQueuedJob,
+} from '@flowspark/jobs';
+import { publishJobEvent } from '../api/lib/job-events';
+import type { Env } from '../env';
+import { announceJobEnd } from './ended';
+
+export interface RecoverySummary {
+  requeued: number;
+  failed: number;
+  cancelled: number;
+  reenqueued: number;
+}
+
+/**
+ * Jobs nothing will finish (see findStuckJobs), a bounded batch per run. A `running` job past its
+ * lease is retried if it has attempts left (requeued and sent again), else it ends DEADLINE_EXCEEDED.
+ * A `queued` job whose message was lost is sent again; one queued for a day is given up. Every write
+ * is conditional on the state that was read, so a delivery that claims the job meanwhile wins.
+ */
+export const recoverStuckJobs = async (env: Env, now = new Date()): Promise<RecoverySummary> => {
+  const db = createDb(env.DB);
+  const requestId = newId('req');
+  const summary: RecoverySummary = { requeued: 0, failed: 0, cancelled: 0, reenqueued: 0 };
+  const messages: JobMessage[] = [];
+  const { expired, lost } = await findStuckJobs(db, now);
+
+  for (const job of expired) {
+    const fence = { attempt: job.attempts };
+    if (job.cancelRequested) {
+      const row = await markJobCancelled(db, job.id, fence);
+      if (row) {
+        summary.cancelled += 1;
+        await announceJobEnd(env, row, requestId);
+      }
+    } else if (job.attempts < job.maxAttempts) {
+      const message = 'The worker running this job stopped responding; it will be retried';
+      const row = await requeueJob(db, job.id, 'LEASE_EXPIRED', message, fence);
+      if (row) {
+        summary.requeued += 1;
+        messages.push({ job_id: row.id, tenant_id: row.orgId });
+        await publishJobEvent(env, row.orgId, row, 'job.status', message);
+      }
+    } else {
+      const row = await failJob(db, job.id, 'DEADLINE_EXCEEDED', 'The job did not finish in time', fence);
+      if (row) {
+        summary.failed += 1;
+        await announceJobEnd(env, row, requestId);
+      }
+    }
+  }
+
+  for (const job of lost) {
+    if (isPastQueuedDeadline(job, now)) {
+      const row = await failJob(db, job.id, 'DEADLINE_EXCEEDED', 'The job waited too long to start', {
+        attempt: job.attempts,
+      });
+      if (row) {
+        summary.failed += 1;
+        await announceJobEnd(env, row, requestId);
+      }
+    } else if (await touchQueuedJob(db, job, now)) {
+      summary.reenqueued += 1;
+      messages.push({ job_id: job.id, tenant_id: job.orgId });
+    }
+  }
+
+  if (messages.length > 0) await env.JOBS.sendBatch(messages.map((body) => ({ body })));
+  if (expired.length + lost.length > 0) logger.info('stuck jobs recovered', { request_id: requestId, ...summary });
+  return summary;
+};
+
+/** The cron trigger (wrangler.toml `[triggers]`): every run recovers stuck jobs. */
+export const handleScheduled = async (_controller: ScheduledController, env: Env): Promise<void> => {
+  await recoverStuckJobs(env, new Date());
+};
