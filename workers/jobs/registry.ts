@@ -7,7 +7,11 @@ export type JobHandlerLoader = () => Promise<JobHandler>;
  * handler may pull heavy renderers). Add one line per job type, e.g.
  * `'document.generate': () => import('./handlers/document-generate').then((m) => m.documentGenerateHandler),`
  */
-export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {};
+export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
+  'image.generate': () => import('./handlers/image-generate').then((m) => m.imageGenerateHandler),
+  'document.generate': () => import('./handlers/document-generate').then((m) => m.documentGenerateHandler),
+  'presentation.generate': () => import('./handlers/document-generate').then((m) => m.presentationGenerateHandler),
+};
 
 /** Adds or replaces a job type at run time (tests, or types assembled elsewhere). */
 export const registerJobHandler = (type: string, loader: JobHandlerLoader): void => {

@@ -1,2 +1,4 @@
-export * from './templates';
+export * from './documents';
 export * from './files';
+export * from './images';
+export * from './templates';

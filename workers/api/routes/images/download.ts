@@ -1,0 +1,69 @@
+import { contentDisposition, getImage, imageFileName } from '@flowspark/content';
+import { AppError, notFound } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { z } from '@hono/zod-openapi';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { errorResponses } from '../../lib/schemas';
+import { imageIdParams } from './schemas';
+
+/** A completed image never changes under its id; the short lifetime bounds how long a deleted one lingers. */
+export const IMAGE_CACHE_SECONDS = 300;
+
+const binary = z.string().openapi({ type: 'string', format: 'binary' });
+
+/** The first entity tag of If-None-Match, bare (R2 compares etags without quotes or the weak prefix). */
+const ifNoneMatch = (header: string | undefined): string | undefined => {
+  const first = header?.split(',')[0]?.trim().replace(/^W\//, '').replace(/"/g, '');
+  return first && first !== '*' ? first : undefined;
+};
+
+export const downloadImageRoute = defineRoute(
+  { scope: 'images:read' },
+  {
+    method: 'get',
+    path: '/images/{id}/download',
+    operationId: 'downloadImage',
+    tags: ['Images'],
+    summary: 'Download a completed image',
+    description:
+      'The PNG or JPEG bytes with `Content-Type`, `Content-Length`, `ETag` and a `Content-Disposition` file name ' +
+      'made from the first words of the prompt. `If-None-Match` with the ETag answers 304. An image that is not ' +
+      'completed (pending, processing or failed) is 409 CONFLICT with `details.status`.',
+    request: { params: imageIdParams },
+    responses: {
+      200: { description: 'The image', content: { 'image/png': { schema: binary }, 'image/jpeg': { schema: binary } } },
+      304: { description: 'Not modified (If-None-Match matched)' },
+      ...errorResponses([404, 409]),
+    },
+  },
+);
+
+export const registerDownloadImage = (app: GroupApp) =>
+  app.openapi(downloadImageRoute, async (c) => {
+    const { tenantId } = c.get('auth');
+    const image = await getImage(createDb(c.env.DB), tenantId, c.req.valid('param').id);
+    if (!image) throw notFound('Image');
+    if (image.status !== 'completed' || !image.fileKey) {
+      throw new AppError('CONFLICT', `The image is not ready to download: it is ${image.status}`, {
+        details: { status: image.status },
+      });
+    }
+    const etag = ifNoneMatch(c.req.header('if-none-match'));
+    const object = await c.env.FILES.get(image.fileKey, etag ? { onlyIf: { etagDoesNotMatch: etag } } : undefined);
+    if (!object) throw notFound('Image file');
+    const headers: Record<string, string> = {
+      ETag: object.httpEtag,
+      'Cache-Control': `private, max-age=${IMAGE_CACHE_SECONDS}`,
+    };
+    // A failed precondition (If-None-Match matched) returns the metadata without a body.
+    if (!('body' in object)) return c.body(null, 304, headers);
+    const contentType = image.contentType ?? object.httpMetadata?.contentType ?? 'application/octet-stream';
+    return c.body(object.body, 200, {
+      ...headers,
+      'Content-Type': contentType,
+      'Content-Length': String(object.size),
+      'Content-Disposition': contentDisposition(imageFileName(image.prompt, contentType)),
+      'X-Content-Type-Options': 'nosniff',
+    });
+  });

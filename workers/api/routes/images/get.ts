@@ -1,0 +1,28 @@
+import { getImage } from '@flowspark/content';
+import { notFound } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { ok } from '../../lib/respond';
+import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { ImageSchema, imageIdParams, present } from './schemas';
+
+export const getImageRoute = defineRoute(
+  { scope: 'images:read' },
+  {
+    method: 'get',
+    path: '/images/{id}',
+    operationId: 'getImage',
+    tags: ['Images'],
+    summary: 'Get an image: status, file details, or why it failed',
+    request: { params: imageIdParams },
+    responses: { 200: jsonResponse(ImageSchema, 'The image'), ...errorResponses([404]) },
+  },
+);
+
+export const registerGetImage = (app: GroupApp) =>
+  app.openapi(getImageRoute, async (c) => {
+    const image = await getImage(createDb(c.env.DB), c.get('auth').tenantId, c.req.valid('param').id);
+    if (!image) throw notFound('Image');
+    return ok(c, present(image), 200);
+  });
