@@ -14,6 +14,17 @@ const testSecrets = async () => {
   };
 };
 
+/**
+ * PDF fonts for tests, as data blobs (ArrayBuffers in env): test/setup.ts puts them into the R2
+ * bucket at _system/fonts/<name>.ttf, where the Worker reads them. Same files as scripts/fonts.mjs.
+ */
+const fontBlobs = {
+  FONT_NotoSans_Regular: './node_modules/@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf',
+  FONT_NotoSans_Bold: './node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf',
+  FONT_NotoSansSC_Regular: './node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
+  FONT_NotoEmoji_Regular: './node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf',
+};
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
@@ -26,6 +37,7 @@ export default defineConfig({
           PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
         },
+        dataBlobBindings: fontBlobs,
       },
     })),
   ],

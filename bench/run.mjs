@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { installFontsLocal } from '../scripts/fonts.mjs';
 import { apiPost, applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
@@ -56,6 +57,55 @@ const load = async (
     p99: percentile(latencies, 99),
     server: Object.fromEntries(Object.entries(serverTimings).map(([k, xs]) => [k, mean(xs)])),
   };
+};
+
+/**
+ * Job round trip: POST /documents/generate for a small DOCX until its `done` event arrives on the
+ * tenant's job feed (WebSocket, ticket auth), through the local queue and consumer.
+ */
+const jobRoundTrip = async (jwt) => {
+  const res = await fetch(`${BASE}/api/v1/jobs/feed/ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}` },
+  });
+  const ticket = (await res.json()).data;
+  const socket = new WebSocket(`ws://127.0.0.1:${PORT}/api/v1/jobs/feed`, [ticket.protocol]);
+  const waiters = new Map();
+  socket.addEventListener('message', (message) => {
+    const event = JSON.parse(String(message.data));
+    if (event.job_id && event.status === 'done') waiters.get(event.job_id)?.();
+  });
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', reject, { once: true });
+  });
+  const times = [];
+  for (let i = 0; i < 10; i += 1) {
+    const started = performance.now();
+    const doc = await post(
+      '/api/v1/documents/generate',
+      {
+        title: `Round trip ${i}`,
+        format: 'docx',
+        content: {
+          title: `Round trip ${i}`,
+          sections: [{ heading: 'Hello', blocks: [{ type: 'paragraph', text: 'A small document.' }] }],
+        },
+      },
+      jwt,
+    );
+    await Promise.race([
+      new Promise((resolve) => waiters.set(doc.job_id, resolve)),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no done event within 30 s')), 30_000)),
+    ]);
+    times.push(performance.now() - started);
+  }
+  socket.close();
+  times.sort((x, y) => x - y);
+  console.log(
+    `\nJob round trip (small DOCX: POST /documents/generate → done event on /jobs/feed), 10 jobs: ` +
+      `p50 ${percentile(times, 50).toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms`,
+  );
 };
 
 const waitForServer = async (child) => {
@@ -122,6 +172,7 @@ mkdirSync(join(root, '.bench'), { recursive: true });
 rmSync(stateDir, { recursive: true, force: true });
 await ensureDevVars();
 applyLocalMigrations(['--persist-to', stateDir]);
+installFontsLocal(stateDir);
 
 // Rate limits are raised so the benchmark measures the limiter's cost without being limited by it.
 const child = spawn(
@@ -171,6 +222,7 @@ try {
   for (const [name, path, headers] of scenarios) {
     console.log(`${name.padEnd(36)} ${fmt(await load(path, headers, { requests: 500, seconds: 10, concurrency: 1 }))}`);
   }
+  await jobRoundTrip(jwt);
   const [a, b, c] = Object.values(results);
   console.log(
     `\nLatency ratio to /health (p50): JWT ${(b.p50 / a.p50).toFixed(2)}x, API key ${(c.p50 / a.p50).toFixed(2)}x`,
@@ -189,6 +241,29 @@ try {
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
 }
 
+/** Each render in its own Node process (same libraries as the Worker), for a clean memory figure. */
+const renderCases = () => {
+  console.log('\nRenderers (Node, one process per case; the Worker limit is 128 MB):');
+  for (const kind of ['pdf-100', 'docx-100', 'pptx-50', 'xlsx-100k']) {
+    const out = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/render-case.ts', kind], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = out.stdout.trim().split('\n').at(-1) ?? '';
+    try {
+      const r = JSON.parse(line);
+      console.log(
+        `${kind.padEnd(10)} ${String(r.ms).padStart(6)} ms  ${(r.bytes / 1024).toFixed(0).padStart(7)} KiB  ` +
+          `model ${r.model_mb} MB, peak added ${r.peak_added_mb} MB, process peak RSS ${r.peak_rss_mb} MB`,
+      );
+    } catch {
+      console.log(`${kind.padEnd(10)} failed: ${(out.stderr || out.stdout).slice(-400)}`);
+    }
+  }
+};
+
+renderCases();
 const bundle = productionBundle();
 console.log(
   bundle.error
