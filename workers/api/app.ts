@@ -19,6 +19,7 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/documents', () => import('./routes/documents')],
   ['/api/v1/presentations', () => import('./routes/presentations')],
   ['/api/v1/images', () => import('./routes/images')],
+  ['/api/v1/kb', () => import('./routes/kb')],
 ];
 
 const loadSystem: GroupLoader = () => import('./routes/system');

@@ -15,7 +15,10 @@ export type IdPrefix =
   | 'doc'
   | 'ver'
   | 'img'
-  | 'evt';
+  | 'evt'
+  | 'kbd'
+  | 'chk'
+  | 'kbq';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

@@ -22,6 +22,8 @@ export const SCOPES = [
   'templates:write',
   'images:read',
   'images:write',
+  'kb:read',
+  'kb:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -34,9 +36,17 @@ const READ: Scope[] = [
   'documents:read',
   'templates:read',
   'images:read',
+  'kb:read',
 ];
 /** What members create and manage: generated content and their own keys. */
-const CONTENT_WRITE: Scope[] = ['api_keys:write', 'jobs:write', 'documents:write', 'templates:write', 'images:write'];
+const CONTENT_WRITE: Scope[] = [
+  'api_keys:write',
+  'jobs:write',
+  'documents:write',
+  'templates:write',
+  'images:write',
+  'kb:write',
+];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: [...READ, 'profile:write'],

@@ -362,3 +362,87 @@ export const images = sqliteTable(
   },
   (t) => [index('images_org').on(t.orgId, t.createdAt)],
 );
+
+/** Knowledge-base documents: the original lives in R2, its text as chunks below. */
+export const kbDocuments = sqliteTable(
+  'kb_documents',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    sourceType: text('source_type', { enum: ['upload', 'text'] }).notNull(),
+    filename: text('filename'),
+    /** What the content turned out to be (magic bytes and structure), not what its name says. */
+    detectedType: text('detected_type', { enum: ['pdf', 'docx', 'html', 'markdown', 'text', 'csv'] }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    fileKey: text('file_key').notNull(),
+    status: text('status', { enum: ['uploading', 'processing', 'indexed', 'failed'] })
+      .notNull()
+      .default('uploading'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+    category: text('category'),
+    pageCount: integer('page_count'),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    charCount: integer('char_count').notNull().default(0),
+    embeddingModel: text('embedding_model'),
+    /** Chunking parameters used for the current index (size, overlap). */
+    chunking: text('chunking', { mode: 'json' }).$type<Record<string, unknown>>(),
+    jobId: text('job_id'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    indexedAt: text('indexed_at'),
+  },
+  (t) => [
+    uniqueIndex('kb_documents_org_sha').on(t.orgId, t.sha256),
+    index('kb_documents_org_created').on(t.orgId, t.createdAt),
+  ],
+);
+
+export const kbChunks = sqliteTable(
+  'kb_chunks',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    documentId: text('document_id')
+      .notNull()
+      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    chunkIndex: integer('chunk_index').notNull(),
+    text: text('text').notNull(),
+    heading: text('heading'),
+    pageNumber: integer('page_number'),
+    startOffset: integer('start_offset').notNull(),
+    endOffset: integer('end_offset').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('kb_chunks_doc').on(t.documentId, t.chunkIndex), index('kb_chunks_org').on(t.orgId)],
+);
+
+/** Every question asked of the knowledge base, with its answer and citations (seed 000 KBQuery). */
+export const kbQueries = sqliteTable(
+  'kb_queries',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id'),
+    query: text('query').notNull(),
+    topK: integer('top_k').notNull(),
+    filters: text('filters', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    answer: text('answer').notNull(),
+    citations: text('citations', { mode: 'json' }).$type<unknown[]>().notNull(),
+    usage: text('usage', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    modelUsed: text('model_used'),
+    retrievalMs: integer('retrieval_ms').notNull(),
+    generationMs: integer('generation_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('kb_queries_org_created').on(t.orgId, t.createdAt)],
+);
