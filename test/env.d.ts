@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import('../workers/main');
-      durableNamespaces: 'RateLimiter' | 'JobFeed';
+      durableNamespaces: 'RateLimiter' | 'JobFeed' | 'LocalVectorIndex';
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { ConfigVars } from '@flowspark/core';
 import type { JobFeed } from './realtime/job-feed';
+import type { LocalVectorIndex } from './realtime/local-vector-index';
 import type { RateLimiter } from './realtime/rate-limiter';
 
 /** The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). */
@@ -9,6 +10,8 @@ export interface Env extends ConfigVars {
   JOBS: Queue<JobMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   JOB_FEED: DurableObjectNamespace<JobFeed>;
+  /** The local vector index (dev, tests, or production without Vectorize): one object per tenant. */
+  VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndex>;
   /** Private JWK (ES256) that signs access tokens. */
   JWT_PRIVATE_KEY: string;
   /** Older public JWKs (JSON array) still accepted during key rotation. */
@@ -19,7 +22,10 @@ export interface Env extends ConfigVars {
   MAIL_WEBHOOK_URL?: string;
   /** Workers AI binding (production only). */
   AI?: Ai;
-  VECTORIZE?: unknown;
+  /** Vectorize index (production only). */
+  VECTORIZE?: VectorizeIndex;
+  /** `local` (the VECTOR_INDEX Durable Object) or `vectorize`. */
+  VECTOR_PROVIDER?: string;
   /** `local` (offline, deterministic), `workers-ai` or `openai` (any OpenAI-compatible endpoint). */
   AI_PROVIDER?: string;
   OPENAI_BASE_URL?: string;

@@ -2,6 +2,7 @@ import { handleFetch } from './api/app';
 import type { Env, JobMessage } from './env';
 
 export { JobFeed } from './realtime/job-feed';
+export { LocalVectorIndex } from './realtime/local-vector-index';
 export { RateLimiter } from './realtime/rate-limiter';
 
 export default {
