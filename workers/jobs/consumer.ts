@@ -1,3 +1,7 @@
+// First, before any package builds a zod schema: route contracts call `.openapi()` on package
+// schemas, which only works for schemas created after @hono/zod-openapi extended zod. An isolate's
+// first event may be a queue message or the cron, so their entry points load it too.
+import '@hono/zod-openapi';
 import { describeError, logger, newId } from '@flowspark/core';
 import { createDb } from '@flowspark/db';
 import { failJob, getJob, isTerminal } from '@flowspark/jobs';

@@ -1,0 +1,28 @@
+import { listDocuments, presentDocument } from '@flowspark/content';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { paginated } from '../../lib/respond';
+import { paginatedResponse } from '../../lib/schemas';
+import { DocumentSchema, ListDocumentsQuery } from './schemas';
+
+export const listDocumentsRoute = defineRoute(
+  { scope: 'documents:read' },
+  {
+    method: 'get',
+    path: '/documents',
+    operationId: 'listDocuments',
+    tags: ['Documents'],
+    summary: "List your organization's generated documents, newest first",
+    description: 'Filters: `status` and `format`. Presentations are listed at `GET /presentations`.',
+    request: { query: ListDocumentsQuery },
+    responses: { 200: paginatedResponse(DocumentSchema, 'A page of documents') },
+  },
+);
+
+export const registerListDocuments = (app: GroupApp) =>
+  app.openapi(listDocumentsRoute, async (c) => {
+    const query = c.req.valid('query');
+    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').tenantId, 'document', query);
+    return paginated(c, items.map(presentDocument), query, total);
+  });

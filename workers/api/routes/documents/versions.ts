@@ -1,0 +1,38 @@
+import { getDocument, listVersions, presentVersion } from '@flowspark/content';
+import { notFound } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { paginated } from '../../lib/respond';
+import { errorResponses, paginatedResponse } from '../../lib/schemas';
+import { DocumentIdParams, DocumentVersionSchema, ListVersionsQuery } from './schemas';
+
+export const listDocumentVersionsRoute = defineRoute(
+  { scope: 'documents:read' },
+  {
+    method: 'get',
+    path: '/documents/{id}/versions',
+    operationId: 'listDocumentVersions',
+    tags: ['Documents'],
+    summary: 'List the rendered versions of a document, newest first',
+    description: 'Every version stays downloadable at its `download_url` until the document is deleted.',
+    request: { params: DocumentIdParams, query: ListVersionsQuery },
+    responses: { 200: paginatedResponse(DocumentVersionSchema, 'A page of versions'), ...errorResponses([404]) },
+  },
+);
+
+export const registerListDocumentVersions = (app: GroupApp) =>
+  app.openapi(listDocumentVersionsRoute, async (c) => {
+    const { tenantId } = c.get('auth');
+    const db = createDb(c.env.DB);
+    const doc = await getDocument(db, tenantId, 'document', c.req.valid('param').id);
+    if (!doc) throw notFound('Document');
+    const query = c.req.valid('query');
+    const { items, total } = await listVersions(db, tenantId, doc.id, query);
+    return paginated(
+      c,
+      items.map((row) => presentVersion(doc, row)),
+      query,
+      total,
+    );
+  });
