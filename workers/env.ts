@@ -23,7 +23,7 @@ export interface Env extends ConfigVars {
   /** Workers AI binding (production only). */
   AI?: Ai;
   /** Vectorize index (production only). */
-  VECTORIZE?: VectorizeIndex;
+  VECTORIZE?: Vectorize;
   /** `local` (the VECTOR_INDEX Durable Object) or `vectorize`. */
   VECTOR_PROVIDER?: string;
   /** `local` (offline, deterministic), `workers-ai` or `openai` (any OpenAI-compatible endpoint). */
