@@ -222,7 +222,6 @@ try {
   for (const [name, path, headers] of scenarios) {
     console.log(`${name.padEnd(36)} ${fmt(await load(path, headers, { requests: 500, seconds: 10, concurrency: 1 }))}`);
   }
-  await jobRoundTrip(jwt);
   const [a, b, c] = Object.values(results);
   console.log(
     `\nLatency ratio to /health (p50): JWT ${(b.p50 / a.p50).toFixed(2)}x, API key ${(c.p50 / a.p50).toFixed(2)}x`,
@@ -234,6 +233,21 @@ try {
     `Inside the Worker (Server-Timing means): JWT auth ${b.server.auth?.toFixed(2)} ms + gate ${b.server.ratelimit?.toFixed(2)} ms; ` +
       `API key auth ${c.server.auth?.toFixed(2)} ms + gate ${c.server.ratelimit?.toFixed(2)} ms`,
   );
+  await jobRoundTrip(jwt);
+  if (process.env.BENCH_KB !== '0') {
+    const { runKbBench } = await import('./kb-bench.mjs');
+    const register = async (label) => {
+      const suffix = Math.random().toString(36).slice(2, 8);
+      const data = await post('/api/v1/auth/register', {
+        email: `${label}-${suffix}@example.com`,
+        password: `bench-password-${suffix}`,
+        name: label,
+        organization_name: `${label} ${suffix}`,
+      });
+      return data.tokens.access_token;
+    };
+    await runKbBench({ base: BASE, post, register });
+  }
 } finally {
   // Let the server exit before the start-up measurement, which is sensitive to a busy machine.
   const exited = new Promise((resolve) => child.once('exit', resolve));

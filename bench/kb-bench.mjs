@@ -1,0 +1,156 @@
+// Knowledge-base part of `npm run bench`, run against the local server started by bench/run.mjs:
+// ingestion throughput, search latency per mode at two index sizes, and retrieval quality on the
+// labelled set in bench/kb/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const WORDS = (
+  'revenue growth margin customer churn onboarding pipeline forecast budget supplier invoice contract ' +
+  'warranty shipment inventory audit compliance policy security incident latency throughput outage ' +
+  'deployment rollback migration schema index cache replica backup restore encryption certificate ' +
+  'hiring training payroll benefits vacation office travel expense reimbursement approval workflow ' +
+  'marketing campaign launch pricing discount subscription renewal support ticket escalation survey'
+).split(' ');
+
+/** Deterministic prose: sentences of common business words, paragraphs separated by blank lines. */
+const syntheticText = (chars, seed) => {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const parts = [];
+  let length = 0;
+  while (length < chars) {
+    const sentences = [];
+    for (let s = 0; s < 4 + Math.floor(next() * 4); s += 1) {
+      const words = Array.from({ length: 8 + Math.floor(next() * 12) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+      words[0] = words[0][0].toUpperCase() + words[0].slice(1);
+      sentences.push(`${words.join(' ')}.`);
+    }
+    const paragraph = sentences.join(' ');
+    parts.push(paragraph);
+    length += paragraph.length + 2;
+  }
+  return parts.join('\n\n').slice(0, chars);
+};
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+export const runKbBench = async ({ base, post, register }) => {
+  const headersFor = (token) => ({ authorization: `Bearer ${token}` });
+  const waitIndexed = async (token, ids, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(ids);
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const id of [...pending]) {
+        const res = await fetch(`${base}/api/v1/kb/documents/${id}`, { headers: headersFor(token) });
+        const doc = (await res.json()).data;
+        if (doc.status === 'indexed') pending.delete(id);
+        else if (doc.status === 'failed') throw new Error(`ingestion failed: ${doc.error_message}`);
+      }
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    if (pending.size > 0) throw new Error(`${pending.size} documents not indexed in time`);
+  };
+  const ingest = async (token, docs) => {
+    const ids = [];
+    for (const doc of docs) ids.push((await post('/api/v1/kb/documents/text', doc, token)).document.id);
+    return ids;
+  };
+  const chunkCount = async (token) => {
+    let total = 0;
+    for (let page = 1; ; page += 1) {
+      const res = await fetch(`${base}/api/v1/kb/documents?page=${page}&page_size=100`, { headers: headersFor(token) });
+      const body = await res.json();
+      total += body.data.reduce((n, d) => n + d.chunk_count, 0);
+      if (!body.pagination.has_next) return total;
+    }
+  };
+  const searchLatency = async (token, mode, count) => {
+    const times = [];
+    for (let i = 0; i < count; i += 1) {
+      const q = `${WORDS[(i * 7) % WORDS.length]} ${WORDS[(i * 13 + 5) % WORDS.length]}`;
+      const started = performance.now();
+      const res = await fetch(`${base}/api/v1/kb/search?q=${encodeURIComponent(q)}&mode=${mode}&top_k=5`, {
+        headers: headersFor(token),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`search ${mode}: ${res.status}`);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    return `p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`;
+  };
+
+  console.log('\nKnowledge base');
+  const owner = await register('kb-bench');
+  // (1) Ingestion of a 10 MB corpus: eleven texts of 0.9 MB (under the 1 MiB JSON body limit).
+  const docSize = 900_000;
+  const corpus = Array.from({ length: 11 }, (_, i) => ({
+    title: `Corpus part ${i + 1}`,
+    text: syntheticText(docSize, i + 1),
+  }));
+  let started = performance.now();
+  const ids = await ingest(owner, corpus);
+  await waitIndexed(owner, ids, 600_000);
+  let seconds = (performance.now() - started) / 1000;
+  let chunks = await chunkCount(owner);
+  console.log(
+    `Ingestion: ${((11 * docSize) / 1e6).toFixed(1)} MB of text in ${seconds.toFixed(1)} s = ${((11 * docSize) / 1e6 / seconds).toFixed(2)} MB/s, ` +
+      `${chunks} chunks = ${(chunks / seconds).toFixed(0)} chunks/s`,
+  );
+  for (const mode of ['hybrid', 'keyword', 'vector']) {
+    console.log(`Search over ${chunks} chunks, ${mode.padEnd(7)}: ${await searchLatency(owner, mode, 200)}`);
+  }
+  // (2) Grow the same index towards 100,000 chunks within a time budget.
+  const budgetMs = Number(process.env.BENCH_KB_SECONDS ?? 420) * 1000;
+  started = performance.now();
+  let part = 12;
+  while (chunks < 100_000 && performance.now() - started < budgetMs) {
+    const batch = Array.from({ length: 5 }, () => {
+      part += 1;
+      return { title: `Corpus part ${part}`, text: syntheticText(docSize, part) };
+    });
+    await waitIndexed(owner, await ingest(owner, batch), budgetMs);
+    chunks = await chunkCount(owner);
+  }
+  seconds = (performance.now() - started) / 1000;
+  console.log(`Grew the index to ${chunks} chunks in ${seconds.toFixed(0)} s`);
+  for (const mode of ['hybrid', 'keyword', 'vector']) {
+    console.log(`Search over ${chunks} chunks, ${mode.padEnd(7)}: ${await searchLatency(owner, mode, 200)}`);
+  }
+
+  // (3) Retrieval quality on the labelled set.
+  const dir = join(import.meta.dirname, 'kb');
+  const labelled = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8'));
+  const questions = JSON.parse(readFileSync(join(dir, 'questions.json'), 'utf8'));
+  const { recallAt, mrr } = await import('./kb/metrics.mjs');
+  const quality = await register('kb-quality');
+  const docs = labelled.documents ?? labelled;
+  const titleToId = new Map();
+  const labelledIds = [];
+  for (const doc of docs) {
+    const created = await post('/api/v1/kb/documents/text', { title: doc.title, text: doc.text }, quality);
+    titleToId.set(doc.id ?? doc.title, created.document.id);
+    labelledIds.push(created.document.id);
+  }
+  await waitIndexed(quality, labelledIds, 300_000);
+  for (const mode of ['hybrid', 'keyword', 'vector']) {
+    const recalls = [];
+    const ranks = [];
+    for (const q of questions.questions ?? questions) {
+      const res = await fetch(`${base}/api/v1/kb/search?q=${encodeURIComponent(q.question)}&mode=${mode}&top_k=5`, {
+        headers: headersFor(quality),
+      });
+      const hits = (await res.json()).data.hits.map((h) => h.document_id);
+      const expected = titleToId.get(q.document_id ?? q.expected ?? q.document ?? q.title);
+      recalls.push(recallAt(5, hits, expected));
+      ranks.push(mrr(hits, expected));
+    }
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(
+      `Retrieval quality, ${mode.padEnd(7)}: recall@5 ${mean(recalls).toFixed(3)}, MRR ${mean(ranks).toFixed(3)} (${recalls.length} questions)`,
+    );
+  }
+};
