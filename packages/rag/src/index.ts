@@ -1,1 +1,18 @@
-export {};
+// @flowspark/rag: knowledge-base ingestion (type detection, extraction, chunking) and retrieval
+// helpers (FTS5 text preparation, rank fusion). Light to import: pdf.js (unpdf) and JSZip load only
+// when a PDF or a DOCX is extracted.
+export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
+export { detectFileType } from './detect';
+export { extract } from './extract';
+export { ftsQuery, ftsText, MAX_QUERY_TERMS, queryTerms } from './fts';
+export { type FusedResult, reciprocalRankFusion } from './fusion';
+export { CHUNKING_LIMITS, EXTRACTION_LIMITS } from './limits';
+export type {
+  Chunk,
+  ChunkingOptions,
+  ExtractedBlock,
+  ExtractedPage,
+  Extraction,
+  ExtractionFailure,
+  KbFileType,
+} from './types';
