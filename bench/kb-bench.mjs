@@ -144,7 +144,7 @@ export const runKbBench = async ({ base, post, register }) => {
         headers: headersFor(quality),
       });
       const hits = (await res.json()).data.hits.map((h) => h.document_id);
-      const expected = titleToId.get(q.document_id ?? q.expected ?? q.document ?? q.title);
+      const expected = titleToId.get(q.expected_document_id);
       recalls.push(recallAt(5, hits, expected));
       ranks.push(mrr(hits, expected));
     }
