@@ -26,6 +26,10 @@ export interface Env extends ConfigVars {
   VECTORIZE?: Vectorize;
   /** `local` (the VECTOR_INDEX Durable Object) or `vectorize`. */
   VECTOR_PROVIDER?: string;
+  /** Knowledge-base upload cap in bytes (default 20 MB). */
+  KB_MAX_UPLOAD_BYTES?: string;
+  /** Minimum vector similarity for a hit to count as relevant for an answer (default per model). */
+  KB_MIN_VECTOR_SCORE?: string;
   /** `local` (offline, deterministic), `workers-ai` or `openai` (any OpenAI-compatible endpoint). */
   AI_PROVIDER?: string;
   OPENAI_BASE_URL?: string;

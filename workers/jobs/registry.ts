@@ -11,6 +11,7 @@ export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
   'image.generate': () => import('./handlers/image-generate').then((m) => m.imageGenerateHandler),
   'document.generate': () => import('./handlers/document-generate').then((m) => m.documentGenerateHandler),
   'presentation.generate': () => import('./handlers/document-generate').then((m) => m.presentationGenerateHandler),
+  'kb.ingest': () => import('./handlers/kb-ingest').then((m) => m.kbIngestHandler),
 };
 
 /** Adds or replaces a job type at run time (tests, or types assembled elsewhere). */

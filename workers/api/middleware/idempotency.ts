@@ -92,8 +92,9 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw err;
   }
   // Only successes are kept: a refused request may be corrected and sent again with the same key.
+  // A stream (SSE) is never buffered to be stored: it must reach the client as it is produced.
   const status = c.res.status;
-  if (status >= 400 || c.error) {
+  if (status >= 400 || c.error || (c.res.headers.get('content-type') ?? '').includes('text/event-stream')) {
     await releaseIdempotencyKey(db, scope);
     return;
   }

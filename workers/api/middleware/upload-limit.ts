@@ -10,6 +10,11 @@ const FORM_OVERHEAD_BYTES = 256 * 1024;
 const UPLOAD_LIMITS: ReadonlyArray<{ method: string; path: RegExp; maxBytes: number }> = [
   // Keep in step with MAX_TEMPLATE_FILE_BYTES in @flowspark/content.
   { method: 'POST', path: /^\/api\/v1\/templates\/upload\/?$/, maxBytes: 10 * MB + FORM_OVERHEAD_BYTES },
+  // Keep in step with KB_MAX_UPLOAD_BYTES in @flowspark/content (a larger KB_MAX_UPLOAD_BYTES var
+  // needs a larger limit here too; a smaller one is checked by the route itself).
+  { method: 'POST', path: /^\/api\/v1\/kb\/documents\/upload\/?$/, maxBytes: 20 * MB + FORM_OVERHEAD_BYTES },
+  // 2,000,000 characters of text as JSON: up to 4 bytes per character in UTF-8 (the route checks the count).
+  { method: 'POST', path: /^\/api\/v1\/kb\/documents\/text\/?$/, maxBytes: 8 * MB + FORM_OVERHEAD_BYTES },
 ];
 
 /** The body limit of an upload route, or undefined for every other route. */

@@ -1,0 +1,290 @@
+/**
+ * Retrieval over a tenant's knowledge base: keyword (FTS5 BM25), vector (the vector index port) and
+ * hybrid (both, fused by reciprocal rank fusion). Every candidate, from either side, is loaded from D1
+ * in one query that also applies the tenant, the document status (`indexed` only) and the filters, so
+ * nothing of another tenant, of a document being (re)indexed or of a deleted one is ever returned, even
+ * if the vector index still held it.
+ */
+import type { AiProvider } from '@flowspark/ai';
+import { describeError, isAppError, logger } from '@flowspark/core';
+import type { Database } from '@flowspark/db';
+import { ftsQuery, reciprocalRankFusion } from '@flowspark/rag';
+import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
+import { type SQL, sql } from 'drizzle-orm';
+import { makeSnippet, meaningfulTerms, mentionsTerms } from './kb-text';
+
+export const KB_SEARCH_MODES = ['hybrid', 'vector', 'keyword'] as const;
+export type KbSearchMode = (typeof KB_SEARCH_MODES)[number];
+
+export const KB_MAX_TOP_K = 20;
+export const KB_DEFAULT_TOP_K = 5;
+/** Vectorize returns at most 20 matches with metadata. */
+const MAX_VECTOR_POOL = 20;
+const MAX_KEYWORD_POOL = 50;
+export const KB_SNIPPET_CHARS = 300;
+
+export interface KbSearchFilters {
+  tags?: string[];
+  category?: string;
+  document_ids?: string[];
+}
+
+export interface KbSearchRequest {
+  query: string;
+  top_k: number;
+  mode: KbSearchMode;
+  filters?: KbSearchFilters;
+}
+
+export interface KbRetrievalPorts {
+  db: Database;
+  ai: Pick<AiProvider, 'embed'>;
+  vectors: VectorIndex;
+}
+
+export interface KbHit {
+  document_id: string;
+  title: string;
+  chunk_id: string;
+  chunk_index: number;
+  page_number: number | null;
+  heading: string | null;
+  snippet: string;
+  /** keyword: −bm25 (higher is better); vector: cosine similarity; hybrid: the fused RRF score. */
+  score: number;
+  keyword_rank?: number;
+  vector_rank?: number;
+}
+
+/** A hit with what answering needs besides: the whole chunk text and whether it looks relevant. */
+export interface KbRetrievedHit extends KbHit {
+  text: string;
+  vector_score?: number;
+  relevant: boolean;
+}
+
+export interface KbSearchResult {
+  hits: KbRetrievedHit[];
+  mode: KbSearchMode;
+  timings: { retrieval_ms: number };
+  /** The model the query was embedded with (vector and hybrid modes). */
+  embedding_model: string | null;
+}
+
+export interface KbSearchOptions {
+  /**
+   * Cosine similarity from which a vector hit counts as relevant on its own (without sharing a
+   * meaningful word with the question). Depends on the embedding model: see kbMinVectorScore.
+   */
+  minVectorScore?: number;
+}
+
+/**
+ * Relevance floors of vector similarity per embedding model. The offline model's lexical vectors are
+ * compared by their words anyway, so only near-duplicates pass on similarity alone; bge vectors of
+ * unrelated English texts commonly reach 0.4–0.5.
+ */
+const MIN_VECTOR_SCORES: Record<string, number> = {
+  'local-hash-384': 0.5,
+  '@cf/baai/bge-base-en-v1.5': 0.62,
+  '@cf/baai/bge-small-en-v1.5': 0.62,
+  '@cf/baai/bge-large-en-v1.5': 0.62,
+};
+export const DEFAULT_MIN_VECTOR_SCORE = 0.45;
+
+/** The floor for a model, or `override` (the KB_MIN_VECTOR_SCORE var) when it is a number in 0..1. */
+export const kbMinVectorScore = (model: string | null, override?: unknown): number => {
+  const value = override === undefined || override === '' ? Number.NaN : Number(override);
+  if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+  return (model ? MIN_VECTOR_SCORES[model] : undefined) ?? DEFAULT_MIN_VECTOR_SCORE;
+};
+
+const json = (values: readonly string[]) => JSON.stringify(values);
+
+/** Conditions on `d` (kb_documents) and the tenant, shared by the keyword and the loading queries. */
+const documentConditions = (orgId: string, filters: KbSearchFilters): SQL => {
+  const parts: SQL[] = [sql`d.org_id = ${orgId}`, sql`d.status = 'indexed'`];
+  if (filters.category !== undefined) parts.push(sql`d.category = ${filters.category}`);
+  if (filters.document_ids?.length) {
+    parts.push(sql`d.id IN (SELECT value FROM json_each(${json(filters.document_ids)}))`);
+  }
+  if (filters.tags?.length) {
+    parts.push(
+      sql`EXISTS (SELECT 1 FROM json_each(d.tags) AS t WHERE t.value IN (SELECT value FROM json_each(${json(filters.tags)})))`,
+    );
+  }
+  return sql.join(parts, sql` AND `);
+};
+
+/** Keyword candidates, best first: chunk ids with their bm25 (lower is better). */
+export const keywordCandidates = async (
+  db: Database,
+  orgId: string,
+  match: string,
+  filters: KbSearchFilters,
+  limit: number,
+): Promise<{ id: string; bm25: number }[]> =>
+  db.all<{ id: string; bm25: number }>(sql`
+    SELECT kb_chunks_fts.chunk_id AS id, bm25(kb_chunks_fts) AS bm25
+    FROM kb_chunks_fts
+    JOIN kb_chunks AS c ON c.id = kb_chunks_fts.chunk_id
+    JOIN kb_documents AS d ON d.id = c.document_id
+    WHERE kb_chunks_fts MATCH ${match} AND kb_chunks_fts.org_id = ${orgId} AND c.org_id = ${orgId}
+      AND ${documentConditions(orgId, filters)}
+    ORDER BY bm25 LIMIT ${limit}`);
+
+interface LoadedChunk {
+  id: string;
+  document_id: string;
+  chunk_index: number;
+  text: string;
+  heading: string | null;
+  page_number: number | null;
+  title: string;
+  embedding_model: string | null;
+}
+
+/** The chunks of these ids that the tenant may see under the filters, in one query. */
+const loadChunks = async (
+  db: Database,
+  orgId: string,
+  ids: readonly string[],
+  filters: KbSearchFilters,
+): Promise<Map<string, LoadedChunk>> => {
+  if (ids.length === 0) return new Map();
+  const rows = await db.all<LoadedChunk>(sql`
+    SELECT c.id, c.document_id, c.chunk_index, c.text, c.heading, c.page_number, d.title, d.embedding_model
+    FROM kb_chunks AS c JOIN kb_documents AS d ON d.id = c.document_id
+    WHERE c.id IN (SELECT value FROM json_each(${json(ids)})) AND c.org_id = ${orgId}
+      AND ${documentConditions(orgId, filters)}`);
+  return new Map(rows.map((row) => [row.id, row]));
+};
+
+const vectorFilter = (filters: KbSearchFilters): VectorFilter | undefined => {
+  const filter: VectorFilter = {};
+  if (filters.document_ids?.length) filter.document_ids = filters.document_ids;
+  if (filters.tags?.length) filter.tags = filters.tags;
+  if (filters.category !== undefined) filter.category = filters.category;
+  return Object.keys(filter).length > 0 ? filter : undefined;
+};
+
+const isDimensionMismatch = (err: unknown) => isAppError(err) && err.details?.reason === 'DIMENSION_MISMATCH';
+
+const vectorCandidates = async (
+  ports: KbRetrievalPorts,
+  orgId: string,
+  query: string,
+  topK: number,
+  filters: KbSearchFilters,
+): Promise<{ matches: { id: string; score: number }[]; model: string }> => {
+  const embedded = await ports.ai.embed([query]);
+  const vector = embedded.vectors[0];
+  if (!vector) return { matches: [], model: embedded.model };
+  try {
+    const matches = await ports.vectors.query(orgId, vector, { topK, filter: vectorFilter(filters) });
+    return { matches: matches.map((m) => ({ id: m.id, score: m.score })), model: embedded.model };
+  } catch (err) {
+    // The tenant's vectors were made by another embedding model (re-index them): keyword search still works.
+    if (!isDimensionMismatch(err)) throw err;
+    logger.warn('kb vector search skipped: embedding dimensions differ', { org_id: orgId, ...describeError(err) });
+    return { matches: [], model: embedded.model };
+  }
+};
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/**
+ * Searches the tenant's indexed documents. Hits are best first, at most `top_k`; each carries the
+ * chunk text and a relevance flag for answering (the route shows neither).
+ */
+export const searchKb = async (
+  ports: KbRetrievalPorts,
+  orgId: string,
+  request: KbSearchRequest,
+  options: KbSearchOptions = {},
+): Promise<KbSearchResult> => {
+  const started = Date.now();
+  const filters = request.filters ?? {};
+  const topK = Math.max(1, Math.min(KB_MAX_TOP_K, request.top_k));
+  const useKeyword = request.mode !== 'vector';
+  const useVector = request.mode !== 'keyword';
+  const hybrid = request.mode === 'hybrid';
+  const match = useKeyword ? ftsQuery(request.query) : null;
+
+  const [keyword, vector] = await Promise.all([
+    match
+      ? keywordCandidates(ports.db, orgId, match, filters, hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK)
+      : [],
+    useVector
+      ? vectorCandidates(ports, orgId, request.query, Math.min(MAX_VECTOR_POOL, hybrid ? topK * 4 : topK * 2), filters)
+      : null,
+  ]);
+  const vectorMatches = vector?.matches ?? [];
+  const chunks = await loadChunks(
+    ports.db,
+    orgId,
+    [...new Set([...keyword.map((k) => k.id), ...vectorMatches.map((v) => v.id)])],
+    filters,
+  );
+
+  const keywordList = keyword.filter((k) => chunks.has(k.id));
+  // A vector is comparable to the query only when both come from the same embedding model.
+  const vectorList = vectorMatches.filter((v) => chunks.get(v.id)?.embedding_model === vector?.model);
+  const keywordRank = new Map(keywordList.map((k, i) => [k.id, { rank: i + 1, bm25: k.bm25 }]));
+  const vectorRank = new Map(vectorList.map((v, i) => [v.id, { rank: i + 1, score: v.score }]));
+
+  let ranked: { id: string; score: number }[];
+  if (hybrid) {
+    const lists = [keywordList, vectorList].map((list) => list.map((entry) => ({ id: entry.id })));
+    ranked = reciprocalRankFusion(lists).map((fused) => ({ id: fused.id, score: fused.score }));
+  } else if (useKeyword) {
+    ranked = keywordList.map((k) => ({ id: k.id, score: -k.bm25 }));
+  } else {
+    ranked = vectorList.map((v) => ({ id: v.id, score: v.score }));
+  }
+
+  const terms = meaningfulTerms(request.query);
+  const minVectorScore = options.minVectorScore ?? kbMinVectorScore(vector?.model ?? null);
+  const hits = ranked.slice(0, topK).map((entry): KbRetrievedHit => {
+    const chunk = chunks.get(entry.id)!;
+    const kw = keywordRank.get(entry.id);
+    const vec = vectorRank.get(entry.id);
+    const relevant =
+      mentionsTerms([chunk.text, chunk.heading, chunk.title], terms) ||
+      (vec !== undefined && vec.score >= minVectorScore);
+    return {
+      document_id: chunk.document_id,
+      title: chunk.title,
+      chunk_id: chunk.id,
+      chunk_index: chunk.chunk_index,
+      page_number: chunk.page_number,
+      heading: chunk.heading,
+      snippet: makeSnippet(chunk.text, terms, KB_SNIPPET_CHARS),
+      score: round(entry.score),
+      ...(kw ? { keyword_rank: kw.rank } : {}),
+      ...(vec ? { vector_rank: vec.rank, vector_score: round(vec.score) } : {}),
+      text: chunk.text,
+      relevant,
+    };
+  });
+  return {
+    hits,
+    mode: request.mode,
+    timings: { retrieval_ms: Date.now() - started },
+    embedding_model: vector?.model ?? null,
+  };
+};
+
+/** A hit as the search route shows it: no chunk text, no internal relevance flag. */
+export const presentKbHit = (hit: KbRetrievedHit): KbHit => ({
+  document_id: hit.document_id,
+  title: hit.title,
+  chunk_id: hit.chunk_id,
+  chunk_index: hit.chunk_index,
+  page_number: hit.page_number,
+  heading: hit.heading,
+  snippet: hit.snippet,
+  score: hit.score,
+  ...(hit.keyword_rank !== undefined ? { keyword_rank: hit.keyword_rank } : {}),
+  ...(hit.vector_rank !== undefined ? { vector_rank: hit.vector_rank } : {}),
+});

@@ -1,0 +1,482 @@
+/**
+ * Knowledge-base documents. An upload (or a text) stores the original in R2 under the tenant, then
+ * writes the document row (`uploading`) and its `kb.ingest` job in one batch. The job
+ * (workers/jobs/handlers/kb-ingest.ts, pipeline in kb-ingest.ts) moves the document to `processing`
+ * when it starts and to `indexed` or `failed` when it ends. A re-index moves it to `processing` at once:
+ * its old chunks are about to be replaced, so it leaves search until it is indexed again.
+ * Every query is scoped to the tenant.
+ */
+import { conflict, newId, notFound, type PageRequest, pageOffset } from '@flowspark/core';
+import { type Database, schema } from '@flowspark/db';
+import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
+import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { tenantPrefix } from './files';
+
+const { kbDocuments, jobs } = schema;
+
+export type KbDocumentRow = typeof kbDocuments.$inferSelect;
+export type KbDocumentStatus = KbDocumentRow['status'];
+export type KbDocumentType = KbDocumentRow['detectedType'];
+
+export const KB_DOCUMENT_STATUSES = [
+  'uploading',
+  'processing',
+  'indexed',
+  'failed',
+] as const satisfies readonly KbDocumentStatus[];
+export const KB_DOCUMENT_TYPES = [
+  'pdf',
+  'docx',
+  'html',
+  'markdown',
+  'text',
+  'csv',
+] as const satisfies readonly KbDocumentType[];
+
+export const KB_INGEST_JOB_TYPE = 'kb.ingest';
+export const KB_RESOURCE_TYPE = 'kb_document';
+
+/** Default upload cap; `KB_MAX_UPLOAD_BYTES` (a Worker var) overrides it. */
+export const KB_MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const KB_MAX_TEXT_CHARS = 2_000_000;
+export const KB_MAX_TITLE = 255;
+export const KB_MAX_TAGS = 20;
+export const KB_MAX_TAG_LENGTH = 50;
+/** Categories and tags are vector metadata too, whose indexed strings keep only 64 bytes. */
+export const KB_MAX_CATEGORY = 64;
+export const KB_MAX_METADATA_STRING_BYTES = 64;
+
+export const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+/** Chunking used when neither the request nor the document's last index says otherwise. */
+export const KB_DEFAULT_CHUNKING = { chunk_size: 1000, chunk_overlap: 150 } as const;
+export const KB_MIN_CHUNK_SIZE = 100;
+export const KB_MAX_CHUNK_SIZE = 8000;
+
+export interface KbChunking {
+  chunk_size: number;
+  chunk_overlap: number;
+}
+
+/** The upload cap for this Worker: the `KB_MAX_UPLOAD_BYTES` var when it is a positive integer. */
+export const kbMaxUploadBytes = (vars: { KB_MAX_UPLOAD_BYTES?: unknown }): number => {
+  const value = Number(vars.KB_MAX_UPLOAD_BYTES);
+  return Number.isInteger(value) && value > 0 ? value : KB_MAX_UPLOAD_BYTES;
+};
+
+/** What the API accepts, for error messages and the OpenAPI document. */
+export const KB_ACCEPTED_TYPES = 'PDF, DOCX, HTML, Markdown, plain text or CSV';
+
+const FILE_FORMATS: Record<KbDocumentType, { extension: string; contentType: string }> = {
+  pdf: { extension: 'pdf', contentType: 'application/pdf' },
+  docx: {
+    extension: 'docx',
+    contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  },
+  html: { extension: 'html', contentType: 'text/html; charset=utf-8' },
+  markdown: { extension: 'md', contentType: 'text/markdown; charset=utf-8' },
+  text: { extension: 'txt', contentType: 'text/plain; charset=utf-8' },
+  csv: { extension: 'csv', contentType: 'text/csv; charset=utf-8' },
+};
+
+export const kbFileFormat = (type: KbDocumentType) => FILE_FORMATS[type];
+
+/** Every object of one document lives under this prefix (deleted as a whole). */
+export const kbDocumentPrefix = (orgId: string, id: string) => `${tenantPrefix(orgId)}kb/${id}/`;
+
+export const kbOriginalKey = (orgId: string, id: string, type: KbDocumentType) =>
+  `${kbDocumentPrefix(orgId, id)}original.${FILE_FORMATS[type].extension}`;
+
+export interface KbDocumentView {
+  id: string;
+  title: string;
+  source_type: KbDocumentRow['sourceType'];
+  filename: string | null;
+  detected_type: KbDocumentType;
+  size_bytes: number;
+  sha256: string;
+  status: KbDocumentStatus;
+  error_code: string | null;
+  error_message: string | null;
+  tags: string[];
+  category: string | null;
+  page_count: number | null;
+  chunk_count: number;
+  char_count: number;
+  embedding_model: string | null;
+  chunking: KbChunking | null;
+  job_id: string | null;
+  created_at: string;
+  updated_at: string;
+  indexed_at: string | null;
+}
+
+const chunkingOf = (value: unknown): KbChunking | null => {
+  const candidate = value as Partial<KbChunking> | null;
+  return typeof candidate?.chunk_size === 'number' && typeof candidate.chunk_overlap === 'number'
+    ? { chunk_size: candidate.chunk_size, chunk_overlap: candidate.chunk_overlap }
+    : null;
+};
+
+/** Never the R2 key, the organization or the creator's internals. */
+export const presentKbDocument = (row: KbDocumentRow): KbDocumentView => ({
+  id: row.id,
+  title: row.title,
+  source_type: row.sourceType,
+  filename: row.filename,
+  detected_type: row.detectedType,
+  size_bytes: row.sizeBytes,
+  sha256: row.sha256,
+  status: row.status,
+  error_code: row.errorCode,
+  error_message: row.errorMessage,
+  tags: row.tags ?? [],
+  category: row.category,
+  page_count: row.pageCount,
+  chunk_count: row.chunkCount,
+  char_count: row.charCount,
+  embedding_model: row.embeddingModel,
+  chunking: chunkingOf(row.chunking),
+  job_id: row.jobId,
+  created_at: row.createdAt,
+  updated_at: row.updatedAt,
+  indexed_at: row.indexedAt,
+});
+
+/**
+ * Tags as the API takes them: trimmed, lower-cased (filters compare them exactly, in D1 and in the
+ * vector index alike), empty ones and duplicates dropped. At most 20 tags of at most 50 characters
+ * and 64 bytes (what a vector index keeps of a metadata string). An error message otherwise.
+ */
+export const cleanTags = (tags: readonly string[]): { tags: string[] } | { error: string } => {
+  const out: string[] = [];
+  for (const raw of tags) {
+    const tag = raw.normalize('NFC').trim().toLowerCase();
+    if (!tag) continue;
+    if (Array.from(tag).length > KB_MAX_TAG_LENGTH || utf8Length(tag) > KB_MAX_METADATA_STRING_BYTES) {
+      return { error: `Each tag must have at most ${KB_MAX_TAG_LENGTH} characters (64 bytes in UTF-8)` };
+    }
+    if (!out.includes(tag)) out.push(tag);
+  }
+  if (out.length > KB_MAX_TAGS) return { error: `At most ${KB_MAX_TAGS} tags` };
+  return { tags: out };
+};
+
+export const sha256OfBytes = async (bytes: Uint8Array): Promise<string> => {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+};
+
+/** A title from a file name: the name without its directory and extension. */
+export const titleFromFilename = (filename: string | null | undefined): string | null => {
+  const base = (filename ?? '').split(/[\\/]/).pop() ?? '';
+  const stem = base.replace(/\.[A-Za-z0-9]{1,8}$/, '').trim();
+  return stem ? Array.from(stem).slice(0, KB_MAX_TITLE).join('') : null;
+};
+
+export const getKbDocument = async (db: Database, orgId: string, id: string): Promise<KbDocumentRow | null> => {
+  const rows = await db
+    .select()
+    .from(kbDocuments)
+    .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, orgId)))
+    .limit(1);
+  return rows[0] ?? null;
+};
+
+export const findKbDocumentBySha = async (
+  db: Database,
+  orgId: string,
+  sha256: string,
+): Promise<KbDocumentRow | null> => {
+  const rows = await db
+    .select()
+    .from(kbDocuments)
+    .where(and(eq(kbDocuments.orgId, orgId), eq(kbDocuments.sha256, sha256)))
+    .limit(1);
+  return rows[0] ?? null;
+};
+
+export interface KbDocumentFilters {
+  status?: KbDocumentStatus;
+  tag?: string;
+  category?: string;
+}
+
+/** Newest first: one page query and one count, in one batch. */
+export const listKbDocuments = async (
+  db: Database,
+  orgId: string,
+  query: PageRequest & KbDocumentFilters,
+): Promise<{ items: KbDocumentRow[]; total: number }> => {
+  const conditions: SQL[] = [eq(kbDocuments.orgId, orgId)];
+  if (query.status) conditions.push(eq(kbDocuments.status, query.status));
+  if (query.category) conditions.push(eq(kbDocuments.category, query.category));
+  if (query.tag) {
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM json_each(${kbDocuments.tags}) WHERE json_each.value = ${query.tag.toLowerCase()})`,
+    );
+  }
+  const where = and(...conditions);
+  const [items, totals] = await db.batch([
+    db
+      .select()
+      .from(kbDocuments)
+      .where(where)
+      .orderBy(desc(kbDocuments.createdAt), desc(kbDocuments.id))
+      .limit(query.page_size)
+      .offset(pageOffset(query)),
+    db.select({ total: count() }).from(kbDocuments).where(where),
+  ]);
+  return { items, total: totals[0]?.total ?? 0 };
+};
+
+export interface NewKbDocument {
+  title: string;
+  source_type: KbDocumentRow['sourceType'];
+  filename: string | null;
+  type: KbDocumentType;
+  bytes: Uint8Array;
+  tags: string[];
+  category: string | null;
+}
+
+export interface KbActor {
+  tenantId: string;
+  userId: string | null;
+}
+
+export type KbCreateOutcome =
+  | { duplicate: false; document: KbDocumentRow; job: JobRow }
+  | { duplicate: true; document: KbDocumentRow; job: null };
+
+const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed/i.test(String((err as Error)?.message ?? err));
+
+/**
+ * Stores a new document: the original in R2 first, then the row and its job in one batch (no row
+ * without its file, no document without its job). The same content (SHA-256) already in the tenant
+ * is answered with that document instead: no new row, no job. The caller enqueues the job.
+ */
+export const createKbDocument = async (
+  db: Database,
+  files: R2Bucket,
+  actor: KbActor,
+  input: NewKbDocument,
+): Promise<KbCreateOutcome> => {
+  const sha256 = await sha256OfBytes(input.bytes);
+  const existing = await findKbDocumentBySha(db, actor.tenantId, sha256);
+  if (existing) return { duplicate: true, document: existing, job: null };
+
+  const id = newId('kbd');
+  const fileKey = kbOriginalKey(actor.tenantId, id, input.type);
+  await files.put(fileKey, input.bytes, {
+    httpMetadata: { contentType: FILE_FORMATS[input.type].contentType },
+  });
+  const job = buildJob({
+    orgId: actor.tenantId,
+    type: KB_INGEST_JOB_TYPE,
+    resourceType: KB_RESOURCE_TYPE,
+    resourceId: id,
+    input: { document_id: id },
+    createdBy: actor.userId,
+  });
+  const document: KbDocumentRow = {
+    id,
+    orgId: actor.tenantId,
+    title: input.title,
+    sourceType: input.source_type,
+    filename: input.filename,
+    detectedType: input.type,
+    sizeBytes: input.bytes.byteLength,
+    sha256,
+    fileKey,
+    status: 'uploading',
+    errorCode: null,
+    errorMessage: null,
+    tags: input.tags,
+    category: input.category,
+    pageCount: null,
+    chunkCount: 0,
+    charCount: 0,
+    embeddingModel: null,
+    chunking: null,
+    jobId: job.id,
+    createdBy: actor.userId,
+    createdAt: job.createdAt,
+    updatedAt: job.createdAt,
+    indexedAt: null,
+  };
+  try {
+    await db.batch([db.insert(kbDocuments).values(document), db.insert(jobs).values(job)]);
+  } catch (err) {
+    await files.delete(fileKey);
+    // The same content arrived twice at once: the first one wins, the other gets it as a duplicate.
+    if (isUniqueViolation(err)) {
+      const winner = await findKbDocumentBySha(db, actor.tenantId, sha256);
+      if (winner) return { duplicate: true, document: winner, job: null };
+    }
+    throw err;
+  }
+  return { duplicate: false, document, job };
+};
+
+/** Whether the document's indexing job is still queued or running. */
+const hasLiveJob = async (db: Database, orgId: string, row: KbDocumentRow): Promise<boolean> => {
+  if (!row.jobId) return false;
+  const [job] = await db
+    .select({ status: jobs.status })
+    .from(jobs)
+    .where(and(eq(jobs.id, row.jobId), eq(jobs.orgId, orgId)))
+    .limit(1);
+  return job ? !isTerminal(job.status) : false;
+};
+
+/**
+ * A new `kb.ingest` job that re-chunks and re-embeds the document (current embedding model). The
+ * document goes to `processing` at once. 409 while an indexing job of the document is still live.
+ * The swap is guarded by the document's current job id, so two concurrent requests make one job.
+ */
+export const requestKbReindex = async (
+  db: Database,
+  actor: KbActor,
+  id: string,
+  chunking: Partial<KbChunking>,
+): Promise<{ document: KbDocumentRow; job: JobRow }> => {
+  const current = await getKbDocument(db, actor.tenantId, id);
+  if (!current) throw notFound('Document');
+  if (await hasLiveJob(db, actor.tenantId, current)) {
+    throw conflict('The document is already being indexed; wait for its job to end', { job_id: current.jobId });
+  }
+  const job = buildJob({
+    orgId: actor.tenantId,
+    type: KB_INGEST_JOB_TYPE,
+    resourceType: KB_RESOURCE_TYPE,
+    resourceId: id,
+    input: { document_id: id, reindex: true, ...chunking },
+    createdBy: actor.userId,
+  });
+  const sameJob = current.jobId === null ? sql`${kbDocuments.jobId} IS NULL` : eq(kbDocuments.jobId, current.jobId);
+  const [, updated] = await db.batch([
+    db.insert(jobs).values(job),
+    db
+      .update(kbDocuments)
+      .set({ status: 'processing', jobId: job.id, errorCode: null, errorMessage: null, updatedAt: job.createdAt })
+      .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, actor.tenantId), sameJob))
+      .returning(),
+  ]);
+  const document = updated[0];
+  if (!document) {
+    // Another request swapped the job first (or the document was deleted): this job never runs.
+    await db.delete(jobs).where(and(eq(jobs.id, job.id), eq(jobs.orgId, actor.tenantId)));
+    const after = await getKbDocument(db, actor.tenantId, id);
+    if (!after) throw notFound('Document');
+    throw conflict('The document is already being indexed; wait for its job to end', { job_id: after.jobId });
+  }
+  return { document, job };
+};
+
+/**
+ * `uploading` (or `processing`, on a retry or a re-index) → `processing`, for the document's current
+ * job only. Null when the document is gone, owned by another job, or already ended.
+ */
+export const markKbProcessing = async (
+  db: Database,
+  orgId: string,
+  id: string,
+  jobId: string,
+): Promise<KbDocumentRow | null> => {
+  const [row] = await db
+    .update(kbDocuments)
+    .set({ status: 'processing', errorCode: null, errorMessage: null, updatedAt: new Date().toISOString() })
+    .where(
+      and(
+        eq(kbDocuments.id, id),
+        eq(kbDocuments.orgId, orgId),
+        eq(kbDocuments.jobId, jobId),
+        inArray(kbDocuments.status, ['uploading', 'processing']),
+      ),
+    )
+    .returning();
+  return row ?? null;
+};
+
+export interface KbIndexResult {
+  pageCount: number | null;
+  chunkCount: number;
+  charCount: number;
+  embeddingModel: string;
+  chunking: KbChunking;
+}
+
+/** `processing` → `indexed`, for the document's current job only. Null when that is no longer so. */
+export const completeKbIndexing = async (
+  db: Database,
+  orgId: string,
+  id: string,
+  jobId: string,
+  result: KbIndexResult,
+): Promise<KbDocumentRow | null> => {
+  const now = new Date().toISOString();
+  const [row] = await db
+    .update(kbDocuments)
+    .set({
+      status: 'indexed',
+      pageCount: result.pageCount,
+      chunkCount: result.chunkCount,
+      charCount: result.charCount,
+      embeddingModel: result.embeddingModel,
+      chunking: { ...result.chunking },
+      errorCode: null,
+      errorMessage: null,
+      indexedAt: now,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(kbDocuments.id, id),
+        eq(kbDocuments.orgId, orgId),
+        eq(kbDocuments.jobId, jobId),
+        eq(kbDocuments.status, 'processing'),
+      ),
+    )
+    .returning();
+  return row ?? null;
+};
+
+/**
+ * → `failed` with a code and a message the API shows, for the given job only (a newer job owns the
+ * document otherwise). Its chunks are removed by the caller. Idempotent.
+ */
+export const failKbDocument = async (
+  db: Database,
+  orgId: string,
+  id: string,
+  jobId: string,
+  code: string,
+  message: string,
+): Promise<KbDocumentRow | null> => {
+  const [row] = await db
+    .update(kbDocuments)
+    .set({
+      status: 'failed',
+      chunkCount: 0,
+      errorCode: code,
+      errorMessage: message,
+      indexedAt: null,
+      updatedAt: new Date().toISOString(),
+    })
+    .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, orgId), eq(kbDocuments.jobId, jobId)))
+    .returning();
+  return row ?? null;
+};
+
+/** Deletes the document's row and its chunks and keyword-index rows, in one batch (one transaction). */
+export const deleteKbDocumentRows = async (db: Database, orgId: string, id: string): Promise<boolean> => {
+  const d1: D1Database = db.$client;
+  const results = await d1.batch([
+    d1.prepare('DELETE FROM kb_chunks_fts WHERE document_id = ?1 AND org_id = ?2').bind(id, orgId),
+    d1.prepare('DELETE FROM kb_chunks WHERE document_id = ?1 AND org_id = ?2').bind(id, orgId),
+    d1.prepare('DELETE FROM kb_documents WHERE id = ?1 AND org_id = ?2').bind(id, orgId),
+  ]);
+  return (results[2]?.meta.changes ?? 0) > 0;
+};

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { addMember } from '../helpers/harness';
+import {
+  call,
+  createTenant,
+  expectError,
+  expectOk,
+  indexed,
+  KB,
+  search,
+  storedChunks,
+  type TestTenant,
+  textAccepted,
+} from './helpers';
+
+const addText = async (tenant: TestTenant, body: Record<string, unknown>) =>
+  indexed(tenant, await textAccepted(tenant, body));
+
+const library = async (tenant: TestTenant) => {
+  const dental = await addText(tenant, {
+    title: 'Dental insurance',
+    text: 'Dental insurance covers two check-ups per year. Orthodontic treatment is covered up to 1,500 euros.',
+    tags: ['benefits'],
+    category: 'hr',
+  });
+  const parking = await addText(tenant, {
+    title: 'Parking rules',
+    text: 'Visitors park on level minus two. Employees need a parking badge from the front desk.',
+    tags: ['facilities', 'office'],
+    category: 'office',
+  });
+  const laptops = await addText(tenant, {
+    title: 'Laptop policy',
+    text: 'Laptops are replaced every three years. Report a stolen laptop to the security team at once.',
+    tags: ['it'],
+    category: 'it',
+  });
+  return { dental, parking, laptops };
+};
+
+describe('GET /api/v1/kb/search', () => {
+  it('finds passages by keyword, by vector and by both, with ranks, scores and snippets', async () => {
+    const tenant = await createTenant();
+    const { dental, parking } = await library(tenant);
+
+    const keyword = await search(tenant, { q: 'orthodontic treatment', mode: 'keyword' });
+    expect(keyword.mode).toBe('keyword');
+    expect(keyword.timings.retrieval_ms).toBeGreaterThanOrEqual(0);
+    expect(keyword.hits).toHaveLength(1);
+    const [chunk] = await storedChunks(dental.id);
+    expect(keyword.hits[0]).toEqual({
+      document_id: dental.id,
+      title: 'Dental insurance',
+      chunk_id: chunk!.id,
+      chunk_index: 0,
+      page_number: null,
+      heading: null,
+      snippet: chunk!.text,
+      score: expect.any(Number),
+      keyword_rank: 1,
+    });
+    expect(keyword.hits[0]!.score).toBeGreaterThan(0);
+
+    const vector = await search(tenant, { q: 'orthodontic treatment', mode: 'vector' });
+    expect(vector.hits[0]).toMatchObject({ document_id: dental.id, vector_rank: 1 });
+    expect(vector.hits[0]).not.toHaveProperty('keyword_rank');
+    expect(vector.hits[0]!.score).toBeGreaterThan(0);
+    expect(vector.hits[0]!.score).toBeLessThanOrEqual(1);
+    // Vector search returns the nearest chunks even without shared words, ranked by similarity.
+    const scores = vector.hits.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    const hybrid = await search(tenant, { q: 'parking badge', mode: 'hybrid' });
+    expect(hybrid.hits[0]).toMatchObject({ document_id: parking.id, keyword_rank: 1, vector_rank: 1 });
+    expect(hybrid.hits[0]!.score).toBeCloseTo(2 / 61, 6);
+    // Default mode is hybrid, top_k bounds the hits.
+    const defaults = await search(tenant, { q: 'parking badge' });
+    expect(defaults.mode).toBe('hybrid');
+    expect((await search(tenant, { q: 'laptop parking dental', top_k: 2 })).hits).toHaveLength(2);
+  });
+
+  it('filters by tags, category and document ids in every mode', async () => {
+    const tenant = await createTenant();
+    const { dental, parking, laptops } = await library(tenant);
+    for (const mode of ['keyword', 'vector', 'hybrid']) {
+      const q = 'dental parking laptop';
+      const byTag = await search(tenant, { q, mode, tags: 'FACILITIES,nothing' });
+      expect(
+        byTag.hits.map((h) => h.document_id),
+        mode,
+      ).toEqual([parking.id]);
+      const byCategory = await search(tenant, { q, mode, category: 'it' });
+      expect(
+        byCategory.hits.map((h) => h.document_id),
+        mode,
+      ).toEqual([laptops.id]);
+      const byIds = await search(tenant, { q, mode, document_ids: `${dental.id},${laptops.id}`, top_k: 10 });
+      expect(new Set(byIds.hits.map((h) => h.document_id)), mode).toEqual(new Set([dental.id, laptops.id]));
+      const none = await search(tenant, { q, mode, tags: 'benefits', category: 'office' });
+      expect(none.hits, mode).toEqual([]);
+    }
+  });
+
+  it('centres the snippet of a long chunk on the matching terms', async () => {
+    const tenant = await createTenant();
+    const filler = (word: string) => Array.from({ length: 40 }, (_, i) => `${word}${i}`).join(' ');
+    const doc = await addText(tenant, {
+      title: 'Long note',
+      text: `${filler('alpha')}. The secret ingredient is saffron from Valencia. ${filler('omega')}.`,
+    });
+    const hit = (await search(tenant, { q: 'secret ingredient saffron', mode: 'keyword' })).hits[0]!;
+    expect(hit.document_id).toBe(doc.id);
+    expect(hit.snippet.length).toBeLessThanOrEqual(300);
+    expect(hit.snippet).toContain('The secret ingredient is saffron from Valencia.');
+    expect(hit.snippet.startsWith('…')).toBe(true);
+    expect(hit.snippet.endsWith('…')).toBe(true);
+  });
+
+  it('searches indexed documents only', async () => {
+    const tenant = await createTenant();
+    const pending = await textAccepted(tenant, { title: 'Pending', text: 'The zeppelin hangar opens at dawn.' });
+    expect(pending.document.status).toBe('uploading');
+    for (const mode of ['keyword', 'vector', 'hybrid']) {
+      expect((await search(tenant, { q: 'zeppelin hangar', mode })).hits, mode).toEqual([]);
+    }
+  });
+
+  it('validates the query and needs kb:read', async () => {
+    const tenant = await createTenant();
+    const bad = [
+      '',
+      'q=',
+      'q=x&top_k=0',
+      'q=x&top_k=21',
+      'q=x&mode=fuzzy',
+      'q=x&colour=blue',
+      'q=x&document_ids=doc_1',
+      `q=${'x'.repeat(2001)}`,
+    ];
+    for (const query of bad) {
+      expectError(await tenant.as('GET', `${KB}/search?${query}`), 400, 'VALIDATION_ERROR');
+    }
+    expectError(await call('GET', `${KB}/search?q=x`), 401, 'UNAUTHENTICATED');
+    const viewer = await addMember(tenant, 'viewer');
+    expect(expectOk(await call('GET', `${KB}/search?q=x`, { token: viewer.accessToken })).body.data.hits).toEqual([]);
+    const key = expectOk(
+      await tenant.as('POST', '/api/v1/api-keys', { body: { name: 'no kb', scopes: ['documents:read'] } }),
+      201,
+    ).body.data.key;
+    expectError(await call('GET', `${KB}/search?q=x`, { token: key }), 403, 'INSUFFICIENT_SCOPE');
+  });
+});

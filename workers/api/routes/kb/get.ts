@@ -1,0 +1,28 @@
+import { getKbDocument, presentKbDocument } from '@flowspark/content';
+import { notFound } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { ok } from '../../lib/respond';
+import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { KbDocumentSchema, kbDocumentIdParams } from './schemas';
+
+export const getKbDocumentRoute = defineRoute(
+  { scope: 'kb:read' },
+  {
+    method: 'get',
+    path: '/kb/documents/{id}',
+    operationId: 'getKbDocument',
+    tags: ['Knowledge base'],
+    summary: 'Get a knowledge-base document: status, counts, or why it failed',
+    request: { params: kbDocumentIdParams },
+    responses: { 200: jsonResponse(KbDocumentSchema, 'The document'), ...errorResponses([404]) },
+  },
+);
+
+export const registerGetKbDocument = (app: GroupApp) =>
+  app.openapi(getKbDocumentRoute, async (c) => {
+    const document = await getKbDocument(createDb(c.env.DB), c.get('auth').tenantId, c.req.valid('param').id);
+    if (!document) throw notFound('Document');
+    return ok(c, presentKbDocument(document), 200);
+  });

@@ -1,0 +1,28 @@
+import { listKbDocuments, presentKbDocument } from '@flowspark/content';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { paginated } from '../../lib/respond';
+import { paginatedResponse } from '../../lib/schemas';
+import { KbDocumentSchema, ListKbDocumentsQuery } from './schemas';
+
+export const listKbDocumentsRoute = defineRoute(
+  { scope: 'kb:read' },
+  {
+    method: 'get',
+    path: '/kb/documents',
+    operationId: 'listKbDocuments',
+    tags: ['Knowledge base'],
+    summary: "List the knowledge base's documents, newest first",
+    description: 'Filters: `status` (uploading, processing, indexed, failed), `tag`, `category`.',
+    request: { query: ListKbDocumentsQuery },
+    responses: { 200: paginatedResponse(KbDocumentSchema, 'A page of documents') },
+  },
+);
+
+export const registerListKbDocuments = (app: GroupApp) =>
+  app.openapi(listKbDocumentsRoute, async (c) => {
+    const query = c.req.valid('query');
+    const { items, total } = await listKbDocuments(createDb(c.env.DB), c.get('auth').tenantId, query);
+    return paginated(c, items.map(presentKbDocument), query, total);
+  });

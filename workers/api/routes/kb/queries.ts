@@ -1,0 +1,36 @@
+import { listKbQueries, presentKbQuery } from '@flowspark/content';
+import { ROLE_RANK } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { paginated } from '../../lib/respond';
+import { PageQuerySchema, paginatedResponse } from '../../lib/schemas';
+import { KbQueryRecordSchema } from './schemas';
+
+export const listKbQueriesRoute = defineRoute(
+  { scope: 'kb:read' },
+  {
+    method: 'get',
+    path: '/kb/queries',
+    operationId: 'listKbQueries',
+    tags: ['Knowledge base'],
+    summary: 'Questions asked of the knowledge base, newest first',
+    description:
+      "Owners and admins see every question of the organization; members and viewers see their own (an API key's " +
+      'questions are its creator’s).',
+    request: { query: PageQuerySchema },
+    responses: { 200: paginatedResponse(KbQueryRecordSchema, 'A page of questions with their answers') },
+  },
+);
+
+export const registerListKbQueries = (app: GroupApp) =>
+  app.openapi(listKbQueriesRoute, async (c) => {
+    const page = c.req.valid('query');
+    const { tenantId, userId, role } = c.get('auth');
+    const everyone = ROLE_RANK[role] >= ROLE_RANK.admin;
+    const { items, total } = await listKbQueries(createDb(c.env.DB), tenantId, {
+      ...page,
+      ...(everyone ? {} : { userId }),
+    });
+    return paginated(c, items.map(presentKbQuery), page, total);
+  });
