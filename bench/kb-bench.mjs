@@ -85,24 +85,29 @@ export const runKbBench = async ({ base, post, register }) => {
 
   console.log('\nKnowledge base');
   const owner = await register('kb-bench');
-  // (1) Ingestion of a 10 MB corpus: eleven texts of 0.9 MB (under the 1 MiB JSON body limit).
+  // (1) Ingestion of a 10 MB corpus: eleven texts of 0.9 MB (under the 1 MiB JSON body limit),
+  // with a search measurement once the index holds about 10,000 chunks (after seven of them).
   const docSize = 900_000;
   const corpus = Array.from({ length: 11 }, (_, i) => ({
     title: `Corpus part ${i + 1}`,
     text: syntheticText(docSize, i + 1),
   }));
   let started = performance.now();
-  const ids = await ingest(owner, corpus);
-  await waitIndexed(owner, ids, 600_000);
-  let seconds = (performance.now() - started) / 1000;
+  await waitIndexed(owner, await ingest(owner, corpus.slice(0, 7)), 600_000);
+  let ingestSeconds = (performance.now() - started) / 1000;
   let chunks = await chunkCount(owner);
-  console.log(
-    `Ingestion: ${((11 * docSize) / 1e6).toFixed(1)} MB of text in ${seconds.toFixed(1)} s = ${((11 * docSize) / 1e6 / seconds).toFixed(2)} MB/s, ` +
-      `${chunks} chunks = ${(chunks / seconds).toFixed(0)} chunks/s`,
-  );
   for (const mode of ['hybrid', 'keyword', 'vector']) {
     console.log(`Search over ${chunks} chunks, ${mode.padEnd(7)}: ${await searchLatency(owner, mode, 200)}`);
   }
+  started = performance.now();
+  await waitIndexed(owner, await ingest(owner, corpus.slice(7)), 600_000);
+  ingestSeconds += (performance.now() - started) / 1000;
+  chunks = await chunkCount(owner);
+  const megabytes = (corpus.length * docSize) / 1e6;
+  console.log(
+    `Ingestion: ${megabytes.toFixed(1)} MB of text in ${ingestSeconds.toFixed(1)} s = ${(megabytes / ingestSeconds).toFixed(2)} MB/s, ` +
+      `${chunks} chunks = ${(chunks / ingestSeconds).toFixed(0)} chunks/s`,
+  );
   // (2) Grow the same index towards 100,000 chunks within a time budget.
   const budgetMs = Number(process.env.BENCH_KB_SECONDS ?? 420) * 1000;
   started = performance.now();
@@ -115,7 +120,7 @@ export const runKbBench = async ({ base, post, register }) => {
     await waitIndexed(owner, await ingest(owner, batch), budgetMs);
     chunks = await chunkCount(owner);
   }
-  seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   console.log(`Grew the index to ${chunks} chunks in ${seconds.toFixed(0)} s`);
   for (const mode of ['hybrid', 'keyword', 'vector']) {
     console.log(`Search over ${chunks} chunks, ${mode.padEnd(7)}: ${await searchLatency(owner, mode, 200)}`);
