@@ -1,4 +1,4 @@
-import { AppError, errorBody, PLANS, type Plan } from '@flowspark/core';
+import { AppError, PLANS, type Plan } from '@flowspark/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { FEED_PROTOCOL_HEADER, FEED_TENANT_HEADER, FEED_USER_HEADER } from '../../../realtime/job-feed';
