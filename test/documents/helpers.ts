@@ -1,60 +1,29 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { handleFetch } from '../../workers/api/app';
-import type { Env, JobMessage } from '../../workers/env';
+import type { JobMessage } from '../../workers/env';
 import {
   type ApiResponse,
   type CallOptions,
   createTenant as createHarnessTenant,
   env,
   expectOk,
+  fetchWith,
+  readResponse,
+  recordingEnv,
   type TestTenant,
+  toRequest,
 } from '../helpers/harness';
 import { deliver, eventually, messageFor, readJob } from '../jobs/helpers';
 
-/**
- * Requests go to the Worker's fetch handler with an env whose JOBS queue records messages instead of
- * sending them: a test delivers them itself (runToEnd), in this isolate, so no message is left in the
- * local queue to be delivered after the test file ended (a delivery into a test runner that is
- * starting crashes the pool), and fakes set in this isolate are the ones that run.
- */
-export const sentMessages: JobMessage[] = [];
-const recordingQueue = {
-  async send(body: JobMessage) {
-    sentMessages.push(body);
-  },
-  async sendBatch(messages: Iterable<{ body: JobMessage }>) {
-    for (const message of messages) sentMessages.push(message.body);
-  },
-};
-const testEnv = { ...env, JOBS: recordingQueue } as unknown as Env;
+/** Requests go through an env whose JOBS queue records messages; tests deliver them (runToEnd). */
+const recording = recordingEnv();
+export const sentMessages: JobMessage[] = recording.sent;
+const testEnv = recording.env;
 
-const fetchWorker = async (request: Request): Promise<Response> => {
-  const ctx = createExecutionContext();
-  const response = await handleFetch(request, testEnv, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
-};
+const fetchWorker = (request: Request): Promise<Response> => fetchWith(request, testEnv);
 
 /** The harness's `call`, through the recording env. */
-export const call = async <T = any>(
-  method: string,
-  path: string,
-  options: CallOptions = {},
-): Promise<ApiResponse<T>> => {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: BodyInit | undefined = options.rawBody;
-  if (body === undefined && options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetchWorker(new Request(`http://localhost${path}`, { method, headers, body }));
-  const text = await res.text();
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed as T };
-};
+export const call = async <T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> =>
+  readResponse<T>(await fetchWorker(toRequest(method, path, options)));
 
 /** A harness tenant whose `as` goes through the recording env. */
 export const createTenant = async (): Promise<TestTenant> => {

@@ -1,4 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import { handleFetch } from '../../workers/api/app';
+import type { Env, JobMessage } from '../../workers/env';
 
 /**
  * Test harness: every test makes its own organization, user, tokens and API key through the public
@@ -26,11 +29,8 @@ export const nextIp = () => {
   return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 };
 
-export const call = async <T = any>(
-  method: string,
-  path: string,
-  options: CallOptions = {},
-): Promise<ApiResponse<T>> => {
+/** The Request the harness sends: bearer token, JSON body unless a raw one is given. */
+export const toRequest = (method: string, path: string, options: CallOptions = {}): Request => {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: BodyInit | undefined = options.rawBody;
@@ -38,11 +38,45 @@ export const call = async <T = any>(
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await exports.default.fetch(new Request(`http://localhost${path}`, { method, headers, body }));
+  return new Request(`http://localhost${path}`, { method, headers, body });
+};
+
+/** Status, headers and the body, parsed when it is JSON. */
+export const readResponse = async <T = any>(res: Response): Promise<ApiResponse<T>> => {
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
   return { status: res.status, headers: res.headers, body: parsed as T };
+};
+
+export const call = async <T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> =>
+  readResponse<T>(await exports.default.fetch(toRequest(method, path, options)));
+
+/**
+ * An env whose JOBS queue records messages instead of sending them, and a fetch through the
+ * Worker's handler with it: tests deliver the messages themselves, in this isolate, so no message
+ * outlives its test file (a delivery into a test runner that is starting crashes the pool) and the
+ * fakes a test installs are the ones that run.
+ */
+export const recordingEnv = () => {
+  const sent: JobMessage[] = [];
+  const queue = {
+    async send(body: JobMessage) {
+      sent.push(body);
+    },
+    async sendBatch(messages: Iterable<{ body: JobMessage }>) {
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return { sent, env: { ...env, JOBS: queue } as unknown as Env };
+};
+
+/** The Worker's fetch handler with another env, waiting for its deferred work. */
+export const fetchWith = async (request: Request, workerEnv: Env): Promise<Response> => {
+  const ctx = createExecutionContext();
+  const response = await handleFetch(request, workerEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 };
 
 let counter = 0;

@@ -1,6 +1,4 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { handleFetch } from '../../workers/api/app';
 import type { Env, JobMessage } from '../../workers/env';
 import {
   type ApiResponse,
@@ -8,45 +6,23 @@ import {
   createTenant as createHarnessTenant,
   env,
   expectOk,
+  fetchWith,
+  readResponse,
+  recordingEnv,
   type TestTenant,
+  toRequest,
 } from '../helpers/harness';
 import { deliver, eventually, messageFor, readJob } from '../jobs/helpers';
 
-/**
- * Requests go to the Worker's fetch handler with an env whose JOBS queue records messages instead of
- * sending them: tests deliver them themselves (`ingest`), in this isolate, so no message outlives its
- * test file and the AI fakes a test installs are the ones that run.
- */
-export const sentMessages: JobMessage[] = [];
-const recordingQueue = {
-  async send(body: JobMessage) {
-    sentMessages.push(body);
-  },
-  async sendBatch(messages: Iterable<{ body: JobMessage }>) {
-    for (const message of messages) sentMessages.push(message.body);
-  },
-};
-export const testEnv = { ...env, JOBS: recordingQueue } as unknown as Env;
+/** Requests go through an env whose JOBS queue records messages; tests deliver them (`ingest`). */
+const recording = recordingEnv();
+export const sentMessages: JobMessage[] = recording.sent;
+export const testEnv: Env = recording.env;
 
 export const KB = '/api/v1/kb';
 
-const fetchWith = async (request: Request, workerEnv: Env): Promise<Response> => {
-  const ctx = createExecutionContext();
-  const response = await handleFetch(request, workerEnv, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
-};
-
-export const rawCall = (method: string, path: string, options: CallOptions = {}, workerEnv: Env = testEnv) => {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: BodyInit | undefined = options.rawBody;
-  if (body === undefined && options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  return fetchWith(new Request(`http://localhost${path}`, { method, headers, body }), workerEnv);
-};
+export const rawCall = (method: string, path: string, options: CallOptions = {}, workerEnv: Env = testEnv) =>
+  fetchWith(toRequest(method, path, options), workerEnv);
 
 /** The harness's `call`, through the recording env (or another one). */
 export const call = async <T = any>(
@@ -54,13 +30,7 @@ export const call = async <T = any>(
   path: string,
   options: CallOptions = {},
   workerEnv: Env = testEnv,
-): Promise<ApiResponse<T>> => {
-  const res = await rawCall(method, path, options, workerEnv);
-  const text = await res.text();
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed as T };
-};
+): Promise<ApiResponse<T>> => readResponse<T>(await rawCall(method, path, options, workerEnv));
 
 export const createTenant = async (options: { plan?: 'free' | 'pro' | 'enterprise' } = {}): Promise<TestTenant> => {
   const tenant = await createHarnessTenant(options);
