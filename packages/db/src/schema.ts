@@ -98,6 +98,11 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
     expiresAt: text('expires_at').notNull(),
     usedAt: text('used_at'),
+    /**
+     * The token issued when this one was spent, encrypted, so that a second refresh within the grace
+     * window (two tabs at once) gets the same successor instead of being taken for theft.
+     */
+    successorEncrypted: text('successor_encrypted'),
   },
   (t) => [index('refresh_tokens_session').on(t.sessionId)],
 );
@@ -135,7 +140,58 @@ export const loginAttempts = sqliteTable(
     success: integer('success', { mode: 'boolean' }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('login_attempts_email').on(t.email, t.createdAt), index('login_attempts_ip').on(t.ip, t.createdAt)],
+  (t) => [
+    index('login_attempts_email').on(t.email, t.createdAt),
+    index('login_attempts_ip').on(t.ip, t.createdAt),
+    index('login_attempts_email_ip').on(t.email, t.ip, t.createdAt),
+  ],
+);
+
+/**
+ * Devices that completed a sign-in (every factor): the client keeps an opaque token (`fsd_…`, hashed
+ * here) and presents it at login, so throttling aimed at the account never locks its owner out.
+ */
+export const knownDevices = sqliteTable(
+  'known_devices',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('known_devices_user').on(t.userId)],
+);
+
+/**
+ * A requested change of a user's email: it takes effect only when the new address confirms
+ * (`confirm_token_hash`); the old address gets a link that undoes it (`undo_token_hash`), before or
+ * after it took effect, until `undo_expires_at`.
+ */
+export const emailChanges = sqliteTable(
+  'email_changes',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    oldEmail: text('old_email').notNull(),
+    newEmail: text('new_email').notNull(),
+    confirmTokenHash: text('confirm_token_hash').notNull().unique(),
+    undoTokenHash: text('undo_token_hash').notNull().unique(),
+    /** The session that asked; it survives the change, every other session is revoked. */
+    sessionId: text('session_id'),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    undoExpiresAt: text('undo_expires_at').notNull(),
+    confirmedAt: text('confirmed_at'),
+    cancelledAt: text('cancelled_at'),
+  },
+  (t) => [index('email_changes_user').on(t.userId, t.createdAt)],
 );
 
 export const passwordResetTokens = sqliteTable('password_reset_tokens', {
