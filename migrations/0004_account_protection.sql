@@ -25,6 +25,7 @@ CREATE TABLE `known_devices` (
 	`created_at` text NOT NULL,
 	`last_used_at` text NOT NULL,
 	`expires_at` text NOT NULL,
+	`failed_attempts` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

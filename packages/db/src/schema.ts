@@ -163,6 +163,8 @@ export const knownDevices = sqliteTable(
     createdAt: createdAt(),
     lastUsedAt: text('last_used_at').notNull(),
     expiresAt: text('expires_at').notNull(),
+    /** Wrong passwords or codes in a row from this device; past the limit the device is forgotten. */
+    failedAttempts: integer('failed_attempts').notNull().default(0),
   },
   (t) => [index('known_devices_user').on(t.userId)],
 );
