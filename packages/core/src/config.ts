@@ -22,10 +22,27 @@ export interface AppConfig {
   rateLimits: Record<Plan, RateLimitRule>;
   /** Unauthenticated POSTs (register, login, password reset, …) per client IP. */
   publicRateLimit: RateLimitRule;
-  login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
+  login: LoginThrottle;
   maxBodyBytes: number;
   /** Dev-only routes (the mail outbox) exist only outside production. */
   devRoutes: boolean;
+}
+
+/**
+ * Failed sign-ins (wrong password or second-factor code). Per account and IP: `freeFailures` in the
+ * window cost nothing, then each failure doubles the wait (1 s, 2 s, 4 s, … up to `maxDelaySeconds`).
+ * Per account from every IP: a generous ceiling against distributed guessing. Per IP: a ceiling
+ * against spraying many accounts. A known device (one that completed a sign-in) is never held back by
+ * what others did; it has its own budget of `maxDeviceFailures` in a row, after which it is forgotten.
+ */
+export interface LoginThrottle {
+  freeFailures: number;
+  maxDelaySeconds: number;
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  maxDeviceFailures: number;
+  windowSeconds: number;
+  knownDeviceTtlSeconds: number;
 }
 
 export interface ConfigVars {
@@ -35,6 +52,7 @@ export interface ConfigVars {
   APP_URL?: string;
   RATE_LIMITS?: string;
   PUBLIC_RATE_LIMIT_PER_MINUTE?: string;
+  LOGIN_FREE_FAILURES?: string;
   LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
   LOGIN_MAX_FAILURES_PER_IP?: string;
   MAX_BODY_BYTES?: string;
@@ -88,9 +106,13 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     rateLimits: parseRateLimits(vars.RATE_LIMITS),
     publicRateLimit: { per_minute: int(vars.PUBLIC_RATE_LIMIT_PER_MINUTE, 30) },
     login: {
-      maxFailuresPerAccount: int(vars.LOGIN_MAX_FAILURES_PER_ACCOUNT, 5),
+      freeFailures: int(vars.LOGIN_FREE_FAILURES, 5),
+      maxDelaySeconds: 15 * 60,
+      maxFailuresPerAccount: int(vars.LOGIN_MAX_FAILURES_PER_ACCOUNT, 100),
       maxFailuresPerIp: int(vars.LOGIN_MAX_FAILURES_PER_IP, 50),
+      maxDeviceFailures: 10,
       windowSeconds: 15 * 60,
+      knownDeviceTtlSeconds: 90 * 24 * 3600,
     },
     maxBodyBytes: int(vars.MAX_BODY_BYTES, 1024 * 1024),
     devRoutes: environment !== 'production',
