@@ -18,7 +18,9 @@ export type IdPrefix =
   | 'evt'
   | 'kbd'
   | 'chk'
-  | 'kbq';
+  | 'kbq'
+  | 'dev'
+  | 'eml';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 
