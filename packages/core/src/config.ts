@@ -17,6 +17,11 @@ export interface AppConfig {
   appUrl: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * Seconds after a refresh token is spent in which presenting it again returns the same successor
+   * (two tabs refreshing at once) instead of counting as theft. 0 turns the grace off; at most 60.
+   */
+  refreshGraceSeconds: number;
   passwordResetTtlSeconds: number;
   invitationTtlSeconds: number;
   rateLimits: Record<Plan, RateLimitRule>;
@@ -56,6 +61,7 @@ export interface ConfigVars {
   LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
   LOGIN_MAX_FAILURES_PER_IP?: string;
   MAX_BODY_BYTES?: string;
+  REFRESH_REUSE_GRACE_SECONDS?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Record<Plan, RateLimitRule> = {
@@ -101,6 +107,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     appUrl: vars.APP_URL || 'http://localhost:8787',
     accessTokenTtlSeconds: 15 * 60,
     refreshTokenTtlSeconds: 30 * 24 * 3600,
+    refreshGraceSeconds: Math.min(int(vars.REFRESH_REUSE_GRACE_SECONDS, 10, 0), 60),
     passwordResetTtlSeconds: 3600,
     invitationTtlSeconds: 7 * 24 * 3600,
     rateLimits: parseRateLimits(vars.RATE_LIMITS),
