@@ -107,7 +107,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     appUrl: vars.APP_URL || 'http://localhost:8787',
     accessTokenTtlSeconds: 15 * 60,
     refreshTokenTtlSeconds: 30 * 24 * 3600,
-    refreshGraceSeconds: Math.min(int(vars.REFRESH_REUSE_GRACE_SECONDS, 10, 0), 60),
+    refreshGraceSeconds: Math.min(int(vars.REFRESH_REUSE_GRACE_SECONDS || undefined, 10, 0), 60),
     passwordResetTtlSeconds: 3600,
     invitationTtlSeconds: 7 * 24 * 3600,
     rateLimits: parseRateLimits(vars.RATE_LIMITS),
