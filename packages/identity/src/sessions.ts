@@ -161,7 +161,11 @@ export const refreshSession = async (
   return tokens(ctx, access, refresh, found.sessionId, found.sessionExpiresAt);
 };
 
-/** Revokes sessions of one tenant: refresh stops in D1, access tokens stop at the tenant's gate. */
+/**
+ * Revokes sessions of one tenant: refresh stops in D1, access tokens stop at the tenant's gate, and the
+ * live connections they opened (job feed) close. The gate is told first, so a client reconnecting after
+ * the close is already refused.
+ */
 export const revokeSessions = async (
   ctx: IdentityContext,
   tenantId: string,
@@ -178,6 +182,7 @@ export const revokeSessions = async (
       .where(and(inArray(sessions.id, chunk), isNull(sessions.revokedAt)));
   }
   await ctx.revocations.revokeSessions(tenantId, sessionIds);
+  await ctx.revocations.closeConnections(tenantId, { sessionIds });
 };
 
 /**
