@@ -1,3 +1,5 @@
+import { sha256Hex } from '@flowspark/auth';
+import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import { call, createTenant, env, expectOk, login, register } from '../helpers/harness';
 
@@ -19,9 +21,14 @@ describe('POST /auth/refresh', () => {
     expect(next.body.data.session_id).toBe(user.sessionId);
   });
 
-  it('revokes the whole session when a spent refresh token comes back', async () => {
+  it('revokes the whole session when a spent refresh token comes back after the grace window', async () => {
     const user = await register();
     const rotated = expectOk(await refresh(user.refreshToken)).body.data;
+    // Move the spend out of the grace window (see refresh-grace.test.ts for presentations inside it).
+    const usedAt = new Date(Date.now() - (loadConfig(env).refreshGraceSeconds + 1) * 1000).toISOString();
+    await env.DB.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?')
+      .bind(usedAt, await sha256Hex(user.refreshToken))
+      .run();
     const reused = await refresh(user.refreshToken);
     expect(reused.status).toBe(401);
     expect(reused.body.error.code).toBe('INVALID_TOKEN');
