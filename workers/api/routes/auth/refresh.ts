@@ -17,9 +17,12 @@ export const refreshRoute = defineRoute('public', {
   tags: ['Auth'],
   summary: 'Exchange a refresh token for new tokens (rotation)',
   description:
-    'Every refresh token works once and the answer carries a new one. Presenting a spent token means ' +
-    'it was copied: the whole session is revoked (its access token and newest refresh token stop ' +
-    'working) and the answer is 401 INVALID_TOKEN.',
+    'Every refresh token works once and the answer carries a new one. Presenting the same token again ' +
+    'within a short grace window (REFRESH_REUSE_GRACE_SECONDS, 10 s by default), as two tabs refreshing ' +
+    'at once do, returns the same new refresh token with a fresh access token, as long as the session ' +
+    'is live and that new refresh token has not been used yet. Any other presentation of a spent token ' +
+    '(after the window, or once its successor was used) means it was copied: the whole session is ' +
+    'revoked (its access tokens and newest refresh token stop working) and the answer is 401 INVALID_TOKEN.',
   request: { body: jsonBody(RefreshSchema) },
   responses: { 200: jsonResponse(TokensSchema, 'New tokens'), ...errorResponses([401]) },
 });
