@@ -1,5 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
+import { describeError, logger } from '@flowspark/core';
+import { createDb, schema } from '@flowspark/db';
+import type { ConnectionOwners } from '@flowspark/identity';
 import type { JobEvent, JobEventInput } from '@flowspark/jobs';
+import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import type { Env } from '../env';
 
 /**
@@ -10,10 +14,18 @@ import type { Env } from '../env';
  * attachment. The object also keeps the tenant's short-lived, single-use WebSocket tickets.
  *
  * Only the Worker talks to this object: it authenticates the caller, then forwards the upgrade with
- * the tenant and user in headers it sets itself.
+ * the tenant, the user and the credential (session or API key) in headers it sets itself.
+ *
+ * A socket lives no longer than the credential that opened it. Each socket is tagged with its user,
+ * session and API key, so a revocation closes the matching sockets at once (`closeConnections`, no
+ * scan). A new socket is checked against D1 right after it is accepted, which closes the race with a
+ * revocation running while it connected; and sockets that outlived an eviction are checked again, all
+ * in one batched D1 query, before the woken object delivers anything to them.
  */
 export const FEED_TENANT_HEADER = 'x-flowspark-feed-tenant';
 export const FEED_USER_HEADER = 'x-flowspark-feed-user';
+export const FEED_SESSION_HEADER = 'x-flowspark-feed-session';
+export const FEED_API_KEY_HEADER = 'x-flowspark-feed-api-key';
 /** The subprotocol the client offered and the Worker accepted; echoed in the 101 response. */
 export const FEED_PROTOCOL_HEADER = 'x-flowspark-feed-protocol';
 
@@ -35,10 +47,50 @@ export interface FeedTicketGrant {
 interface SocketAttachment {
   tenant_id: string;
   user_id: string;
+  /** The credential that opened the socket: a session (access token or its ticket) or an API key. */
+  session_id: string | null;
+  api_key_id: string | null;
   connected_at: number;
   /** The newest event id when the socket connected: later events reached it live. */
   hwm: number;
 }
+
+export interface FeedCloseReason {
+  code: number;
+  reason: string;
+}
+
+/** How the feed closes a socket whose credential ended; clients should not reconnect with it. */
+export const FEED_CLOSE_REVOKED: FeedCloseReason = { code: 4401, reason: 'credentials revoked' };
+export const FEED_CLOSE_MEMBERSHIP_ENDED: FeedCloseReason = { code: 4403, reason: 'membership ended' };
+/** D1 could not be asked: reconnecting (with `?since`) re-authenticates and misses nothing. */
+export const FEED_CLOSE_UNVERIFIED: FeedCloseReason = {
+  code: 1013,
+  reason: 'credentials could not be verified; reconnect',
+};
+
+const userTag = (id: string) => `usr:${id}`;
+const sessionTag = (id: string) => `ses:${id}`;
+const apiKeyTag = (id: string) => `key:${id}`;
+
+/** Ids per statement: D1 binds at most 100 parameters, and each statement adds up to two of its own. */
+const IDS_PER_STATEMENT = 90;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+/** False when the socket was already closing. */
+const closeSocket = (ws: WebSocket, why: FeedCloseReason): boolean => {
+  try {
+    ws.close(why.code, why.reason);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
@@ -50,6 +102,12 @@ const parseSince = (raw: unknown): number | null => {
 
 export class JobFeed extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /**
+   * Whether the sockets this instance found when it started have been checked against D1. A new
+   * instance (first use, or waking after eviction) starts `unchecked`; the first event or message
+   * runs the check and waits for it, later ones only read this field.
+   */
+  private wake: 'unchecked' | Promise<void> | 'checked' = 'unchecked';
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,7 +122,9 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   /** Stores the event with the next id and sends it to every socket of the tenant. */
-  publish(input: JobEventInput): JobEvent {
+  async publish(input: JobEventInput): Promise<JobEvent> {
+    // Before the id is taken, so storing and sending stay one step and events keep their order.
+    if (this.wake !== 'checked') await this.checkAfterWake();
     const now = Date.now();
     const id = this.lastEventId() + 1;
     const event: JobEvent = { id, ...input };
@@ -83,6 +143,25 @@ export class JobFeed extends DurableObject<Env> {
       }
     }
     return event;
+  }
+
+  /**
+   * Closes at once every socket opened by these sessions or API keys (4401) or by these users (4403),
+   * found by their tags. Returns how many it closed.
+   */
+  closeConnections(who: ConnectionOwners): number {
+    const closing = new Map<WebSocket, FeedCloseReason>();
+    const collect = (ids: string[] | undefined, tag: (id: string) => string, why: FeedCloseReason) => {
+      for (const id of ids ?? []) {
+        for (const ws of this.ctx.getWebSockets(tag(id))) if (!closing.has(ws)) closing.set(ws, why);
+      }
+    };
+    collect(who.userIds, userTag, FEED_CLOSE_MEMBERSHIP_ENDED);
+    collect(who.sessionIds, sessionTag, FEED_CLOSE_REVOKED);
+    collect(who.apiKeyIds, apiKeyTag, FEED_CLOSE_REVOKED);
+    let closed = 0;
+    for (const [ws, why] of closing) if (closeSocket(ws, why)) closed += 1;
+    return closed;
   }
 
   /** Stores a ticket's hash for `ttlSeconds`. */
@@ -113,6 +192,8 @@ export class JobFeed extends DurableObject<Env> {
     }
     const tenantId = request.headers.get(FEED_TENANT_HEADER);
     const userId = request.headers.get(FEED_USER_HEADER);
+    const sessionId = request.headers.get(FEED_SESSION_HEADER) || null;
+    const apiKeyId = request.headers.get(FEED_API_KEY_HEADER) || null;
     if (!tenantId || !userId) return new Response('Missing caller', { status: 400 });
     // The Worker names this object after the tenant it authenticated; refuse anything else.
     if (this.ctx.id.name !== undefined && this.ctx.id.name !== tenantId) {
@@ -121,11 +202,25 @@ export class JobFeed extends DurableObject<Env> {
     const since = parseSince(new URL(request.url).searchParams.get('since'));
     const { 0: client, 1: server } = new WebSocketPair();
     const hwm = this.lastEventId();
-    this.ctx.acceptWebSocket(server, [`tenant:${tenantId}`, `user:${userId}`]);
-    const attachment: SocketAttachment = { tenant_id: tenantId, user_id: userId, connected_at: Date.now(), hwm };
+    const tags = [userTag(userId)];
+    if (sessionId) tags.push(sessionTag(sessionId));
+    if (apiKeyId) tags.push(apiKeyTag(apiKeyId));
+    this.ctx.acceptWebSocket(server, tags);
+    const attachment: SocketAttachment = {
+      tenant_id: tenantId,
+      user_id: userId,
+      session_id: sessionId,
+      api_key_id: apiKeyId,
+      connected_at: Date.now(),
+      hwm,
+    };
     server.serializeAttachment(attachment);
     // Sent before any later event can be: this method does not yield between accepting and replaying.
     this.replay(server, since ?? hwm, hwm, 'ready');
+    // Checked after accepting: a revocation that ran while this upgrade was authenticated has written
+    // D1 already, and one that runs later finds the socket by its tags. A fresh instance checks all
+    // its sockets at once; otherwise only the new one is asked about, without delaying the 101.
+    this.ctx.waitUntil(this.wake === 'unchecked' ? this.checkAfterWake() : this.verifySockets([server]));
     const protocol = request.headers.get(FEED_PROTOCOL_HEADER);
     return new Response(null, {
       status: 101,
@@ -134,7 +229,11 @@ export class JobFeed extends DurableObject<Env> {
     });
   }
 
-  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.wake !== 'checked') {
+      await this.checkAfterWake();
+      if (ws.readyState !== WebSocket.OPEN) return;
+    }
     const text = typeof message === 'string' ? message : '';
     if (text.length === 0 || text.length > MAX_CLIENT_MESSAGE_BYTES) {
       this.sendError(ws, 'Messages are JSON text of at most 1 KiB');
@@ -176,6 +275,116 @@ export class JobFeed extends DurableObject<Env> {
       ws.close(1011, 'WebSocket error');
     } catch {
       // Already closed.
+    }
+  }
+
+  /** Runs the check of every socket once per instance; concurrent callers wait for the same one. */
+  private checkAfterWake(): Promise<void> {
+    if (this.wake === 'checked') return Promise.resolve();
+    if (this.wake === 'unchecked') {
+      this.wake = this.verifySockets(this.ctx.getWebSockets()).finally(() => {
+        this.wake = 'checked';
+      });
+    }
+    return this.wake;
+  }
+
+  /**
+   * Closes the sockets whose credential no longer holds: the user is no longer an active member of
+   * the tenant (4403), or the session or API key is revoked or expired (4401). One D1 batch for all of
+   * them, every statement scoped to the tenant. When D1 cannot answer, the sockets are closed with
+   * 1013 so that their clients reconnect and authenticate again, rather than keep them unchecked.
+   */
+  private async verifySockets(sockets: readonly WebSocket[]): Promise<void> {
+    const open = sockets
+      .filter((ws) => ws.readyState === WebSocket.OPEN)
+      .map((ws) => ({ ws, owner: ws.deserializeAttachment() as SocketAttachment | null }));
+    if (open.length === 0) return;
+    const byTenant = new Map<string, { users: Set<string>; sessions: Set<string>; keys: Set<string> }>();
+    for (const { owner } of open) {
+      if (!owner) continue;
+      const ids = byTenant.get(owner.tenant_id) ?? { users: new Set(), sessions: new Set(), keys: new Set() };
+      ids.users.add(owner.user_id);
+      if (owner.session_id) ids.sessions.add(owner.session_id);
+      if (owner.api_key_id) ids.keys.add(owner.api_key_id);
+      byTenant.set(owner.tenant_id, ids);
+    }
+    const db = createDb(this.env.DB);
+    const { apiKeys, memberships, sessions, users } = schema;
+    const now = new Date().toISOString();
+    const kinds: string[] = [];
+    const statements = [];
+    for (const [tenantId, ids] of byTenant) {
+      for (const chunk of chunks([...ids.users], IDS_PER_STATEMENT)) {
+        kinds.push(`${tenantId} usr`);
+        statements.push(
+          db
+            .select({ id: memberships.userId, userId: users.id })
+            .from(memberships)
+            .innerJoin(users, eq(users.id, memberships.userId))
+            .where(and(eq(memberships.orgId, tenantId), eq(users.isActive, true), inArray(memberships.userId, chunk))),
+        );
+      }
+      for (const chunk of chunks([...ids.sessions], IDS_PER_STATEMENT)) {
+        kinds.push(`${tenantId} ses`);
+        statements.push(
+          db
+            .select({ id: sessions.id, userId: sessions.userId })
+            .from(sessions)
+            .where(
+              and(
+                eq(sessions.orgId, tenantId),
+                isNull(sessions.revokedAt),
+                gt(sessions.expiresAt, now),
+                inArray(sessions.id, chunk),
+              ),
+            ),
+        );
+      }
+      for (const chunk of chunks([...ids.keys], IDS_PER_STATEMENT)) {
+        kinds.push(`${tenantId} key`);
+        statements.push(
+          db
+            .select({ id: apiKeys.id, userId: apiKeys.userId })
+            .from(apiKeys)
+            .where(
+              and(
+                eq(apiKeys.orgId, tenantId),
+                isNull(apiKeys.revokedAt),
+                or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+                inArray(apiKeys.id, chunk),
+              ),
+            ),
+        );
+      }
+    }
+    // Every live credential, as `<tenant> <kind> <id> <its user>`.
+    const live = new Set<string>();
+    if (statements.length > 0) {
+      try {
+        const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+        results.forEach((rows, i) => {
+          for (const row of rows) live.add(`${kinds[i]} ${row.id} ${row.userId}`);
+        });
+      } catch (err) {
+        logger.warn('job feed sockets not verified', { sockets: open.length, ...describeError(err) });
+        for (const { ws } of open) closeSocket(ws, FEED_CLOSE_UNVERIFIED);
+        return;
+      }
+    }
+    for (const { ws, owner } of open) {
+      if (!owner) {
+        closeSocket(ws, FEED_CLOSE_REVOKED);
+        continue;
+      }
+      const holds = (kind: string, id: string) => live.has(`${owner.tenant_id} ${kind} ${id} ${owner.user_id}`);
+      if (!holds('usr', owner.user_id)) closeSocket(ws, FEED_CLOSE_MEMBERSHIP_ENDED);
+      else if (
+        (owner.session_id && !holds('ses', owner.session_id)) ||
+        (owner.api_key_id && !holds('key', owner.api_key_id))
+      ) {
+        closeSocket(ws, FEED_CLOSE_REVOKED);
+      }
     }
   }
 

@@ -1,7 +1,13 @@
 import { AppError, PLANS, type Plan } from '@flowspark/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { FEED_PROTOCOL_HEADER, FEED_TENANT_HEADER, FEED_USER_HEADER } from '../../../realtime/job-feed';
+import {
+  FEED_API_KEY_HEADER,
+  FEED_PROTOCOL_HEADER,
+  FEED_SESSION_HEADER,
+  FEED_TENANT_HEADER,
+  FEED_USER_HEADER,
+} from '../../../realtime/job-feed';
 import type { AppEnv } from '../../lib/context';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
@@ -94,6 +100,9 @@ export const registerJobFeed = (app: GroupApp) =>
       [FEED_TENANT_HEADER]: auth.tenantId,
       [FEED_USER_HEADER]: auth.userId,
     });
+    // The credential that opened the socket: its revocation closes the socket (see JobFeed).
+    if (auth.sessionId) headers.set(FEED_SESSION_HEADER, auth.sessionId);
+    if (auth.apiKeyId) headers.set(FEED_API_KEY_HEADER, auth.apiKeyId);
     const protocol = c.req.header('authorization')
       ? undefined
       : offeredTicketProtocol(c.req.header('sec-websocket-protocol'));
