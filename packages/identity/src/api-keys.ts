@@ -147,8 +147,9 @@ export const listApiKeys = async (
 };
 
 /**
- * Revokes a key at once (the middleware reads `revoked_at` on every request). A key the actor may not
- * manage is reported as not found, like a key of another tenant: it is invisible to them.
+ * Revokes a key at once (the middleware reads `revoked_at` on every request) and closes the live
+ * connections it opened. A key the actor may not manage is reported as not found, like a key of another
+ * tenant: it is invisible to them.
  */
 export const revokeApiKey = async (ctx: IdentityContext, actor: ApiKeyActor, id: string): Promise<void> => {
   const result = await ctx.db
@@ -156,4 +157,5 @@ export const revokeApiKey = async (ctx: IdentityContext, actor: ApiKeyActor, id:
     .set({ revokedAt: new Date().toISOString() })
     .where(and(eq(apiKeys.id, id), visibleTo(actor)));
   if (result.meta.changes !== 1) throw notFound('API key');
+  await ctx.revocations.closeConnections(actor.tenantId, { apiKeyIds: [id] });
 };

@@ -144,7 +144,8 @@ export const changeMemberRole = async (
 
 /**
  * Removes a member, or lets a signed-in member leave. The membership, the member's API keys in this
- * tenant and their default organization pointer go in one batch; then their sessions here are revoked.
+ * tenant and their default organization pointer go in one batch; then their sessions here are revoked
+ * and every live connection they hold in this tenant (through a session or an API key) is closed.
  */
 export const removeMember = async (
   ctx: IdentityContext,
@@ -182,4 +183,6 @@ export const removeMember = async (
   ]);
   if (deleted.meta.changes !== 1) throw raceLost();
   await revokeUserSessions(ctx, userId, 'membership_removed', { orgId });
+  // The sessions' sockets closed with them; this also reaches the sockets the member's API keys opened.
+  await ctx.revocations.closeConnections(orgId, { userIds: [userId] });
 };

@@ -4,6 +4,7 @@ import type { Env } from '../../env';
 import type { AppContext } from './context';
 
 const gate = (env: Env, tenantId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(tenantId));
+const jobFeed = (env: Env, tenantId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
 
 const mailerFor = (env: Env): Mailer => {
   if (env.MAILER === 'webhook') {
@@ -21,8 +22,10 @@ export const identityContext = (c: AppContext): IdentityContext => ({
   revocations: {
     revokeSessions: (tenantId, sessionIds) => gate(c.env, tenantId).revokeSessions(sessionIds),
     invalidateUserTokens: (tenantId, userId) => gate(c.env, tenantId).invalidateUserTokens(userId),
-    // Implemented with the job feed's socket registry (issue 8, item 3).
-    closeConnections: async () => undefined,
+    // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
+    closeConnections: async (tenantId, who) => {
+      await jobFeed(c.env, tenantId).closeConnections(who);
+    },
   },
   get mailer() {
     return mailerFor(c.env);
