@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
+  /** An archive (DOCX, XLSX, PPTX, ZIP) that cannot be read safely: damaged, encrypted, path tricks, lying sizes. */
+  ARCHIVE_UNSAFE: 422,
   UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   TOO_MANY_ATTEMPTS: 429,
