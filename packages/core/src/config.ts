@@ -25,10 +25,20 @@ export interface AppConfig {
   passwordResetTtlSeconds: number;
   invitationTtlSeconds: number;
   rateLimits: Record<Plan, RateLimitRule>;
+  /**
+   * The fraction (0 < share ≤ 1) of its tenant's per-minute limit one credential (a user's sessions,
+   * or one API key) may spend, so a single runaway client cannot lock out its organization.
+   */
+  rateLimitCredentialShare: number;
   /** Unauthenticated POSTs (register, login, password reset, …) per client IP. */
   publicRateLimit: RateLimitRule;
   login: LoginThrottle;
   maxBodyBytes: number;
+  /**
+   * Whether `CF-Connecting-IP` is the client's address. Only behind Cloudflare's edge (production),
+   * which overwrites it; anywhere else a client can send it, so it is ignored.
+   */
+  trustCfConnectingIp: boolean;
   /** Dev-only routes (the mail outbox) exist only outside production. */
   devRoutes: boolean;
 }
@@ -56,11 +66,13 @@ export interface ConfigVars {
   JWT_AUDIENCE?: string;
   APP_URL?: string;
   RATE_LIMITS?: string;
+  RATE_LIMIT_CREDENTIAL_SHARE?: string;
   PUBLIC_RATE_LIMIT_PER_MINUTE?: string;
   LOGIN_FREE_FAILURES?: string;
   LOGIN_MAX_FAILURES_PER_ACCOUNT?: string;
   LOGIN_MAX_FAILURES_PER_IP?: string;
   MAX_BODY_BYTES?: string;
+  TRUST_CF_CONNECTING_IP?: string;
   REFRESH_REUSE_GRACE_SECONDS?: string;
 }
 
@@ -74,6 +86,19 @@ const int = (value: string | undefined, fallback: number, min = 1): number => {
   const n = Number(value);
   return Number.isInteger(n) && n >= min ? n : fallback;
 };
+
+export const DEFAULT_CREDENTIAL_SHARE = 0.5;
+
+/** A decimal fraction in (0, 1]; anything else (empty, 0, above 1, `50%`, hex) is the fallback. */
+const fraction = (value: string | undefined, fallback: number): number => {
+  const text = value?.trim() ?? '';
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) return fallback;
+  const n = Number(text);
+  return n > 0 && n <= 1 ? n : fallback;
+};
+
+/** Only the literal `true` turns a trust on: a typo must not trust what a client sends. */
+const flag = (value: string | undefined): boolean => value?.trim().toLowerCase() === 'true';
 
 const parseRateLimits = (raw: string | undefined): Record<Plan, RateLimitRule> => {
   if (!raw) return DEFAULT_RATE_LIMITS;
@@ -111,6 +136,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     passwordResetTtlSeconds: 3600,
     invitationTtlSeconds: 7 * 24 * 3600,
     rateLimits: parseRateLimits(vars.RATE_LIMITS),
+    rateLimitCredentialShare: fraction(vars.RATE_LIMIT_CREDENTIAL_SHARE, DEFAULT_CREDENTIAL_SHARE),
     publicRateLimit: { per_minute: int(vars.PUBLIC_RATE_LIMIT_PER_MINUTE, 30) },
     login: {
       freeFailures: int(vars.LOGIN_FREE_FAILURES, 5),
@@ -122,6 +148,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
       knownDeviceTtlSeconds: 90 * 24 * 3600,
     },
     maxBodyBytes: int(vars.MAX_BODY_BYTES, 1024 * 1024),
+    trustCfConnectingIp: flag(vars.TRUST_CF_CONNECTING_IP),
     devRoutes: environment !== 'production',
   };
   cache.set(vars, config);
