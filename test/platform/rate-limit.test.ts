@@ -34,6 +34,22 @@ describe('tenant gate Durable Object', () => {
     expect(tenantOnly.remaining).toBe(97);
   });
 
+  it('forgets idle buckets once there are many, and never a busy one', async () => {
+    const stub = gate(`prune-${crypto.randomUUID()}`);
+    const busy = [{ key: 'usr:busy', per_minute: 1 }];
+    expect((await stub.admit({ buckets: busy })).allowed).toBe(true);
+    await runInDurableObject(stub, async (instance: RateLimiter) => {
+      const buckets = (instance as unknown as { buckets: Map<string, { tokens: number; updatedAt: number }> }).buckets;
+      const longAgo = Date.now() - 61_000;
+      for (let i = 0; i < 1_200; i += 1) buckets.set(`usr:idle-${i}`, { tokens: 0, updatedAt: longAgo });
+      expect(buckets.size).toBe(1_201);
+      expect(instance.admit({ buckets: [{ key: 'usr:new', per_minute: 10 }] }).allowed).toBe(true);
+      expect([...buckets.keys()].sort()).toEqual(['usr:busy', 'usr:new']);
+    });
+    // The busy bucket kept its state: still empty, still refused.
+    expect((await stub.admit({ buckets: busy })).allowed).toBe(false);
+  });
+
   it('revoked sessions survive eviction of the object', async () => {
     const stub = gate(`revoke-${crypto.randomUUID()}`);
     await stub.revokeSessions(['ses_a']);
@@ -79,7 +95,8 @@ describe('rate limiting over HTTP', () => {
     const invalid = await tenant.as('GET', '/api/v1/api-keys?page=0');
     const missing = await tenant.as('DELETE', `/api/v1/api-keys/key_${'0'.repeat(32)}`);
     for (const res of [okRes, invalid, missing]) {
-      expect(res.headers.get('ratelimit-limit')).toBe('120');
+      // The most restrictive bucket: the user's share (half by default) of the free plan's 120.
+      expect(res.headers.get('ratelimit-limit')).toBe('60');
       expect(Number(res.headers.get('ratelimit-remaining'))).toBeGreaterThanOrEqual(0);
       expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(0);
     }

@@ -3,14 +3,15 @@ import type { Env } from '../env';
 
 /**
  * One instance per tenant. Every authenticated request makes exactly one call here (`admit`), which
- * both counts the request against the tenant's token buckets and tells whether the caller's session
- * was revoked. A Durable Object runs one call at a time, so counting stays exact under concurrency.
+ * both counts the request against the tenant's token buckets (the tenant's, and the calling user's or
+ * API key's share of it) and tells whether the caller's session was revoked. A Durable Object runs
+ * one call at a time, so counting stays exact under concurrency.
  *
  * Buckets live in memory: losing them on eviction only forgives a few requests. Revocations are
  * persisted, because forgetting one would let a revoked access token back in.
  */
 export interface BucketRequest {
-  /** e.g. `tenant` or `key:<api key id>` */
+  /** `tenant`, `usr:<user id>` or `key:<api key id>` (or `public` in a per-IP object) */
   key: string;
   per_minute: number;
 }
@@ -38,11 +39,20 @@ interface Bucket {
   updatedAt: number;
 }
 
+/**
+ * A bucket idle for a minute has refilled completely (it refills its capacity per minute), so
+ * forgetting it changes nothing; per-user and per-key buckets are dropped that way once there are
+ * many, at most once a minute, so memory stays bounded by the recently active credentials.
+ */
+const IDLE_BUCKET_MS = 60_000;
+const MAX_RESIDENT_BUCKETS = 1_000;
+
 /** Access tokens live 15 minutes; a revocation older than that has nothing left to stop. */
 const REVOCATION_TTL_MS = 16 * 60 * 1000;
 
 export class RateLimiter extends DurableObject<Env> {
   private readonly buckets = new Map<string, Bucket>();
+  private prunedAt = 0;
   private readonly revokedSessions = new Map<string, number>();
   private readonly userNotBefore = new Map<string, number>();
   private readonly sql: SqlStorage;
@@ -98,6 +108,10 @@ export class RateLimiter extends DurableObject<Env> {
       }
     });
     if (!Number.isFinite(remaining)) remaining = 0;
+    if (this.buckets.size > MAX_RESIDENT_BUCKETS && now - this.prunedAt >= IDLE_BUCKET_MS) {
+      this.prunedAt = now;
+      for (const [key, state] of this.buckets) if (now - state.updatedAt >= IDLE_BUCKET_MS) this.buckets.delete(key);
+    }
     return { allowed, limit, remaining: Math.max(0, remaining), resetSeconds, retryAfterSeconds, revoked };
   }
 

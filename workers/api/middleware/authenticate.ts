@@ -2,8 +2,8 @@ import { hashApiKey, loadSigningKeys, looksLikeApiKey, verifyAccessToken } from 
 import { AppError, isRole, isScope, PLANS, type Plan, ROLE_SCOPES, type Scope, unauthenticated } from '@flowspark/core';
 import { createDb, findApiKeyPrincipal } from '@flowspark/db';
 import type { MiddlewareHandler } from 'hono';
-import type { BucketRequest } from '../../realtime/rate-limiter';
 import type { AppEnv, AuthContext } from '../lib/context';
+import { admitThroughGate } from './gate';
 
 export interface AccessRule {
   /** The scope the route needs; people get scopes from their role, keys from their own list. */
@@ -26,7 +26,8 @@ const asPlan = (value: string): Plan => ((PLANS as readonly string[]).includes(v
 
 /**
  * Authenticates the caller, then makes the one Durable Object call a request needs: it counts the
- * request against the tenant's rate limit and checks that the session was not revoked.
+ * request against the tenant's rate limit and the credential's share of it, and checks that the
+ * session was not revoked.
  */
 export const authenticate =
   (rule: AccessRule = {}): MiddlewareHandler<AppEnv> =>
@@ -36,7 +37,7 @@ export const authenticate =
     const config = c.get('config');
     let auth: AuthContext;
     let issuedAt: number | null = null;
-    const buckets: BucketRequest[] = [];
+    let apiKeyRateLimitPerMinute: number | null = null;
 
     if (looksLikeApiKey(token)) {
       const key = await findApiKeyPrincipal(createDb(c.env.DB), await hashApiKey(token));
@@ -55,7 +56,7 @@ export const authenticate =
         apiKeyId: key.id,
         scopes: new Set(key.scopes.filter((s): s is Scope => isScope(s) && roleScopes.has(s))),
       };
-      if (key.rateLimitPerMinute) buckets.push({ key: `key:${key.id}`, per_minute: key.rateLimitPerMinute });
+      apiKeyRateLimitPerMinute = key.rateLimitPerMinute;
       if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_INTERVAL_MS) {
         const { touchApiKey } = await import('@flowspark/db');
         c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now.toISOString()).catch(() => undefined));
@@ -82,23 +83,7 @@ export const authenticate =
       throw new AppError('FORBIDDEN', 'This route needs a signed-in user; API keys cannot use it');
     }
 
-    const limiterStarted = Date.now();
-    buckets.unshift({ key: 'tenant', per_minute: config.rateLimits[auth.plan].per_minute });
-    const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(auth.tenantId));
-    const verdict = await stub.admit({ buckets, sessionId: auth.sessionId, userId: auth.userId, issuedAt });
-    c.get('timings').ratelimit = Date.now() - limiterStarted;
-
-    if (verdict.revoked) throw new AppError('INVALID_TOKEN', 'Session has been revoked or the token is stale');
-    const headers = c.get('responseHeaders');
-    headers['RateLimit-Limit'] = String(verdict.limit);
-    headers['RateLimit-Remaining'] = String(verdict.remaining);
-    headers['RateLimit-Reset'] = String(verdict.resetSeconds);
-    if (!verdict.allowed) {
-      throw new AppError('RATE_LIMITED', 'Too many requests; slow down', {
-        details: { retry_after_seconds: verdict.retryAfterSeconds },
-        headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
-      });
-    }
+    await admitThroughGate(c, { ...auth, apiKeyRateLimitPerMinute, issuedAt });
     if (rule.scope && !auth.scopes.has(rule.scope)) {
       throw new AppError('INSUFFICIENT_SCOPE', `This action needs the ${rule.scope} permission`, {
         details: { required_scope: rule.scope },

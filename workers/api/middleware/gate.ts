@@ -1,39 +1,65 @@
-import { AppError, type Plan } from '@flowspark/core';
-import type { BucketRequest } from '../../realtime/rate-limiter';
+import { type AppConfig, AppError, type Plan } from '@flowspark/core';
+import type { AdmitResult, BucketRequest } from '../../realtime/rate-limiter';
 import type { AppContext } from '../lib/context';
 
+/** Who is asking the tenant gate: the fields of an access token, an API key or a feed ticket. */
 export interface GatePrincipal {
   tenantId: string;
   plan: Plan;
   userId: string;
   sessionId: string | null;
+  /** Set when the caller is an API key: the key, not its creator, is then the credential. */
+  apiKeyId: string | null;
+  /** The key's own limit, when it has one lower than its plan's. */
+  apiKeyRateLimitPerMinute?: number | null;
   /** Seconds since the epoch; compared with the user's token invalidation time. */
   issuedAt: number | null;
 }
 
 /**
- * The tenant gate's admission (rate limit + revocation) for callers that do not come through
- * `authenticate` (a WebSocket opened with a ticket): the same one Durable Object call, the same
- * headers and errors.
+ * The buckets a request is counted against: the tenant's, and under it the credential's own share of
+ * it (`usr:<id>` for a person's sessions, `key:<id>` for an API key), so that one runaway script or
+ * user spends at most that share and the rest of the organization keeps working. A key with its own,
+ * lower limit keeps the lower one.
+ */
+export const gateBuckets = (config: AppConfig, principal: GatePrincipal): BucketRequest[] => {
+  const tenantLimit = config.rateLimits[principal.plan].per_minute;
+  const share = Math.max(1, Math.floor(tenantLimit * config.rateLimitCredentialShare));
+  const own = principal.apiKeyRateLimitPerMinute;
+  const credential: BucketRequest = principal.apiKeyId
+    ? { key: `key:${principal.apiKeyId}`, per_minute: own ? Math.min(own, share) : share }
+    : { key: `usr:${principal.userId}`, per_minute: share };
+  return [{ key: 'tenant', per_minute: tenantLimit }, credential];
+};
+
+/**
+ * The tenant gate's admission, for `authenticate` and for callers that do not come through it (a
+ * WebSocket opened with a ticket): one Durable Object call that counts the request against the
+ * tenant's and the credential's buckets and tells whether the session was revoked; then the
+ * RateLimit-* headers (the most restrictive bucket) and the errors.
  */
 export const admitThroughGate = async (c: AppContext, principal: GatePrincipal): Promise<void> => {
-  const buckets: BucketRequest[] = [
-    { key: 'tenant', per_minute: c.get('config').rateLimits[principal.plan].per_minute },
-  ];
+  const started = Date.now();
   const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(principal.tenantId));
   const verdict = await stub.admit({
-    buckets,
+    buckets: gateBuckets(c.get('config'), principal),
     sessionId: principal.sessionId,
     userId: principal.userId,
     issuedAt: principal.issuedAt,
   });
+  c.get('timings').ratelimit = Date.now() - started;
   if (verdict.revoked) throw new AppError('INVALID_TOKEN', 'Session has been revoked or the token is stale');
+  applyRateLimitVerdict(c, verdict, 'Too many requests; slow down');
+};
+
+/** RateLimit-* headers from a gate verdict (error responses carry them too), and 429 when refused. */
+export const applyRateLimitVerdict = (c: AppContext, verdict: AdmitResult, message: string): void => {
   const headers = c.get('responseHeaders');
   headers['RateLimit-Limit'] = String(verdict.limit);
   headers['RateLimit-Remaining'] = String(verdict.remaining);
   headers['RateLimit-Reset'] = String(verdict.resetSeconds);
   if (!verdict.allowed) {
-    throw new AppError('RATE_LIMITED', 'Too many requests; slow down', {
+    throw new AppError('RATE_LIMITED', message, {
       details: { retry_after_seconds: verdict.retryAfterSeconds },
       headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
     });
