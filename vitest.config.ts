@@ -35,6 +35,9 @@ export default defineConfig({
           ENVIRONMENT: 'test',
           // Many tests share 127.0.0.1; the per-IP limit has its own test with a low limit.
           PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
+          // Tests play the part of Cloudflare's edge: they set CF-Connecting-IP to act as distinct
+          // clients, as production trusts it. The untrusted (local) mode has its own test.
+          TRUST_CF_CONNECTING_IP: 'true',
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
         },
         dataBlobBindings: fontBlobs,

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { hashPassword, PASSWORD_ITERATIONS } from '@flowspark/auth';
+import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import productionToml from '../wrangler.production.toml?raw';
 import localToml from '../wrangler.toml?raw';
@@ -10,6 +11,19 @@ const tables = (toml: string) =>
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line.startsWith('['));
+
+/** `KEY = value` lines of the `[vars]` table, ignoring comments. */
+const vars = (toml: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  let inVars = false;
+  for (const raw of toml.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line.startsWith('[')) inVars = line === '[vars]';
+    const match = inVars ? /^([A-Z0-9_]+)\s*=\s*"([^"]*)"$/.exec(line) : null;
+    if (match) out[match[1]!] = match[2]!;
+  }
+  return out;
+};
 
 const REMOTE_ONLY = ['[ai]', '[[vectorize]]', '[browser]', '[[hyperdrive]]', '[[mtls_certificates]]'];
 
@@ -36,6 +50,16 @@ describe('configuration', () => {
     for (const key of ['compatibility_date', 'compatibility_flags', 'main', 'name']) {
       expect(line(productionToml, key)).toBe(line(localToml, key));
     }
+  });
+
+  it('only production, behind Cloudflare, trusts CF-Connecting-IP', () => {
+    expect(vars(productionToml).TRUST_CF_CONNECTING_IP).toBe('true');
+    expect(loadConfig(vars(productionToml)).trustCfConnectingIp).toBe(true);
+    // Locally a client can send the header itself, so the local configuration must not trust it.
+    expect(vars(localToml)).not.toHaveProperty('TRUST_CF_CONNECTING_IP');
+    expect(localToml).not.toMatch(/^\s*TRUST_CF_CONNECTING_IP\s*=/m);
+    expect(loadConfig(vars(localToml)).trustCfConnectingIp).toBe(false);
+    expect(vars(localToml).ENVIRONMENT).toBe('development');
   });
 
   it('password hashing stays within the production limit of 100,000 PBKDF2 iterations', async () => {

@@ -46,5 +46,18 @@ export const requestContext = (c: AppContext): RequestContext => ({
   waitUntil: (promise) => c.executionCtx.waitUntil(promise),
 });
 
-/** The caller's IP as Cloudflare reports it; locally there is none. */
-export const clientIp = (c: AppContext): string => c.req.header('cf-connecting-ip') ?? '127.0.0.1';
+/**
+ * The address the local server listens on. A Worker has no socket API of its own: locally the
+ * runtime fills `CF-Connecting-IP` from the socket only when the client did not send one, so there
+ * the header says whatever the client wants and every caller counts as this one address.
+ */
+export const LOOPBACK_IP = '127.0.0.1';
+
+/**
+ * The caller's IP, for login throttling, per-IP limits and the address recorded on sessions. Behind
+ * Cloudflare (`TRUST_CF_CONNECTING_IP = "true"`, the production configuration) the edge overwrites
+ * `CF-Connecting-IP` with the real client address; anywhere else it, like `X-Forwarded-For` and the
+ * rest, comes from the client and is ignored.
+ */
+export const clientIp = (c: AppContext): string =>
+  (c.get('config').trustCfConnectingIp && c.req.header('cf-connecting-ip')) || LOOPBACK_IP;
