@@ -144,8 +144,8 @@ export const changeMemberRole = async (
 
 /**
  * Removes a member, or lets a signed-in member leave. The membership, the member's API keys in this
- * tenant and their default organization pointer go in one batch; then their sessions here are revoked
- * and every live connection they hold in this tenant (through a session or an API key) is closed.
+ * tenant and their default organization pointer go in one batch; then every live connection they hold in
+ * this tenant (through a session or an API key) is closed and their sessions here are revoked.
  */
 export const removeMember = async (
   ctx: IdentityContext,
@@ -182,7 +182,8 @@ export const removeMember = async (
       .where(and(eq(users.id, userId), eq(users.defaultOrgId, orgId), gone)),
   ]);
   if (deleted.meta.changes !== 1) throw raceLost();
-  await revokeUserSessions(ctx, userId, 'membership_removed', { orgId });
-  // The sessions' sockets closed with them; this also reaches the sockets the member's API keys opened.
+  // Every socket of the member here, opened with a session or an API key, closes as "membership ended";
+  // one that reconnects meanwhile is refused by the feed's own check of the membership in D1.
   await ctx.revocations.closeConnections(orgId, { userIds: [userId] });
+  await revokeUserSessions(ctx, userId, 'membership_removed', { orgId });
 };
