@@ -150,63 +150,137 @@ describe('POST /auth/login', () => {
   });
 });
 
+/** Writes failed attempts directly: the ceilings are counted in hundreds, far too slow to reach by PBKDF2. */
+const seedFailures = async (email: string, count: number, ipOf: (i: number) => string) => {
+  const now = Date.now();
+  const statements = Array.from({ length: count }, (_, i) =>
+    env.DB.prepare('INSERT INTO login_attempts (id, email, ip, success, created_at) VALUES (?, ?, ?, 0, ?)').bind(
+      `lat_${crypto.randomUUID().replaceAll('-', '')}`,
+      email,
+      ipOf(i),
+      new Date(now - 1000 - i).toISOString(),
+    ),
+  );
+  await env.DB.batch(statements);
+};
+
+/** Ages this account's failures by `seconds` (growing delays are timed from the newest failure). */
+const ageFailures = (email: string, seconds: number) =>
+  env.DB.prepare(
+    "UPDATE login_attempts SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, ?) WHERE email = ? AND success = 0",
+  )
+    .bind(`-${seconds} seconds`, email)
+    .run();
+
 describe('login throttling', () => {
-  it('blocks an account after 5 failures in the window, even with the right password', async () => {
+  it('someone else guessing cannot lock the owner out (the lockout denial of service)', async () => {
     const user = await register();
-    for (let i = 0; i < 5; i++) {
-      // Failures from several IPs all count for the account.
-      const res = await attempt(user.email, 'wrong password', isolatedIp());
-      expect(res.body.error.code).toBe('INVALID_CREDENTIALS');
+    const attackerIp = isolatedIp();
+    for (let i = 0; i < 8; i++) {
+      const res = await attempt(user.email, 'wrong password', attackerIp);
+      expect([401, 429]).toContain(res.status);
     }
-    const blocked = await login(user);
-    expect(blocked.status).toBe(429);
-    expect(blocked.body.error.code).toBe('TOO_MANY_ATTEMPTS');
-    const retryAfter = Number(blocked.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(800);
-    expect(retryAfter).toBeLessThanOrEqual(900);
-    expect(blocked.body.error.details.retry_after_seconds).toBe(retryAfter);
-    // Another account from the same IP is unaffected.
-    const neighbour = await register('neighbour');
-    expectOk(await login({ ...neighbour, ip: user.ip }));
-    // Refused attempts are not recorded, so hammering does not extend the block.
-    expect((await attemptsOf(user.email)).length).toBe(5);
+    // The attacker's IP is held back for this account ...
+    const attacker = await attempt(user.email, PASSWORD, attackerIp);
+    expect(attacker.status).toBe(429);
+    expect(attacker.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    // ... the owner, from their own IP, is not.
+    expectOk(await login(user));
   });
 
-  it('times Retry-After from the failure that has to leave the window', async () => {
+  it('per account and IP: 5 free failures, then a wait that doubles from 1 second', async () => {
     const user = await register();
-    // The registration sign-in must not hide the aged failure below.
+    // The registration sign-in must not hide the failures below.
     await env.DB.prepare("UPDATE users SET last_login_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
       .bind(user.userId)
       .run();
-    for (let i = 0; i < 5; i++) await attempt(user.email, 'wrong password', user.ip);
-    // Age the oldest failure: the block lasts until the 5th newest failure leaves the window.
-    const old = new Date(Date.now() - 800 * 1000).toISOString();
-    await env.DB.prepare(
-      'UPDATE login_attempts SET created_at = ? WHERE id IN (SELECT id FROM login_attempts WHERE email = ? ORDER BY created_at LIMIT 1)',
-    )
-      .bind(old, user.email)
-      .run();
-    const blocked = await login(user);
+    const ip = isolatedIp();
+    for (let i = 0; i < 5; i++) expect((await attempt(user.email, 'wrong password', ip)).status).toBe(401);
+    let blocked = await attempt(user.email, PASSWORD, ip);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBe(1);
+    expect(blocked.body.error.details.retry_after_seconds).toBe(1);
+    // Refused attempts are not recorded, so hammering does not extend the wait.
+    expect((await attemptsOf(user.email)).length).toBe(5);
+
+    const waits: number[] = [];
+    for (let failures = 5; failures < 10; failures++) {
+      // Let the current wait pass, fail once more, and read the next wait.
+      await ageFailures(user.email, 2 ** (failures - 5) + 1);
+      expect((await attempt(user.email, 'wrong password', ip)).status).toBe(401);
+      blocked = await attempt(user.email, PASSWORD, ip);
+      expect(blocked.status).toBe(429);
+      waits.push(Number(blocked.headers.get('retry-after')));
+    }
+    expect(waits).toEqual([2, 4, 8, 16, 32]);
+    // Another IP is unaffected, and the wait passing lets the right password in.
+    expectOk(await attempt(user.email, PASSWORD, isolatedIp()));
+    await ageFailures(user.email, 33);
+    expectOk(await attempt(user.email, PASSWORD, ip));
+  });
+
+  it('caps the wait at 15 minutes', async () => {
+    const email = uniqueEmail('ghost');
+    const ip = isolatedIp();
+    await seedFailures(email, 30, () => ip);
+    const blocked = await attempt(email, 'guess', ip);
     expect(blocked.status).toBe(429);
     const retryAfter = Number(blocked.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(99);
-    expect(retryAfter).toBeLessThanOrEqual(101);
-    // Out of the window entirely: four failures left, the right password works again.
-    const expired = new Date(Date.now() - 901 * 1000).toISOString();
-    await env.DB.prepare(
-      'UPDATE login_attempts SET created_at = ? WHERE id IN (SELECT id FROM login_attempts WHERE email = ? ORDER BY created_at LIMIT 1)',
-    )
-      .bind(expired, user.email)
-      .run();
-    expectOk(await login(user));
+    expect(retryAfter).toBeGreaterThan(890);
+    expect(retryAfter).toBeLessThanOrEqual(900);
   });
 
   it('throttles unknown emails the same way as real ones', async () => {
     const email = uniqueEmail('ghost');
-    for (let i = 0; i < 5; i++) expect((await attempt(email, 'guess', isolatedIp())).status).toBe(401);
-    const blocked = await attempt(email, 'guess', isolatedIp());
+    const ip = isolatedIp();
+    for (let i = 0; i < 5; i++) expect((await attempt(email, 'guess', ip)).status).toBe(401);
+    const blocked = await attempt(email, 'guess', ip);
     expect(blocked.status).toBe(429);
     expect(blocked.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  it('a generous per-account ceiling stops distributed guessing, but never a known device', async () => {
+    const user = await register();
+    // A first complete sign-in from the owner's device hands it a device token.
+    const first = expectOk(await login(user));
+    const deviceToken = first.body.data.device_token as string;
+    expect(deviceToken).toMatch(/^fsd_/);
+    // Only the failures after the owner's last sign-in count; make the seeded ones fall after it.
+    await env.DB.prepare("UPDATE users SET last_login_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+      .bind(user.userId)
+      .run();
+    // A botnet: 100 failures from 100 IPs (each IP under its own limit).
+    await seedFailures(user.email, 100, (i) => `198.18.${Math.floor(i / 250)}.${i % 250}`);
+    const stranger = await attempt(user.email, PASSWORD, isolatedIp());
+    expect(stranger.status).toBe(429);
+    expect(Number(stranger.headers.get('retry-after'))).toBeGreaterThan(800);
+    // Another user's device token does not help ...
+    const other = await register('other');
+    const otherDevice = expectOk(await login(other)).body.data.device_token as string;
+    const borrowed = await attempt(user.email, PASSWORD, isolatedIp(), { device_token: otherDevice });
+    expect(borrowed.status).toBe(429);
+    // ... but the owner's device is let through with the right password, even from a new IP,
+    // and keeps its token (no new one is issued).
+    const owner = expectOk(await attempt(user.email, PASSWORD, isolatedIp(), { device_token: deviceToken }));
+    expect(owner.body.data).not.toHaveProperty('device_token');
+  });
+
+  it('a known device has its own budget: 10 wrong passwords in a row and it is forgotten', async () => {
+    const user = await register();
+    const deviceToken = expectOk(await login(user)).body.data.device_token as string;
+    const ip = isolatedIp();
+    for (let i = 0; i < 9; i++) {
+      expect((await attempt(user.email, 'wrong password', ip, { device_token: deviceToken })).status).toBe(401);
+    }
+    // Nine in a row: still known, so the per account-and-IP wait does not apply to it.
+    expectOk(await attempt(user.email, PASSWORD, ip, { device_token: deviceToken }));
+    // The success restored the budget; ten more in a row and the device is forgotten.
+    for (let i = 0; i < 10; i++) await attempt(user.email, 'wrong password', ip, { device_token: deviceToken });
+    const known = await env.DB.prepare('SELECT count(*) AS n FROM known_devices WHERE user_id = ?')
+      .bind(user.userId)
+      .first<{ n: number }>();
+    expect(known!.n).toBe(0);
+    expect((await attempt(user.email, PASSWORD, ip, { device_token: deviceToken })).status).toBe(429);
   });
 
   it('starts the account count over after a complete sign-in', async () => {

@@ -50,7 +50,7 @@ describe('POST /auth/password/change', () => {
     const elsewhere = expectOk(await login(user, tenant.orgId)).body.data.tokens;
 
     const res = expectOk(await change(user.accessToken, { current_password: PASSWORD, new_password: NEW_PASSWORD }));
-    expect(res.body.data).toEqual({ revoked_sessions: 2 });
+    expect(res.body.data).toEqual({ revoked_sessions: 2, revoked_api_keys: 0 });
 
     expectOk(await me(user.accessToken));
     expectOk(await refresh(user.refreshToken));

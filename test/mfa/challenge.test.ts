@@ -10,7 +10,9 @@ import { addMember, call, createTenant, env, expectOk, login, register, type Tes
 const CHALLENGE = '/api/v1/auth/mfa/challenge';
 
 const enable = async (user: TestUser) => {
-  const { secret } = expectOk(await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken })).body.data;
+  const { secret } = expectOk(
+    await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken, body: { password: user.password } }),
+  ).body.data;
   const step = totpStep();
   const res = expectOk(
     await call('POST', '/api/v1/auth/mfa/totp/verify', {
@@ -113,12 +115,12 @@ describe('POST /auth/mfa/challenge', () => {
   });
 
   it('throttles wrong codes like wrong passwords: 429 with Retry-After, even for the right code', async () => {
-    const { maxFailuresPerAccount } = loadConfig(env).login;
+    const { freeFailures } = loadConfig(env).login;
     const user = await register('mfa');
     const { secret, step } = await enable(user);
     const token = await mfaToken(user);
     const wrong = await wrongCode(secret, step);
-    for (let i = 0; i < maxFailuresPerAccount; i += 1) {
+    for (let i = 0; i < freeFailures; i += 1) {
       const res = await challenge(user, { mfa_token: token, code: wrong });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('INVALID_MFA_CODE');
@@ -126,7 +128,7 @@ describe('POST /auth/mfa/challenge', () => {
     const failures = await env.DB.prepare('SELECT count(*) AS n FROM login_attempts WHERE email = ? AND success = 0')
       .bind(user.email)
       .first<{ n: number }>();
-    expect(failures!.n).toBe(maxFailuresPerAccount);
+    expect(failures!.n).toBe(freeFailures);
 
     const blocked = await challenge(user, { mfa_token: token, code: await totpAt(secret, step + 1) });
     expect(blocked.status).toBe(429);
@@ -141,6 +143,45 @@ describe('POST /auth/mfa/challenge', () => {
     // Logging in again with the password does not reset the count.
     const relogin = await login(user);
     expect(relogin.status).toBe(429);
+  });
+
+  it('never refuses the right password and a valid code from a known device, whatever others tried', async () => {
+    const user = await register('mfa');
+    const { secret, step, recoveryCodes } = await enable(user);
+    // The owner's first complete sign-in on this device hands it a device token (a recovery code
+    // here, so the next TOTP step stays unspent for the sign-in under attack).
+    const first = expectOk(await login(user));
+    const done = expectOk(await challenge(user, { mfa_token: first.body.data.mfa_token, code: recoveryCodes[0] }));
+    const deviceToken = done.body.data.device_token as string;
+    expect(deviceToken).toMatch(/^fsd_/);
+    // Then a distributed attack fills the account's ceiling (and this very IP's budget).
+    await env.DB.prepare("UPDATE users SET last_login_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+      .bind(user.userId)
+      .run();
+    const now = Date.now();
+    await env.DB.batch(
+      Array.from({ length: 120 }, (_, i) =>
+        env.DB.prepare('INSERT INTO login_attempts (id, email, ip, success, created_at) VALUES (?, ?, ?, 0, ?)').bind(
+          `lat_${crypto.randomUUID().replaceAll('-', '')}`,
+          user.email,
+          i < 20 ? user.ip : `198.18.7.${i}`,
+          new Date(now - 1000 - i).toISOString(),
+        ),
+      ),
+    );
+    expect((await login(user)).status).toBe(429);
+    // With its device token the owner gets through both steps.
+    const password = expectOk(
+      await call('POST', '/api/v1/auth/login', {
+        body: { email: user.email, password: user.password, device_token: deviceToken },
+        headers: { 'cf-connecting-ip': user.ip },
+      }),
+    );
+    const signedIn = expectOk(
+      await challenge(user, { mfa_token: password.body.data.mfa_token, code: await totpAt(secret, step + 1) }),
+    );
+    expect(signedIn.body.data.tokens.access_token).toEqual(expect.any(String));
+    expect(signedIn.body.data).not.toHaveProperty('device_token');
   });
 
   it('refuses an access token as mfa_token and an mfa_token as access token', async () => {

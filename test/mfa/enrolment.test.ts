@@ -10,7 +10,8 @@ const SETUP = '/api/v1/auth/mfa/totp/setup';
 const VERIFY = '/api/v1/auth/mfa/totp/verify';
 const DISABLE = '/api/v1/auth/mfa/totp/disable';
 
-const setup = async (user: TestUser) => expectOk(await call('POST', SETUP, { token: user.accessToken })).body.data;
+const setup = async (user: TestUser) =>
+  expectOk(await call('POST', SETUP, { token: user.accessToken, body: { password: user.password } })).body.data;
 
 const enable = async (user: TestUser) => {
   const { secret } = await setup(user);
@@ -45,7 +46,7 @@ const recoveryRows = async (userId: string) =>
 describe('POST /auth/mfa/totp/setup', () => {
   it('returns a secret and otpauth URI and stores the secret encrypted on an unconfirmed device', async () => {
     const user = await register('mfa');
-    const res = expectOk(await call('POST', SETUP, { token: user.accessToken }));
+    const res = expectOk(await call('POST', SETUP, { token: user.accessToken, body: { password: user.password } }));
     const data = res.body.data;
     expect(data.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(data.issuer).toBe('FlowSpark');
@@ -85,7 +86,7 @@ describe('POST /auth/mfa/totp/setup', () => {
     const user = await register('mfa');
     await enable(user);
     const before = await device(user.userId);
-    const res = await call('POST', SETUP, { token: user.accessToken });
+    const res = await call('POST', SETUP, { token: user.accessToken, body: { password: user.password } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('CONFLICT');
     expect(await device(user.userId)).toEqual(before);
@@ -96,7 +97,7 @@ describe('POST /auth/mfa/totp/setup', () => {
     const anonymous = await call('POST', SETUP);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
-    const withKey = await call('POST', SETUP, { token: tenant.apiKey });
+    const withKey = await call('POST', SETUP, { token: tenant.apiKey, body: { password: tenant.password } });
     expect(withKey.status).toBe(403);
     expect(withKey.body.error.code).toBe('FORBIDDEN');
     expect(await device(tenant.userId)).toBeNull();

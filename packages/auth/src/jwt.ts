@@ -48,6 +48,8 @@ export interface MfaClaims {
   sub: string;
   tid: string;
   purpose: 'mfa';
+  /** The known device the password step came from: the challenge then skips others' throttling. */
+  kd?: string;
 }
 
 /** MFA claims plus what a caller needs to make the token single-use (store `jti` until `exp`). */
@@ -231,14 +233,14 @@ export async function signAccessToken(
 
 export async function signMfaToken(
   keys: SigningKeys,
-  claims: { sub: string; tid: string },
+  claims: { sub: string; tid: string; kd?: string },
   opts: SignTokenOptions,
 ): Promise<string> {
   if (!isNonEmptyString(claims.sub) || !isNonEmptyString(claims.tid)) {
     throw new AppError('INTERNAL_ERROR', 'Refusing to sign malformed MFA token claims');
   }
   const { iat, exp } = resolveTimes(opts, MFA_TOKEN_TTL_SECONDS);
-  return new SignJWT({ tid: claims.tid, purpose: 'mfa' })
+  return new SignJWT({ tid: claims.tid, purpose: 'mfa', ...(claims.kd ? { kd: claims.kd } : {}) })
     .setProtectedHeader({ alg: JWT_ALGORITHM, kid: keys.kid, typ: MFA_TOKEN_TYP })
     .setSubject(claims.sub)
     .setIssuer(opts.issuer)
@@ -316,7 +318,8 @@ export async function verifyMfaToken(
     isNonEmptyString(payload.jti) &&
     typeof payload.exp === 'number'
   ) {
-    return { sub: payload.sub, tid: payload.tid, purpose: 'mfa', jti: payload.jti, exp: payload.exp };
+    const kd = isNonEmptyString(payload.kd) ? { kd: payload.kd } : {};
+    return { sub: payload.sub, tid: payload.tid, purpose: 'mfa', jti: payload.jti, exp: payload.exp, ...kd };
   }
   throw new AppError('INVALID_TOKEN', 'Invalid MFA token');
 }

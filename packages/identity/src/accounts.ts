@@ -1,4 +1,4 @@
-import { hashPassword, randomString, verifyPassword } from '@flowspark/auth';
+import { hashPassword, randomString } from '@flowspark/auth';
 import {
   AppError,
   conflict,
@@ -12,7 +12,9 @@ import {
 import { schema } from '@flowspark/db';
 import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
-import { recordLoginAttempt, type SignedIn } from './login';
+import { revokeUserApiKeys, sendSecurityNotice, verifyCurrentCredentials } from './credentials';
+import { isEmailReserved } from './email-change';
+import type { SignedIn } from './login';
 import { type OrganizationView, presentOrganization, presentUser, type UserView } from './presenters';
 import { revokeSessions, revokeUserSessions, startSession } from './sessions';
 
@@ -57,7 +59,8 @@ export const registerAccount = async (
   input: RegisterInput,
   client: ClientInfo,
 ): Promise<SignedIn> => {
-  const passwordHash = await hashPassword(input.password);
+  const [passwordHash, reserved] = await Promise.all([hashPassword(input.password), isEmailReserved(ctx, input.email)]);
+  if (reserved) throw emailTaken();
   const now = new Date().toISOString();
   const organization = {
     id: newId('org'),
@@ -133,73 +136,70 @@ export const loadProfile = async (ctx: IdentityContext, userId: string, orgId: s
   toProfile(await profileQuery(ctx, userId, orgId));
 
 /**
- * Updates name and/or email and reads the profile back, in one batch. The read is two selects:
+ * Updates the name and reads the profile back, in one batch (the email changes only through
+ * `requestEmailChange`, with the password and a confirmation). The read is two selects:
  * drizzle's D1 batch maps joined rows by column name, so `users.name` and `organizations.name`
  * would collide in one joined select.
  */
 export const updateProfile = async (
   ctx: IdentityContext,
   subject: { userId: string; orgId: string },
-  changes: { name?: string; email?: string },
+  changes: { name?: string },
 ): Promise<Profile> => {
-  try {
-    const [, userRows, memberRows] = await ctx.db.batch([
-      ctx.db
-        .update(users)
-        .set({ ...changes, updatedAt: new Date().toISOString() })
-        .where(eq(users.id, subject.userId)),
-      ctx.db.select().from(users).where(eq(users.id, subject.userId)).limit(1),
-      ctx.db
-        .select({ role: memberships.role, organization: organizations })
-        .from(memberships)
-        .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-        .where(and(eq(memberships.userId, subject.userId), eq(memberships.orgId, subject.orgId)))
-        .limit(1),
-    ]);
-    const user = userRows[0];
-    const member = memberRows[0];
-    return toProfile(user && member ? [{ user, organization: member.organization, role: member.role }] : []);
-  } catch (err) {
-    if (isUniqueViolation(err, 'users.email')) throw emailTaken();
-    throw err;
-  }
+  const [, userRows, memberRows] = await ctx.db.batch([
+    ctx.db
+      .update(users)
+      .set({ ...changes, updatedAt: new Date().toISOString() })
+      .where(eq(users.id, subject.userId)),
+    ctx.db.select().from(users).where(eq(users.id, subject.userId)).limit(1),
+    ctx.db
+      .select({ role: memberships.role, organization: organizations })
+      .from(memberships)
+      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+      .where(and(eq(memberships.userId, subject.userId), eq(memberships.orgId, subject.orgId)))
+      .limit(1),
+  ]);
+  const user = userRows[0];
+  const member = memberRows[0];
+  return toProfile(user && member ? [{ user, organization: member.organization, role: member.role }] : []);
 };
 
 /**
- * Checks the current password, stores the new one and signs out every other session of the user
- * (in every organization); the caller's session stays. Returns how many sessions were revoked.
+ * Checks the current password (and second factor when MFA is on), stores the new one, signs out every
+ * other session of the user (in every organization; the caller's session stays), revokes every API
+ * key of the user and tells the account's address.
  */
 export const changePassword = async (
   ctx: IdentityContext,
   subject: { userId: string; sessionId: string },
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; code?: string },
   client: ClientInfo,
-): Promise<number> => {
+): Promise<{ revokedSessions: number; revokedApiKeys: number }> => {
   if (input.currentPassword.normalize('NFC') === input.newPassword.normalize('NFC')) {
     throw validationError('The new password must differ from the current one', {
       new_password: ['Must differ from the current password'],
     });
   }
-  const user = (
-    await ctx.db
-      .select({ email: users.email, passwordHash: users.passwordHash })
-      .from(users)
-      .where(eq(users.id, subject.userId))
-      .limit(1)
-  )[0];
-  if (!user) throw new AppError('INVALID_TOKEN', 'The account behind this token is no longer active');
-  const check = await verifyPassword(input.currentPassword, user.passwordHash);
-  if (!check.valid) {
-    // Counts against the login throttle: a stolen access token must not become a password oracle.
-    await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw new AppError('INVALID_CREDENTIALS', 'Current password is incorrect');
-  }
+  const user = await verifyCurrentCredentials(
+    ctx,
+    subject.userId,
+    { password: input.currentPassword, code: input.code },
+    client,
+  );
   const now = new Date().toISOString();
   await ctx.db
     .update(users)
     .set({ passwordHash: await hashPassword(input.newPassword), passwordChangedAt: now, updatedAt: now })
     .where(eq(users.id, subject.userId));
-  return revokeUserSessions(ctx, subject.userId, 'password_changed', { exceptSessionId: subject.sessionId });
+  const [revokedSessions, revokedApiKeys] = await Promise.all([
+    revokeUserSessions(ctx, subject.userId, 'password_changed', { exceptSessionId: subject.sessionId }),
+    revokeUserApiKeys(ctx, subject.userId),
+  ]);
+  await sendSecurityNotice(ctx, user.email, 'Your FlowSpark password was changed', [
+    `The password of your FlowSpark account was changed at ${now} (from ${client.ip}).`,
+    `Other sessions signed out: ${revokedSessions}. API keys revoked: ${revokedApiKeys}.`,
+  ]);
+  return { revokedSessions, revokedApiKeys };
 };
 
 export interface SessionView {

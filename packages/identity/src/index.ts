@@ -1,7 +1,10 @@
 export * from './accounts';
 export * from './api-keys';
 export * from './context';
+export * from './credentials';
+export * from './email-change';
 export * from './invitations';
+export * from './known-devices';
 export * from './login';
 export * from './mailer';
 export * from './members';
@@ -11,3 +14,4 @@ export * from './outbox';
 export * from './password-reset';
 export * from './presenters';
 export * from './sessions';
+export * from './throttle';

@@ -2,18 +2,27 @@ import {
   hashPassword,
   loadSigningKeys,
   MFA_TOKEN_TTL_SECONDS,
+  sha256Hex,
   signMfaToken,
   verifyAgainstDummy,
   verifyPassword,
 } from '@flowspark/auth';
 import { AppError, type Role } from '@flowspark/core';
 import { schema } from '@flowspark/db';
-import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
+import {
+  type KnownDevice,
+  knownDeviceQuery,
+  looksLikeDeviceToken,
+  recordDeviceFailure,
+  rememberDevice,
+} from './known-devices';
 import { type OrganizationView, presentOrganization, presentUser, type UserView } from './presenters';
 import { type IssuedTokens, startSession } from './sessions';
+import { recordLoginAttempt, retryAfterSeconds, throttleQueries, tooManyAttempts } from './throttle';
 
-const { loginAttempts, memberships, organizations, users } = schema;
+const { memberships, organizations, users } = schema;
 
 type UserRow = typeof schema.users.$inferSelect;
 type OrganizationRow = typeof schema.organizations.$inferSelect;
@@ -26,6 +35,11 @@ export interface SignedIn {
   organization: OrganizationView;
   role: Role;
   tokens: IssuedTokens;
+  /**
+   * Issued once, at the first complete sign-in from a device: sent back as `device_token` at later
+   * logins, it keeps the account's owner from being locked out by someone else's failures.
+   */
+  device_token?: string;
 }
 
 /** Password accepted, but the account has MFA: the client finishes at POST /auth/mfa/challenge. */
@@ -40,38 +54,9 @@ export interface LoginInput {
   email: string;
   password: string;
   organizationId?: string;
+  /** From an earlier sign-in on this device. */
+  deviceToken?: string;
 }
-
-/** Failures feed the throttle; successes are kept for the record. Attempt ids never leave the server. */
-export const recordLoginAttempt = (ctx: IdentityContext, email: string, ip: string, success: boolean) =>
-  ctx.db.insert(loginAttempts).values({
-    id: `lat_${crypto.randomUUID().replaceAll('-', '')}`,
-    email,
-    ip,
-    success,
-    createdAt: new Date().toISOString(),
-  });
-
-/**
- * The time of the `limit`-th most recent failure in the window, if there are that many: the caller
- * is blocked until that failure leaves the window, when fewer than `limit` remain.
- */
-const nthRecentFailure = (ctx: IdentityContext, who: SQL, windowStart: string, limit: number) =>
-  ctx.db
-    .select({ createdAt: loginAttempts.createdAt })
-    .from(loginAttempts)
-    .where(and(who, eq(loginAttempts.success, false), gt(loginAttempts.createdAt, windowStart)))
-    .orderBy(desc(loginAttempts.createdAt))
-    .limit(1)
-    .offset(limit - 1);
-
-/**
- * A complete sign-in (`users.last_login_at`) starts the account's count over: only the account holder
- * can produce one. A correct password alone does not (with MFA on, it is only half a sign-in), and the
- * IP's count never starts over, or an attacker could reset it by signing in to their own account.
- */
-const sinceLastSignIn = (email: string): SQL =>
-  sql`${loginAttempts.createdAt} > coalesce((select u.last_login_at from users u where u.email = ${email}), '')`;
 
 /**
  * The membership a login lands in: the requested organization first, then the user's default, then
@@ -91,9 +76,6 @@ const landingMembership = (ctx: IdentityContext, email: string, requestedOrgId: 
     )
     .limit(1);
 
-const secondsUntilOutOfWindow = (failureAt: string, windowSeconds: number) =>
-  Math.max(1, Math.ceil((Date.parse(failureAt) + windowSeconds * 1000 - Date.now()) / 1000));
-
 /** Last step of every sign-in (password, MFA): records the login and opens a session. */
 const finishLogin = async (
   ctx: IdentityContext,
@@ -101,10 +83,12 @@ const finishLogin = async (
   organization: OrganizationRow,
   role: Role,
   client: ClientInfo,
+  device: KnownDevice | null,
 ): Promise<SignedIn> => {
   const nowIso = new Date().toISOString();
-  const [tokens] = await Promise.all([
+  const [tokens, deviceToken] = await Promise.all([
     startSession(ctx, { userId: user.id, orgId: organization.id, role, plan: organization.plan }, client),
+    rememberDevice(ctx, user.id, device, client),
     ctx.db.update(users).set({ lastLoginAt: nowIso }).where(eq(users.id, user.id)),
   ]);
   return {
@@ -112,12 +96,15 @@ const finishLogin = async (
     organization: presentOrganization(organization),
     role,
     tokens,
+    ...(deviceToken ? { device_token: deviceToken } : {}),
   };
 };
 
 /**
- * Email + password login with throttling per account and per IP. Unknown email, wrong password and
- * inactive account look the same from outside: same error, same PBKDF2 work.
+ * Email + password login, throttled per account and IP (growing delays), per account (a generous
+ * ceiling) and per IP (see `LoginThrottle`); a known device of the account skips all three and has
+ * its own budget. Unknown email, wrong password and inactive account look the same from outside:
+ * same error, same PBKDF2 work.
  */
 export const loginWithPassword = async (
   ctx: IdentityContext,
@@ -125,35 +112,33 @@ export const loginWithPassword = async (
   client: ClientInfo,
 ): Promise<SignedIn | MfaRequired> => {
   const { email } = input;
-  const { maxFailuresPerAccount, maxFailuresPerIp, windowSeconds } = ctx.config.login;
-  const windowStart = new Date(Date.now() - windowSeconds * 1000).toISOString();
-  const [accountFailure, ipFailure, userRows, landing] = await ctx.db.batch([
-    nthRecentFailure(
-      ctx,
-      and(eq(loginAttempts.email, email), sinceLastSignIn(email))!,
-      windowStart,
-      maxFailuresPerAccount,
-    ),
-    nthRecentFailure(ctx, eq(loginAttempts.ip, client.ip), windowStart, maxFailuresPerIp),
+  const [pair, account, byIp] = throttleQueries(ctx, email, client.ip);
+  // No token still runs the lookup (for a hash nothing has), so the batch has one shape.
+  const deviceHash = await sha256Hex(looksLikeDeviceToken(input.deviceToken) ? input.deviceToken : '');
+  const [pairRows, accountRows, ipRows, userRows, landing, deviceRows] = await ctx.db.batch([
+    pair,
+    account,
+    byIp,
     ctx.db.select().from(users).where(eq(users.email, email)).limit(1),
     landingMembership(ctx, email, input.organizationId),
+    knownDeviceQuery(ctx, deviceHash),
   ]);
 
-  const blockers = [accountFailure[0]?.createdAt, ipFailure[0]?.createdAt].filter((t): t is string => !!t);
-  if (blockers.length > 0) {
-    const retryAfter = Math.max(...blockers.map((t) => secondsUntilOutOfWindow(t, windowSeconds)));
-    throw new AppError('TOO_MANY_ATTEMPTS', 'Too many failed login attempts; try again later', {
-      details: { retry_after_seconds: retryAfter },
-      headers: { 'Retry-After': String(retryAfter) },
-    });
+  const user = userRows[0];
+  const device = user && deviceRows[0]?.userId === user.id ? deviceRows[0] : null;
+  if (!device) {
+    const wait = retryAfterSeconds([pairRows, accountRows, ipRows], ctx.config.login);
+    if (wait > 0) throw tooManyAttempts(wait);
   }
 
-  const user = userRows[0];
   const check = user
     ? await verifyPassword(input.password, user.passwordHash)
     : { valid: await verifyAgainstDummy(input.password), needsRehash: false };
   if (!user || !check.valid || !user.isActive) {
-    await recordLoginAttempt(ctx, email, client.ip, false);
+    await Promise.all([
+      recordLoginAttempt(ctx, email, client.ip, false),
+      device ? recordDeviceFailure(ctx, device) : undefined,
+    ]);
     throw invalidCredentials();
   }
   if (check.needsRehash) {
@@ -176,14 +161,17 @@ export const loginWithPassword = async (
     const [mfaToken] = await Promise.all([
       signMfaToken(
         keys,
-        { sub: user.id, tid: member.organization.id },
+        { sub: user.id, tid: member.organization.id, ...(device ? { kd: device.id } : {}) },
         { issuer: ctx.config.issuer, audience: ctx.config.audience, ttlSeconds: MFA_TOKEN_TTL_SECONDS },
       ),
       success,
     ]);
     return { mfa_required: true, mfa_token: mfaToken, expires_in: MFA_TOKEN_TTL_SECONDS };
   }
-  const [signedIn] = await Promise.all([finishLogin(ctx, user, member.organization, member.role, client), success]);
+  const [signedIn] = await Promise.all([
+    finishLogin(ctx, user, member.organization, member.role, client, device),
+    success,
+  ]);
   return signedIn;
 };
 
@@ -195,6 +183,7 @@ export const completeLogin = async (
   ctx: IdentityContext,
   subject: { userId: string; orgId: string },
   client: ClientInfo,
+  device: KnownDevice | null,
 ): Promise<SignedIn> => {
   const row = (
     await ctx.db
@@ -206,5 +195,5 @@ export const completeLogin = async (
       .limit(1)
   )[0];
   if (!row?.user.isActive) throw invalidCredentials();
-  return finishLogin(ctx, row.user, row.organization, row.role, client);
+  return finishLogin(ctx, row.user, row.organization, row.role, client, device);
 };

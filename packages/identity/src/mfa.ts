@@ -18,11 +18,13 @@ import {
 } from '@flowspark/auth';
 import { AppError, conflict, newId } from '@flowspark/core';
 import { schema } from '@flowspark/db';
-import { and, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
-import { completeLogin, recordLoginAttempt } from './login';
+import { findKnownDeviceById, recordDeviceFailure } from './known-devices';
+import { completeLogin } from './login';
+import { assertLoginAllowed, recordLoginAttempt } from './throttle';
 
-const { loginAttempts, mfaDevices, recoveryCodes, users } = schema;
+const { mfaDevices, recoveryCodes, users } = schema;
 
 export const MFA_ISSUER = 'FlowSpark';
 export const RECOVERY_CODE_COUNT = 10;
@@ -46,13 +48,24 @@ const findDevice = async (ctx: IdentityContext, userId: string) =>
   (await ctx.db.select().from(mfaDevices).where(eq(mfaDevices.userId, userId)).limit(1))[0] ?? null;
 
 /**
- * Starts (or restarts) enrolment: a fresh secret on an unconfirmed device. Refused while MFA is on,
- * so a stolen session cannot silently swap the second factor.
+ * Starts (or restarts) enrolment: a fresh secret on an unconfirmed device. Needs the password, or a
+ * stolen access token could put an attacker's authenticator on the account and lock its owner out;
+ * refused while MFA is on, so a stolen session cannot silently swap the second factor.
  */
-export const beginTotpSetup = async (ctx: IdentityContext, userId: string): Promise<TotpSetup> => {
+export const beginTotpSetup = async (
+  ctx: IdentityContext,
+  userId: string,
+  password: string,
+  client: ClientInfo,
+): Promise<TotpSetup> => {
   const user = await findUser(ctx, userId);
   if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
   if (user.mfaEnabled) throw conflict('MFA is already enabled; disable it before setting it up again');
+  await assertLoginAllowed(ctx, user.email, client.ip);
+  if (!(await verifyPassword(password, user.passwordHash)).valid) {
+    await recordLoginAttempt(ctx, user.email, client.ip, false);
+    throw new AppError('INVALID_CREDENTIALS', 'Password is incorrect');
+  }
   const secret = generateTotpSecret();
   const secretEncrypted = await encryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, secret);
   const now = new Date().toISOString();
@@ -120,7 +133,7 @@ export const confirmTotpSetup = async (
  * Spends a second-factor code: a 6-digit TOTP code (its step can never be used again) or an unused
  * recovery code (marked used). Returns false when the code is wrong or already spent.
  */
-const spendSecondFactor = async (ctx: IdentityContext, userId: string, code: string): Promise<boolean> => {
+export const spendSecondFactor = async (ctx: IdentityContext, userId: string, code: string): Promise<boolean> => {
   const trimmed = code.trim();
   if (TOTP_CODE_PATTERN.test(trimmed)) {
     const device = await findDevice(ctx, userId);
@@ -148,34 +161,10 @@ const spendSecondFactor = async (ctx: IdentityContext, userId: string, code: str
 };
 
 /**
- * Wrong second-factor codes count as failed logins of the account, in the same table and with the
- * same limits as wrong passwords. The count starts over only at a complete sign-in (`last_login_at`),
- * not at a correct password: otherwise whoever knows the password could reset the count at will by
- * logging in again and keep guessing codes.
+ * Wrong second-factor codes count as failed logins, in the same table and under the same throttle as
+ * wrong passwords (`assertLoginAllowed`). The counts start over only at a complete sign-in, not at a
+ * correct password: otherwise whoever knows the password could reset them at will and keep guessing.
  */
-const assertNotThrottled = async (ctx: IdentityContext, user: { email: string; lastLoginAt: string | null }) => {
-  const { maxFailuresPerAccount, windowSeconds } = ctx.config.login;
-  const now = Date.now();
-  const windowStart = new Date(now - windowSeconds * 1000).toISOString();
-  const since = user.lastLoginAt && user.lastLoginAt > windowStart ? user.lastLoginAt : windowStart;
-  const recent = await ctx.db
-    .select({ createdAt: loginAttempts.createdAt })
-    .from(loginAttempts)
-    .where(
-      and(eq(loginAttempts.email, user.email), eq(loginAttempts.success, false), gt(loginAttempts.createdAt, since)),
-    )
-    .orderBy(desc(loginAttempts.createdAt))
-    .limit(maxFailuresPerAccount);
-  if (recent.length < maxFailuresPerAccount) return;
-  // Once the oldest of these failures leaves the window, one more attempt is allowed.
-  const oldest = Date.parse(recent[recent.length - 1]!.createdAt);
-  const retryAfter = Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - now) / 1000));
-  throw new AppError('TOO_MANY_ATTEMPTS', 'Too many failed attempts; try again later', {
-    details: { retry_after_seconds: retryAfter },
-    headers: { 'Retry-After': String(retryAfter) },
-  });
-};
-
 /** Turns MFA off after checking both the password and a current code (TOTP or recovery code). */
 export const disableTotp = async (
   ctx: IdentityContext,
@@ -185,7 +174,7 @@ export const disableTotp = async (
 ): Promise<{ enabled: false }> => {
   const user = await findUser(ctx, userId);
   if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
-  await assertNotThrottled(ctx, user);
+  await assertLoginAllowed(ctx, user.email, client.ip);
   const password = await verifyPassword(input.password, user.passwordHash);
   if (!password.valid) {
     await recordLoginAttempt(ctx, user.email, client.ip, false);
@@ -223,10 +212,15 @@ export const completeMfaChallenge = async (
   if (!user?.isActive) throw new AppError('INVALID_TOKEN', 'Invalid MFA token');
   // MFA was turned off after the password step: that token proves nothing any more.
   if (!user.mfaEnabled) throw new AppError('INVALID_TOKEN', 'MFA is no longer enabled; log in again');
-  await assertNotThrottled(ctx, user);
+  // The password step came from a known device: others' failures do not hold it back.
+  const device = await findKnownDeviceById(ctx, user.id, claims.kd);
+  if (!device) await assertLoginAllowed(ctx, user.email, client.ip);
   if (!(await spendSecondFactor(ctx, user.id, input.code))) {
-    await recordLoginAttempt(ctx, user.email, client.ip, false);
+    await Promise.all([
+      recordLoginAttempt(ctx, user.email, client.ip, false),
+      device ? recordDeviceFailure(ctx, device) : undefined,
+    ]);
     throw invalidCode();
   }
-  return completeLogin(ctx, { userId: user.id, orgId: claims.tid }, client);
+  return completeLogin(ctx, { userId: user.id, orgId: claims.tid }, client, device);
 };

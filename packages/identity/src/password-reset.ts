@@ -3,6 +3,8 @@ import { logger, newId, validationError } from '@flowspark/core';
 import { schema } from '@flowspark/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { IdentityContext } from './context';
+import { revokeUserApiKeys, sendSecurityNotice } from './credentials';
+import { forgetDevices } from './known-devices';
 import { revokeUserSessions } from './sessions';
 
 const { passwordResetTokens, users } = schema;
@@ -62,13 +64,14 @@ const invalidResetToken = () =>
 /**
  * Sets a new password with a reset token. The token is spent with a conditional update, so two
  * concurrent confirmations cannot both succeed; every other outstanding token of the user is spent
- * too, and every session of the user is revoked. Returns how many sessions were revoked.
+ * too. A reset is what someone does who fears the account is in other hands: every session and API
+ * key of the user is revoked and every known device forgotten.
  */
 export const confirmPasswordReset = async (
   ctx: IdentityContext,
   token: string,
   newPassword: string,
-): Promise<number> => {
+): Promise<{ revokedSessions: number; revokedApiKeys: number }> => {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalidResetToken();
   const nowIso = new Date().toISOString();
   const found = (
@@ -76,6 +79,7 @@ export const confirmPasswordReset = async (
       .select({
         id: passwordResetTokens.id,
         userId: passwordResetTokens.userId,
+        email: users.email,
         expiresAt: passwordResetTokens.expiresAt,
         usedAt: passwordResetTokens.usedAt,
         isActive: users.isActive,
@@ -103,6 +107,15 @@ export const confirmPasswordReset = async (
       .update(passwordResetTokens)
       .set({ usedAt: nowIso })
       .where(and(eq(passwordResetTokens.userId, found.userId), isNull(passwordResetTokens.usedAt))),
+    forgetDevices(ctx, found.userId),
   ]);
-  return revokeUserSessions(ctx, found.userId, 'password_reset');
+  const [revokedSessions, revokedApiKeys] = await Promise.all([
+    revokeUserSessions(ctx, found.userId, 'password_reset'),
+    revokeUserApiKeys(ctx, found.userId),
+  ]);
+  await sendSecurityNotice(ctx, found.email, 'Your FlowSpark password was reset', [
+    `The password of your FlowSpark account was reset at ${nowIso}.`,
+    `Sessions signed out: ${revokedSessions}. API keys revoked: ${revokedApiKeys}.`,
+  ]);
+  return { revokedSessions, revokedApiKeys };
 };

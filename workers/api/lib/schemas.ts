@@ -97,6 +97,14 @@ export const idParam = (name: string, example: string) =>
 /** Trimmed and lower-cased before it is checked, so ` Ada@Example.com ` is accepted as one address. */
 export const EmailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
 
+/** A current TOTP code or an unused recovery code. */
+export const MfaCodeSchema = z
+  .string()
+  .trim()
+  .min(6)
+  .max(32)
+  .openapi({ description: 'A current TOTP code or an unused recovery code' });
+
 export const PasswordSchema = z.string().min(10, 'Password must have at least 10 characters').max(256);
 
 export const TimestampSchema = z.string().openapi({ example: '2026-01-01T00:00:00.000Z' });

@@ -41,5 +41,19 @@ export const TokensSchema = z
 
 /** What register, login, MFA challenge and invitation acceptance return. */
 export const SignedInSchema = z
-  .object({ user: UserSchema, organization: OrganizationSchema, role: RoleSchema, tokens: TokensSchema })
+  .object({
+    user: UserSchema,
+    organization: OrganizationSchema,
+    role: RoleSchema,
+    tokens: TokensSchema,
+    device_token: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'Issued at the first complete sign-in from a device (login or MFA challenge). Keep it and send it ' +
+          'as `device_token` at later logins: a known device is never locked out by failures elsewhere.',
+        example: 'fsd_Jq3…',
+      }),
+  })
   .openapi('SignedIn');

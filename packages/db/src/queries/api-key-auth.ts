@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../client';
-import { apiKeys, memberships, organizations } from '../schema';
+import { apiKeys, memberships, organizations, users } from '../schema';
 
 export interface ApiKeyPrincipal {
   id: string;
@@ -16,7 +16,8 @@ export interface ApiKeyPrincipal {
 
 /**
  * One query resolves a key to its tenant, its creator's current role and the tenant's plan. A key
- * whose creator left the organization matches no membership and so stops working.
+ * whose creator left the organization matches no membership, and a key of a deactivated user matches
+ * no active user, so both stop working at once.
  */
 export const findApiKeyPrincipal = async (db: Database, keyHash: string): Promise<ApiKeyPrincipal | null> => {
   const rows = await db
@@ -34,6 +35,7 @@ export const findApiKeyPrincipal = async (db: Database, keyHash: string): Promis
     .from(apiKeys)
     .innerJoin(memberships, and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.userId)))
     .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
+    .innerJoin(users, and(eq(users.id, apiKeys.userId), eq(users.isActive, true)))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
   return rows[0] ?? null;

@@ -1,4 +1,7 @@
 import { createGroup } from '../../lib/group';
+import { registerEmailChange } from './email-change';
+import { registerEmailConfirm } from './email-confirm';
+import { registerEmailUndo } from './email-undo';
 import { registerLogin } from './login';
 import { registerLogout } from './logout';
 import { registerGetMe } from './me-get';
@@ -26,6 +29,9 @@ registerPasswordResetConfirm(app);
 registerPasswordChange(app);
 registerGetMe(app);
 registerUpdateMe(app);
+registerEmailChange(app);
+registerEmailConfirm(app);
+registerEmailUndo(app);
 registerListSessions(app);
 registerRevokeSession(app);
 registerMfaSetup(app);

@@ -18,6 +18,11 @@ const LoginSchema = z
       .max(64)
       .optional()
       .openapi({ description: 'Sign in to this organization instead of the default one' }),
+    device_token: z
+      .string()
+      .max(128)
+      .optional()
+      .openapi({ description: 'The `device_token` an earlier sign-in on this device returned' }),
   })
   .openapi('AuthLoginRequest');
 
@@ -39,8 +44,11 @@ export const loginRoute = defineRoute('public', {
   summary: 'Sign in with email and password',
   description:
     'Unknown email, wrong password and disabled account all answer 401 INVALID_CREDENTIALS with the ' +
-    'same message. Too many failures for the email or from the IP within the window answer 429 ' +
-    'TOO_MANY_ATTEMPTS with Retry-After. A correct password for an organization the user does not ' +
+    'same message. Failures are throttled per account and IP (5 free in 15 minutes, then a wait that ' +
+    'doubles from 1 second up to 15 minutes), per account from every IP (100 in 15 minutes) and per IP ' +
+    '(50 in 15 minutes): over a limit is 429 TOO_MANY_ATTEMPTS with Retry-After. A `device_token` ' +
+    'from an earlier complete sign-in skips those limits (10 failures in a row forget the device), so ' +
+    'the owner is never locked out by someone else guessing. A correct password for an organization the user does not ' +
     'belong to is 403 FORBIDDEN. With MFA on, no tokens are issued: the answer is `{mfa_required, ' +
     'mfa_token, expires_in}` and POST /auth/mfa/challenge finishes the sign-in.',
   request: { body: jsonBody(LoginSchema) },
@@ -55,7 +63,12 @@ export const registerLogin = (app: GroupApp) =>
     const body = c.req.valid('json');
     const result = await loginWithPassword(
       identityContext(c),
-      { email: body.email, password: body.password, organizationId: body.organization_id },
+      {
+        email: body.email,
+        password: body.password,
+        organizationId: body.organization_id,
+        deviceToken: body.device_token,
+      },
       clientInfo(c),
     );
     return ok(c, result, 200);

@@ -1,21 +1,22 @@
-import { AppError } from '@flowspark/core';
+import { validationError } from '@flowspark/core';
 import { updateProfile } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
-import { EmailSchema, errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { jsonBody, jsonResponse } from '../../lib/schemas';
 import { MeSchema, presentMe } from './shared';
 
 const UpdateMeSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100).optional(),
-    email: EmailSchema.optional().openapi({ example: 'ada@example.com' }),
+    email: z.unknown().optional().openapi({
+      deprecated: true,
+      description: 'Refused (400): the email changes with POST /auth/email/change',
+    }),
   })
-  .refine((body) => body.name !== undefined || body.email !== undefined, {
-    message: 'Give at least one of name, email',
-  })
+  .refine((body) => body.name !== undefined || body.email !== undefined, { message: 'Give the name to change' })
   .openapi('AuthUpdateMeRequest');
 
 export const updateMeRoute = defineRoute(
@@ -25,13 +26,13 @@ export const updateMeRoute = defineRoute(
     path: '/auth/me',
     operationId: 'updateMe',
     tags: ['Auth'],
-    summary: 'Change the caller’s name or email',
+    summary: 'Change the caller’s name',
     description:
-      'Answers with the same shape as GET /auth/me. An email that another account uses is 409 ' +
-      'CONFLICT. API keys may change the name but not the email (403 FORBIDDEN): the email is how the ' +
-      'account is recovered, so only a signed-in user may move it.',
+      'Answers with the same shape as GET /auth/me. The email is how the account is recovered, so it ' +
+      'does not change here: `email` is 400 VALIDATION_ERROR pointing to POST /auth/email/change, which ' +
+      'needs the current password and a confirmation from the new address.',
     request: { body: jsonBody(UpdateMeSchema) },
-    responses: { 200: jsonResponse(MeSchema, 'The updated caller'), ...errorResponses([409]) },
+    responses: { 200: jsonResponse(MeSchema, 'The updated caller') },
   },
 );
 
@@ -39,13 +40,17 @@ export const registerUpdateMe = (app: GroupApp) =>
   app.openapi(updateMeRoute, async (c) => {
     const body = c.req.valid('json');
     const auth = c.get('auth');
-    if (body.email !== undefined && auth.kind === 'api_key') {
-      throw new AppError('FORBIDDEN', 'Changing the email needs a signed-in user; API keys cannot do it');
+    if (body.email !== undefined) {
+      throw validationError('The email changes with POST /api/v1/auth/email/change', {
+        email: [
+          'Use POST /api/v1/auth/email/change: it needs the current password and a confirmation from the new address',
+        ],
+      });
     }
     const profile = await updateProfile(
       identityContext(c),
       { userId: auth.userId, orgId: auth.tenantId },
-      { name: body.name, email: body.email },
+      { name: body.name },
     );
     return ok(c, presentMe(profile, auth), 200);
   });

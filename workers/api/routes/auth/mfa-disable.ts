@@ -5,12 +5,12 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
-import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { errorResponses, jsonBody, jsonResponse, MfaCodeSchema } from '../../lib/schemas';
 
 const MfaTotpDisableSchema = z
   .strictObject({
     password: z.string().min(1).max(256),
-    code: z.string().trim().min(6).max(32).openapi({ description: 'A current TOTP code or an unused recovery code' }),
+    code: MfaCodeSchema,
   })
   .openapi('MfaTotpDisableRequest');
 

@@ -4,7 +4,12 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
-import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { clientInfo } from './shared';
+
+const MfaTotpSetupRequestSchema = z
+  .strictObject({ password: z.string().min(1).max(256).openapi({ description: 'The current password' }) })
+  .openapi('MfaTotpSetupRequest');
 
 const MfaTotpSetupSchema = z
   .object({
@@ -25,14 +30,21 @@ export const mfaSetupRoute = defineRoute(
     summary: 'Start TOTP enrolment: a new secret for an authenticator app',
     description:
       'Creates (or replaces) an unconfirmed TOTP device. MFA is on only after POST /auth/mfa/totp/verify ' +
-      'with a code from the app. 409 when MFA is already enabled.',
+      'with a code from the app. Needs the current password (401 INVALID_CREDENTIALS when wrong; counts ' +
+      'as a failed login). 409 when MFA is already enabled.',
+    request: { body: jsonBody(MfaTotpSetupRequestSchema) },
     responses: { 200: jsonResponse(MfaTotpSetupSchema, 'The secret to enrol'), ...errorResponses([409]) },
   },
 );
 
 export const registerMfaSetup = (app: GroupApp) =>
   app.openapi(mfaSetupRoute, async (c) => {
-    const setup = await beginTotpSetup(identityContext(c), c.get('auth').userId);
+    const setup = await beginTotpSetup(
+      identityContext(c),
+      c.get('auth').userId,
+      c.req.valid('json').password,
+      clientInfo(c),
+    );
     c.header('Cache-Control', 'no-store');
     return ok(c, setup, 200);
   });

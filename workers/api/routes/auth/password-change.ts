@@ -4,16 +4,24 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
-import { jsonBody, jsonResponse, PasswordSchema } from '../../lib/schemas';
+import { jsonBody, jsonResponse, MfaCodeSchema, PasswordSchema } from '../../lib/schemas';
 import { clientInfo } from './shared';
 
 const PasswordChangeSchema = z
-  .strictObject({ current_password: z.string().min(1).max(256), new_password: PasswordSchema })
+  .strictObject({
+    current_password: z.string().min(1).max(256),
+    new_password: PasswordSchema,
+    code: MfaCodeSchema.optional(),
+  })
   .openapi('AuthPasswordChangeRequest');
 
 const PasswordChangedSchema = z
   .object({
     revoked_sessions: z.number().int().openapi({ description: 'Other sessions of the user that were signed out' }),
+    revoked_api_keys: z
+      .number()
+      .int()
+      .openapi({ description: 'API keys of the user (every organization) that were revoked; create new ones' }),
   })
   .openapi('AuthPasswordChanged');
 
@@ -26,9 +34,11 @@ export const passwordChangeRoute = defineRoute(
     tags: ['Auth'],
     summary: 'Change the password; signs out every other session',
     description:
-      'A wrong current password is 401 INVALID_CREDENTIALS and counts as a failed login. A new ' +
-      'password equal to the current one is 400 VALIDATION_ERROR. Every other session of the user, in ' +
-      'every organization, is revoked; the calling session stays signed in.',
+      'Needs the current password, and with MFA on a current `code` (TOTP or recovery code; missing is ' +
+      '400). A wrong password is 401 INVALID_CREDENTIALS, a wrong code 401 INVALID_MFA_CODE; both count ' +
+      'as failed logins. A new password equal to the current one is 400 VALIDATION_ERROR. Every other ' +
+      'session of the user, in every organization, is revoked (the calling session stays signed in), ' +
+      'every API key of the user is revoked, and the account address is told.',
     request: { body: jsonBody(PasswordChangeSchema) },
     responses: { 200: jsonResponse(PasswordChangedSchema, 'Password changed') },
   },
@@ -41,8 +51,8 @@ export const registerPasswordChange = (app: GroupApp) =>
     const revoked = await changePassword(
       identityContext(c),
       { userId: auth.userId, sessionId: auth.sessionId! },
-      { currentPassword: body.current_password, newPassword: body.new_password },
+      { currentPassword: body.current_password, newPassword: body.new_password, code: body.code },
       clientInfo(c),
     );
-    return ok(c, { revoked_sessions: revoked }, 200);
+    return ok(c, { revoked_sessions: revoked.revokedSessions, revoked_api_keys: revoked.revokedApiKeys }, 200);
   });

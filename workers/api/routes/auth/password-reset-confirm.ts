@@ -14,6 +14,11 @@ const PasswordResetConfirmSchema = z
   })
   .openapi('AuthPasswordResetConfirmRequest');
 
+const PasswordResetDoneSchema = AuthMessageSchema.extend({
+  revoked_sessions: z.number().int().openapi({ description: 'Sessions of the user that were signed out' }),
+  revoked_api_keys: z.number().int().openapi({ description: 'API keys of the user that were revoked' }),
+}).openapi('AuthPasswordResetDone');
+
 export const passwordResetConfirmRoute = defineRoute('public', {
   method: 'post',
   path: '/auth/password/reset/confirm',
@@ -23,14 +28,23 @@ export const passwordResetConfirmRoute = defineRoute('public', {
   description:
     'The token works once. An unknown, expired or already used token is 400 VALIDATION_ERROR with ' +
     '`details.fields.token` (the three cases are not told apart). On success every session of the ' +
-    'user, in every organization, is revoked.',
+    'user, in every organization, is revoked, every API key of the user is revoked, known devices ' +
+    'are forgotten, and the account address is told.',
   request: { body: jsonBody(PasswordResetConfirmSchema) },
-  responses: { 200: jsonResponse(AuthMessageSchema, 'Password changed; sign in again') },
+  responses: { 200: jsonResponse(PasswordResetDoneSchema, 'Password changed; sign in again') },
 });
 
 export const registerPasswordResetConfirm = (app: GroupApp) =>
   app.openapi(passwordResetConfirmRoute, async (c) => {
     const body = c.req.valid('json');
-    await confirmPasswordReset(identityContext(c), body.token, body.new_password);
-    return ok(c, { message: 'Your password has been changed; sign in with the new password' }, 200);
+    const revoked = await confirmPasswordReset(identityContext(c), body.token, body.new_password);
+    return ok(
+      c,
+      {
+        message: 'Your password has been changed; sign in with the new password',
+        revoked_sessions: revoked.revokedSessions,
+        revoked_api_keys: revoked.revokedApiKeys,
+      },
+      200,
+    );
   });
