@@ -43,7 +43,8 @@ export const resolveLimits = (overrides: Partial<ArchiveLimits> = {}): ArchiveLi
   const limits = { ...DEFAULT_ARCHIVE_LIMITS };
   for (const [key, value] of Object.entries(overrides) as [keyof ArchiveLimits, number | undefined][]) {
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`Archive limit ${key} must be a number ≥ 0`);
+    // Infinity is allowed: archives the platform wrote itself need no ratio cap.
+    if (Number.isNaN(value) || value < 0) throw new RangeError(`Archive limit ${key} must be a number ≥ 0`);
     limits[key] = value;
   }
   return limits;

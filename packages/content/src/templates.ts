@@ -4,6 +4,7 @@
  * `{{variables}}`), `docx_file` (an uploaded DOCX whose placeholders are filled) and `pdf_form` (an
  * uploaded fillable PDF whose form fields are filled). Uploaded files live in R2 under the tenant.
  */
+import { looksLikeZip, openArchive } from '@flowspark/archive';
 import {
   AppError,
   newId,
@@ -75,31 +76,7 @@ const FILE_TYPES: Record<FileKind, { format: TemplateFormat; contentType: string
 const unsupported = (message: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', message);
 
 const startsWith = (bytes: Uint8Array, signature: readonly number[]) => signature.every((b, i) => bytes[i] === b);
-const ZIP_LOCAL_HEADER = [0x50, 0x4b, 0x03, 0x04];
 const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
-
-/** Whether a ZIP archive's central directory lists `name`, without inflating anything. */
-export const zipHasEntry = (bytes: Uint8Array, name: string): boolean => {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const wanted = new TextEncoder().encode(name);
-  // The end-of-central-directory record sits in the last 22 bytes plus at most a 64 KB comment.
-  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
-  for (let eocd = bytes.length - 22; eocd >= lowest; eocd -= 1) {
-    if (view.getUint32(eocd, true) !== 0x06054b50) continue;
-    const entries = view.getUint16(eocd + 10, true);
-    let at = view.getUint32(eocd + 16, true);
-    for (let i = 0; i < entries && at + 46 <= bytes.length; i += 1) {
-      if (view.getUint32(at, true) !== 0x02014b50) return false;
-      const nameLength = view.getUint16(at + 28, true);
-      const extraLength = view.getUint16(at + 30, true);
-      const commentLength = view.getUint16(at + 32, true);
-      if (nameLength === wanted.length && wanted.every((b, j) => bytes[at + 46 + j] === b)) return true;
-      at += 46 + nameLength + extraLength + commentLength;
-    }
-    return false;
-  }
-  return false;
-};
 
 /** A name that can be a variable: `First name` → `First_name`, `f1_01[0]` → `f1_01_0`. */
 const toVariableName = (raw: string, taken: Set<string>): string => {
@@ -163,8 +140,10 @@ interface InspectedFile {
  * booleans for checkboxes).
  */
 export const inspectTemplateFile = async (bytes: Uint8Array, declared?: TemplateVariable[]): Promise<InspectedFile> => {
-  if (startsWith(bytes, ZIP_LOCAL_HEADER)) {
-    if (!zipHasEntry(bytes, 'word/document.xml')) {
+  if (looksLikeZip(bytes)) {
+    // The directory is checked against the archive caps first (413/422 for bombs and unsafe archives);
+    // reading the placeholders then proves every entry's size by inflating it, streaming.
+    if (!openArchive(bytes).has('word/document.xml')) {
       throw unsupported('The file is a ZIP archive but not a Word document (.docx): it has no word/document.xml');
     }
     const { listDocxPlaceholders } = await import('@flowspark/docgen');

@@ -1,3 +1,4 @@
+import { type Archive, type ArchiveEntry, ArchiveUnsafeError, openArchive } from '@flowspark/archive';
 import { AppError } from '@flowspark/core';
 import { formatVariableValue } from './variables';
 
@@ -87,31 +88,56 @@ const placeholdersIn = (nodes: TextNode[]): Found[] => {
   return [...text.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1], start: m.index, end: m.index + m[0].length }));
 };
 
-const openZip = async (bytes: Uint8Array) => {
-  const JSZip = (await import('jszip')).default;
+/**
+ * The most one text part (document.xml, a header...) may inflate to. Filling holds the XML as a
+ * string, its paragraph scan and the filled copy at once, then JSZip encodes and deflates it: 16 MB
+ * of XML (several hundred pages of text, far more than any template) keeps that inside 128 MB.
+ */
+export const DOCX_TEXT_PART_MAX_BYTES = 16 * 1024 * 1024;
+
+const invalidDocx = (cause?: unknown) =>
+  new AppError('UNPROCESSABLE', 'The file is not a readable DOCX document', {
+    details: { reason: 'INVALID_DOCX' },
+    cause,
+  });
+
+/**
+ * Opens an uploaded DOCX through the safe archive reader: the directory is checked against the caps
+ * and every entry is inflated once, streaming and discarded, so a size that lies is caught even in
+ * parts that are never read here. A damaged archive is INVALID_DOCX; caps (413) and unsafe archives
+ * (422 ARCHIVE_UNSAFE) keep their own errors.
+ */
+const openDocx = async (bytes: Uint8Array): Promise<Archive> => {
+  let archive: Archive;
   try {
-    const zip = await JSZip.loadAsync(bytes);
-    if (!zip.file('word/document.xml')) throw new Error('no word/document.xml');
-    return zip;
+    archive = openArchive(bytes);
+    await archive.verify();
   } catch (err) {
-    throw new AppError('UNPROCESSABLE', 'The file is not a readable DOCX document', {
-      details: { reason: 'INVALID_DOCX' },
-      cause: err,
-    });
+    if (err instanceof ArchiveUnsafeError && (err.problem === 'corrupt' || err.problem === 'crc_mismatch')) {
+      throw invalidDocx(err);
+    }
+    throw err;
   }
+  if (!archive.has('word/document.xml')) throw invalidDocx();
+  return archive;
 };
 
-const textParts = (zip: import('jszip')) =>
-  Object.keys(zip.files)
-    .filter((name) => TEXT_PART.test(name))
-    .sort((a, b) => (a === 'word/document.xml' ? -1 : b === 'word/document.xml' ? 1 : a.localeCompare(b)));
+const textParts = (archive: Archive): ArchiveEntry[] =>
+  archive.entries
+    .filter((entry) => TEXT_PART.test(entry.name))
+    .sort((a, b) =>
+      a.name === 'word/document.xml' ? -1 : b.name === 'word/document.xml' ? 1 : a.name.localeCompare(b.name),
+    );
+
+const readPart = (archive: Archive, entry: ArchiveEntry) =>
+  archive.readText(entry, { maxBytes: DOCX_TEXT_PART_MAX_BYTES });
 
 /** The unique placeholder names in the DOCX, in order of first appearance (body first). */
 export async function listDocxPlaceholders(bytes: Uint8Array): Promise<string[]> {
-  const zip = await openZip(bytes);
+  const archive = await openDocx(bytes);
   const names = new Set<string>();
-  for (const part of textParts(zip)) {
-    const xml = await zip.file(part)!.async('string');
+  for (const part of textParts(archive)) {
+    const xml = await readPart(archive, part);
     for (const nodes of paragraphs(xml)) for (const found of placeholdersIn(nodes)) names.add(found.name);
   }
   return [...names];
@@ -169,12 +195,14 @@ const fillParagraph = (nodes: TextNode[], found: Found[], data: Record<string, u
 
 /**
  * Replaces every `{{ name }}` with its value (XML-escaped; lists comma-joined; missing → empty:
- * the caller validates variables first) in the body, headers, footers and notes.
+ * the caller validates variables first) in the body, headers, footers and notes. Throws
+ * UNPROCESSABLE (INVALID_DOCX), PAYLOAD_TOO_LARGE (ARCHIVE_TOO_LARGE) or ARCHIVE_UNSAFE.
  */
 export async function fillDocxTemplate(bytes: Uint8Array, data: Record<string, unknown>): Promise<Uint8Array> {
-  const zip = await openZip(bytes);
-  for (const part of textParts(zip)) {
-    const xml = await zip.file(part)!.async('string');
+  const archive = await openDocx(bytes);
+  const filled = new Map<string, string>();
+  for (const part of textParts(archive)) {
+    const xml = await readPart(archive, part);
     const edits: { node: TextNode; xml: string }[] = [];
     for (const nodes of paragraphs(xml)) {
       const found = placeholdersIn(nodes);
@@ -192,7 +220,18 @@ export async function fillDocxTemplate(bytes: Uint8Array, data: Record<string, u
       result += xml.slice(cursor, node.openStart) + preserved + content;
       cursor = node.end;
     }
-    zip.file(part, result + xml.slice(cursor));
+    filled.set(part.name, result + xml.slice(cursor));
   }
+  if (filled.size === 0) return bytes;
+  // JSZip writes the result: it loads the archive the safe reader has just proven and copies the
+  // unchanged entries without inflating them.
+  const JSZip = (await import('jszip')).default;
+  let zip: import('jszip');
+  try {
+    zip = await JSZip.loadAsync(bytes);
+  } catch (err) {
+    throw invalidDocx(err);
+  }
+  for (const [name, xml] of filled) zip.file(name, xml);
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
 }

@@ -1,11 +1,36 @@
+import { isArchiveError, looksLikeZip, openArchive } from '@flowspark/archive';
 import { guessDelimiter } from './extract/csv';
 import { decodeUtf8 } from './normalize';
 import type { KbFileType } from './types';
-import { isZip, zipHasEntry } from './zip';
 
 const startsWithAscii = (bytes: Uint8Array, text: string, at = 0) => {
   for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
   return true;
+};
+
+const containsBytes = (bytes: Uint8Array, needle: Uint8Array) => {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+};
+
+const DOCX_BODY = 'word/document.xml';
+
+/**
+ * A ZIP is a Word document when it holds word/document.xml. The safe reader's checked directory
+ * answers; an archive it refuses (damaged, past its caps, unsafe) is still taken for a DOCX when the
+ * name appears in clear in a local header, so the upload is accepted and extraction fails it with
+ * the reader's reason instead of a misleading 415.
+ */
+const isDocx = (bytes: Uint8Array): boolean => {
+  try {
+    return openArchive(bytes).has(DOCX_BODY);
+  } catch (err) {
+    if (!isArchiveError(err)) throw err;
+    return containsBytes(bytes, new TextEncoder().encode(DOCX_BODY));
+  }
 };
 
 /** `%PDF-` within the first KiB: readers accept (and some producers write) a little junk before it. */
@@ -100,7 +125,7 @@ const isUndeclaredCsv = (text: string) => {
  */
 export const detectFileType = (bytes: Uint8Array, filename?: string, declaredType?: string): KbFileType | null => {
   if (isPdf(bytes)) return 'pdf';
-  if (isZip(bytes)) return zipHasEntry(bytes, 'word/document.xml') ? 'docx' : null;
+  if (looksLikeZip(bytes)) return isDocx(bytes) ? 'docx' : null;
   if (looksBinary(bytes)) return null;
   const text = decodeUtf8(bytes);
   if (text === null) return null;

@@ -1,6 +1,6 @@
 // @flowspark/rag: knowledge-base ingestion (type detection, extraction, chunking) and retrieval
-// helpers (FTS5 text preparation, rank fusion). Light to import: pdf.js (unpdf) and JSZip load only
-// when a PDF or a DOCX is extracted.
+// helpers (FTS5 text preparation, rank fusion). Light to import: pdf.js (unpdf) loads only when a PDF
+// is extracted; DOCX archives are read by @flowspark/archive, which has no dependencies.
 export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
 export { detectFileType } from './detect';
 export { extract } from './extract';

@@ -5,8 +5,12 @@
 export const EXTRACTION_LIMITS = {
   /** PDF pages read (pages are processed one at a time and released). */
   maxPdfPages: 2000,
-  /** Uncompressed size of word/document.xml (a zip bomb is refused before it is inflated). */
-  maxDocxXmlBytes: 64 * 1024 * 1024,
+  /**
+   * Inflated size of each DOCX part read (document.xml, styles, properties), checked from the
+   * archive's directory before inflating and enforced while inflating. The XML is held once as bytes
+   * and once as a string before it becomes blocks, so 32 MB of XML stays inside 128 MB.
+   */
+  maxDocxXmlBytes: 32 * 1024 * 1024,
   /** Characters of extracted text. */
   maxTextChars: 10_000_000,
 } as const;

@@ -1,3 +1,4 @@
+import { openArchive } from '@flowspark/archive';
 import type { Paragraph as DocxParagraph, ParagraphChild } from 'docx';
 import { clusters, normalizeText } from '../fonts';
 import { type DecodedImage, decodeModelImages, fitImage } from '../image-data';
@@ -208,9 +209,13 @@ const numbering = (d: Docx) => {
 
 /** Replaces each table's marker paragraph in word/document.xml with the table's XML, one table at a time. */
 const insertTables = async (packed: Uint8Array, tables: { marker: string; block: TableBlock }[]) => {
-  const JSZip = (await import('jszip')).default;
-  const zip = await JSZip.loadAsync(packed);
-  const xml = await zip.file('word/document.xml')!.async('string');
+  // Read through the safe reader like every archive. This one is the docx library's output from a
+  // model within DOCX_LIMITS, so its size is already bounded, and repetitive text may legitimately
+  // compress past the ratio cap meant for uploads.
+  const archive = openArchive(packed, { maxRatio: Number.POSITIVE_INFINITY });
+  const body = archive.get('word/document.xml');
+  if (!body) throw new Error('DOCX output without word/document.xml');
+  const xml = await archive.readText(body);
   const parts: string[] = [];
   let cursor = 0;
   for (const { marker, block } of tables) {
@@ -223,6 +228,8 @@ const insertTables = async (packed: Uint8Array, tables: { marker: string; block:
     cursor = end + '</w:p>'.length;
   }
   parts.push(xml.slice(cursor));
+  const JSZip = (await import('jszip')).default;
+  const zip = await JSZip.loadAsync(packed);
   zip.file('word/document.xml', parts.join(''));
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
 };

@@ -1,3 +1,4 @@
+import { openArchive } from '@flowspark/archive';
 import { AppError } from '@flowspark/core';
 import type PptxGenJS from 'pptxgenjs';
 import { decodeImage } from '../image-data';
@@ -547,48 +548,6 @@ const titleSlide = (pptx: Pptx, model: DocumentModel, lang?: string) => {
   }
 };
 
-interface RawEntry {
-  name: string;
-  method: 0 | 8;
-  crc: number;
-  size: number;
-  /** The entry's bytes as stored in the archive (a view, not a copy). */
-  data: Uint8Array;
-}
-
-/** The entries of a ZIP archive, in order, from its central directory (pptxgenjs never writes ZIP64). */
-const readZip = (zip: Uint8Array): RawEntry[] => {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  let end = zip.length - 22;
-  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
-  if (end < 0) throw new Error('pptx: the draft archive has no end record');
-  const count = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
-  const decoder = new TextDecoder();
-  const entries: RawEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (view.getUint32(at, true) !== 0x02014b50) throw new Error('pptx: bad central directory in the draft archive');
-    const method = view.getUint16(at + 10, true);
-    if (method !== 0 && method !== 8) throw new Error(`pptx: unexpected compression method ${method} in the draft`);
-    const crc = view.getUint32(at + 16, true);
-    const compressedSize = view.getUint32(at + 20, true);
-    const size = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const local = view.getUint32(at + 42, true);
-    const name = decoder.decode(zip.subarray(at + 46, at + 46 + nameLength));
-    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-    if (name.endsWith('/')) continue;
-    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    entries.push({ name, method, crc, size, data: zip.subarray(start, start + compressedSize) });
-  }
-  return entries;
-};
-
-const inflate = async (data: Uint8Array): Promise<Uint8Array> => {
-  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-};
-
 /**
  * Re-packs pptxgenjs's output with the images' real bytes. Through pptxgenjs and JSZip, images cost
  * 6–8× their size in memory (base64 copies, decoded copies, chunk lists and their concatenation:
@@ -598,14 +557,16 @@ const inflate = async (data: Uint8Array): Promise<Uint8Array> => {
  * one media relationship names its file.
  */
 const repack = async (draft: Uint8Array, plans: SlidePlan[]): Promise<Uint8Array> => {
-  const entries = readZip(draft);
-  const byName = new Map(entries.map((e) => [e.name, e]));
+  // The draft is pptxgenjs's own output within the slide and image caps, read through the safe reader
+  // like every archive; its entries are stored, so no ratio applies.
+  const archive = openArchive(draft);
+  const entries = archive.entries.filter((entry) => !entry.directory);
   const media = new Map<string, ImagePart>();
   for (const [i, plan] of plans.entries()) {
     if (!plan.image) continue;
     // Slide 1 is the title slide.
-    const rels = byName.get(`ppt/slides/_rels/slide${i + 2}.xml.rels`);
-    const xml = rels && new TextDecoder().decode(rels.method === 0 ? rels.data : await inflate(rels.data));
+    const rels = archive.get(`ppt/slides/_rels/slide${i + 2}.xml.rels`);
+    const xml = rels && (await archive.readText(rels));
     const target = xml && /Target="\.\.\/media\/([^"]+)"/.exec(xml)?.[1];
     if (!target) throw new Error(`pptx: no media relationship on slide ${i + 2}`);
     media.set(`ppt/media/${target}`, plan.image);

@@ -9,8 +9,9 @@ import { extractPlainText } from './text';
 
 /**
  * Text and structure of a file whose type `detectFileType` decided. Throws AppError UNPROCESSABLE
- * with `details.reason` ENCRYPTED | CORRUPT | EMPTY | NO_TEXT, or PAYLOAD_TOO_LARGE (reason
- * TOO_LARGE) past the extraction limits. pdf.js and JSZip load only for their types.
+ * with `details.reason` ENCRYPTED | CORRUPT | EMPTY | NO_TEXT, PAYLOAD_TOO_LARGE (reason TOO_LARGE,
+ * or ARCHIVE_TOO_LARGE for a DOCX past the archive caps) past the extraction limits, or
+ * ARCHIVE_UNSAFE for a DOCX the archive reader refuses. pdf.js loads only for PDFs.
  */
 export const extract = async (bytes: Uint8Array, type: KbFileType): Promise<Extraction> => {
   switch (type) {
