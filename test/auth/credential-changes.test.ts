@@ -1,32 +1,19 @@
-import { totpAt, totpStep } from '@flowspark/auth';
+import { totpAt } from '@flowspark/auth';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env, expectOk, lastMailTo, login, PASSWORD, type TestUser } from '../helpers/harness';
+import {
+  call,
+  createTenant,
+  enableMfa,
+  env,
+  expectOk,
+  lastMailTo,
+  login,
+  PASSWORD,
+  waitForMail,
+} from '../helpers/harness';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
-
-const enableMfa = async (user: TestUser) => {
-  const { secret } = expectOk(
-    await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken, body: { password: PASSWORD } }),
-  ).body.data;
-  const step = totpStep();
-  expectOk(
-    await call('POST', '/api/v1/auth/mfa/totp/verify', {
-      token: user.accessToken,
-      body: { code: await totpAt(secret, step) },
-    }),
-  );
-  return { secret: secret as string, step };
-};
-
-const waitForMail = async (email: string, subject: string) => {
-  for (let i = 0; i < 50; i++) {
-    const mail = await lastMailTo(email);
-    if (mail?.subject === subject) return mail;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no "${subject}" mail for ${email}`);
-};
 
 describe('password change and reset revoke API keys', () => {
   it('a password change revokes every API key of the user, in every organization, and tells the address', async () => {

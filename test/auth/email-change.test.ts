@@ -1,8 +1,9 @@
-import { totpAt, totpStep } from '@flowspark/auth';
+import { totpAt } from '@flowspark/auth';
 import { describe, expect, it } from 'vitest';
 import {
   call,
   createTenant,
+  enableMfa,
   env,
   expectOk,
   lastMailTo,
@@ -12,6 +13,7 @@ import {
   register,
   type TestUser,
   uniqueEmail,
+  waitForMail,
 } from '../helpers/harness';
 
 const CHANGE = '/api/v1/auth/email/change';
@@ -100,16 +102,7 @@ describe('POST /auth/email/change', () => {
 
   it('needs the second factor when MFA is on', async () => {
     const user = await register('mfa');
-    const setup = expectOk(
-      await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken, body: { password: PASSWORD } }),
-    ).body.data;
-    const step = totpStep();
-    expectOk(
-      await call('POST', '/api/v1/auth/mfa/totp/verify', {
-        token: user.accessToken,
-        body: { code: await totpAt(setup.secret, step) },
-      }),
-    );
+    const { secret, step } = await enableMfa(user);
     const newEmail = uniqueEmail('moved');
     const noCode = await change(user, { email: newEmail, password: PASSWORD });
     expect(noCode.status).toBe(400);
@@ -118,10 +111,7 @@ describe('POST /auth/email/change', () => {
     expect(wrongCode.status).toBe(401);
     expect(wrongCode.body.error.code).toBe('INVALID_MFA_CODE');
     expect(await lastMailTo(newEmail)).toBeUndefined();
-    expectOk(
-      await change(user, { email: newEmail, password: PASSWORD, code: await totpAt(setup.secret, step + 1) }),
-      202,
-    );
+    expectOk(await change(user, { email: newEmail, password: PASSWORD, code: await totpAt(secret, step + 1) }), 202);
   });
 
   it('refuses the current email, a taken one, API keys and bad input', async () => {
@@ -176,12 +166,8 @@ describe('POST /auth/email/change', () => {
   it('voids password reset links mailed to the old address before the change', async () => {
     const user = await register();
     expectOk(await call('POST', '/api/v1/auth/password/reset', { body: { email: user.email } }), 202);
-    let reset: { body: string } | undefined;
-    for (let i = 0; i < 50 && !reset?.body.includes('reset-password'); i++) {
-      reset = await lastMailTo(user.email);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const resetToken = tokenIn(reset!.body, 'reset-password');
+    const reset = await waitForMail(user.email, 'Reset your FlowSpark password');
+    const resetToken = tokenIn(reset.body, 'reset-password');
     const { confirmToken } = await requestChange(user, uniqueEmail('moved'));
     expectOk(await call('POST', CONFIRM, { body: { token: confirmToken } }));
     const used = await call('POST', '/api/v1/auth/password/reset/confirm', {
@@ -212,12 +198,8 @@ describe('POST /auth/email/undo', () => {
     expect((await me(victim.accessToken)).status).toBe(401);
     expect((await me(victim.apiKey)).status).toBe(401);
     expect((await login({ ...victim, email: attackerEmail })).status).toBe(401);
-    let mail: { subject: string; body: string } | undefined;
-    for (let i = 0; i < 50 && mail?.subject !== 'Reset your FlowSpark password'; i++) {
-      mail = await lastMailTo(victim.email);
-      if (mail?.subject !== 'Reset your FlowSpark password') await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(mail?.subject).toBe('Reset your FlowSpark password');
+    const mail = await waitForMail(victim.email, 'Reset your FlowSpark password');
+    expect(mail.body).toContain('/reset-password?token=');
     expect((await call('POST', UNDO, { body: { token: undoToken } })).status).toBe(400);
   });
 

@@ -209,4 +209,31 @@ export const lastMailTo = async (email: string): Promise<{ subject: string; body
   return res.body.data[0];
 };
 
+/** Waits for a mail with this subject (some are sent after the response). */
+export const waitForMail = async (email: string, subject: string): Promise<{ subject: string; body: string }> => {
+  for (let i = 0; i < 50; i++) {
+    const mail = await lastMailTo(email);
+    if (mail?.subject === subject) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no "${subject}" mail for ${email}`);
+};
+
+/** Turns TOTP MFA on for the user; returns the secret, the step spent and the recovery codes. */
+export const enableMfa = async (user: Pick<TestUser, 'accessToken' | 'password'>) => {
+  const { totpAt, totpStep } = await import('@flowspark/auth');
+  const setup = expectOk(
+    await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken, body: { password: user.password } }),
+  );
+  const secret = setup.body.data.secret as string;
+  const step = totpStep();
+  const verified = expectOk(
+    await call('POST', '/api/v1/auth/mfa/totp/verify', {
+      token: user.accessToken,
+      body: { code: await totpAt(secret, step) },
+    }),
+  );
+  return { secret, step, recoveryCodes: verified.body.data.recovery_codes as string[] };
+};
+
 export { env };

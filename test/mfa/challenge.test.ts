@@ -1,7 +1,17 @@
 import { loadSigningKeys, signMfaToken, totpAt, totpStep } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk, login, register, type TestUser } from '../helpers/harness';
+import {
+  addMember,
+  call,
+  createTenant,
+  enableMfa,
+  env,
+  expectOk,
+  login,
+  register,
+  type TestUser,
+} from '../helpers/harness';
 
 /**
  * TOTP codes: a test computes the step once and uses that step and the next one. The server accepts
@@ -9,19 +19,7 @@ import { addMember, call, createTenant, env, expectOk, login, register, type Tes
  */
 const CHALLENGE = '/api/v1/auth/mfa/challenge';
 
-const enable = async (user: TestUser) => {
-  const { secret } = expectOk(
-    await call('POST', '/api/v1/auth/mfa/totp/setup', { token: user.accessToken, body: { password: user.password } }),
-  ).body.data;
-  const step = totpStep();
-  const res = expectOk(
-    await call('POST', '/api/v1/auth/mfa/totp/verify', {
-      token: user.accessToken,
-      body: { code: await totpAt(secret, step) },
-    }),
-  );
-  return { secret: secret as string, step, recoveryCodes: res.body.data.recovery_codes as string[] };
-};
+const enable = enableMfa;
 
 /** Password step of a login for an account with MFA: returns the mfa_token. */
 const mfaToken = async (user: Pick<TestUser, 'email' | 'password' | 'ip'>, orgId?: string): Promise<string> => {
