@@ -85,4 +85,25 @@ describe('POST /api/v1/templates/upload refuses zip bombs and unsafe archives', 
     expect(ok.body.data.variables.map((v: { name: string }) => v.name).sort()).toEqual(['client_name', 'due_date']);
     expect(await templateRows(tenant.orgId)).toBe(1);
   });
+
+  it('a public bomb stored before the checks is not copied into another organization', async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    const id = `tpl_${crypto.randomUUID().replaceAll('-', '')}`;
+    const key = `tenants/${a.orgId}/templates/${id}/bomb.docx`;
+    await env.FILES.put(key, bombs.honest);
+    const now = new Date().toISOString();
+    await env.DB.prepare(
+      `INSERT INTO templates (id, org_id, name, description, format, kind, variables, file_key, file_size_bytes,
+         is_public, usage_count, created_by, created_at, updated_at)
+       VALUES (?, ?, 'Shared bomb', '', 'docx', 'docx_file', '[]', ?, ?, 1, 0, ?, ?, ?)`,
+    )
+      .bind(id, a.orgId, key, bombs.honest.byteLength, a.userId, now, now)
+      .run();
+    const res = await b.as('POST', `/api/v1/templates/${id}/copy`);
+    expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+    expect(res.body.error.details).toMatchObject({ cap: 'entry_bytes', entry: 'word/document.xml' });
+    expect(await templateRows(b.orgId)).toBe(0);
+    expect(await templateObjects(b.orgId)).toBe(0);
+  });
 });

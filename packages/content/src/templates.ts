@@ -1,6 +1,6 @@
 /**
  * Document templates. A template belongs to one tenant; a public one is readable (and usable) by every
- * tenant but changed only by its owner. Three kinds: `model` (a document model and/or a prompt with
+ * tenant, changed only by its owner's owners and admins, and copied by others who want their own. Three kinds: `model` (a document model and/or a prompt with
  * `{{variables}}`), `docx_file` (an uploaded DOCX whose placeholders are filled) and `pdf_form` (an
  * uploaded fillable PDF whose form fields are filled). Uploaded files live in R2 under the tenant.
  */
@@ -236,10 +236,36 @@ export const presentTemplate = (row: TemplateRecord, orgId: string): TemplateVie
 
 const PUBLISH_ROLE: Role = 'admin';
 
+const mayPublish = (actor: TemplateActor) => ROLE_RANK[actor.role] >= ROLE_RANK[PUBLISH_ROLE];
+
 const assertMayPublish = (actor: TemplateActor) => {
-  if (ROLE_RANK[actor.role] < ROLE_RANK[PUBLISH_ROLE]) {
-    throw new AppError('FORBIDDEN', 'Only owners and admins can make a template public');
-  }
+  if (!mayPublish(actor)) throw new AppError('FORBIDDEN', 'Only owners and admins can make a template public');
+};
+
+/** Every organization sees a public template: changing, unpublishing or deleting it is publishing too. */
+const publicChangeRefused = (action: 'change' | 'delete') =>
+  new AppError(
+    'FORBIDDEN',
+    action === 'change'
+      ? 'Only owners and admins can change a public template: every organization sees it. Copy it to make a private version'
+      : 'Only owners and admins can delete a public template: every organization sees it',
+  );
+
+/**
+ * The write's row condition. For actors who may not publish it also requires the row to be private,
+ * so a template published between the check and the write is not changed by them.
+ */
+const writableRow = (actor: TemplateActor, id: string): SQL =>
+  and(
+    eq(templates.id, id),
+    eq(templates.orgId, actor.tenantId),
+    ...(mayPublish(actor) ? [] : [eq(templates.isPublic, false)]),
+  )!;
+
+/** The write matched no row: the template was deleted meanwhile (404) or published meanwhile (403). */
+const writeMissed = async (db: Database, actor: TemplateActor, id: string, action: 'change' | 'delete') => {
+  const now = await getTemplate(db, actor.tenantId, id);
+  return now?.isPublic ? publicChangeRefused(action) : notFound('Template');
 };
 
 /** Placeholders the declarations do not cover, keyed by where they were found. */
@@ -447,6 +473,7 @@ export const updateTemplate = async (
   patch: TemplatePatch,
 ): Promise<TemplateRecord> => {
   const current = await findWritable(db, actor, id);
+  if (current.isPublic && !mayPublish(actor)) throw publicChangeRefused('change');
   if (patch.is_public && !current.isPublic) assertMayPublish(actor);
   const body = patch.body === undefined ? current.body : patch.body;
   const promptTemplate = patch.prompt_template === undefined ? current.promptTemplate : patch.prompt_template;
@@ -480,20 +507,79 @@ export const updateTemplate = async (
   if (patch.body !== undefined) changes.body = patch.body as Record<string, unknown> | null;
   if (patch.prompt_template !== undefined) changes.promptTemplate = patch.prompt_template;
   if (patch.is_public !== undefined) changes.isPublic = patch.is_public;
-  const [row] = await db
-    .update(templates)
-    .set(changes)
-    .where(and(eq(templates.id, id), eq(templates.orgId, actor.tenantId)))
-    .returning();
-  if (!row) throw notFound('Template');
+  const [row] = await db.update(templates).set(changes).where(writableRow(actor, id)).returning();
+  if (!row) throw await writeMissed(db, actor, id, 'change');
   return record(row);
 };
 
 /** Deletes the row, then its file: a failed file delete leaves an orphan object, never a dangling row. */
 export const deleteTemplate = async (db: Database, files: R2Bucket, actor: TemplateActor, id: string) => {
   const current = await findWritable(db, actor, id);
-  await db.delete(templates).where(and(eq(templates.id, id), eq(templates.orgId, actor.tenantId)));
+  if (current.isPublic && !mayPublish(actor)) throw publicChangeRefused('delete');
+  const deleted = await db.delete(templates).where(writableRow(actor, id)).returning({ id: templates.id });
+  if (deleted.length === 0) throw await writeMissed(db, actor, id, 'delete');
   if (current.fileKey) await files.delete(current.fileKey);
+};
+
+/** Template names, as the API accepts them. */
+export const MAX_TEMPLATE_NAME_CHARS = 200;
+
+const COPY_SUFFIX = ' (copy)';
+
+const copyName = (name: string) => `${name.slice(0, MAX_TEMPLATE_NAME_CHARS - COPY_SUFFIX.length)}${COPY_SUFFIX}`;
+
+/**
+ * Copies a template the tenant can see (its own or a public one) into the tenant as a private
+ * template: public templates are read-only for other organizations, which change a copy instead. A
+ * file template's file is checked again like an upload (a file stored before the archive checks is
+ * not spread further) and copied to the new template's own key; the file is written before the row
+ * and removed again if the row cannot be written.
+ */
+export const copyTemplate = async (
+  db: Database,
+  files: R2Bucket,
+  actor: TemplateActor,
+  id: string,
+  input: { name?: string } = {},
+): Promise<TemplateRecord> => {
+  const source = await getTemplate(db, actor.tenantId, id);
+  if (!source) throw notFound('Template');
+  const copyId = newId('tpl');
+  let fileKey: string | null = null;
+  if (source.fileKey && source.kind !== 'model') {
+    const object = await files.get(source.fileKey);
+    if (!object) throw new AppError('INTERNAL_ERROR', 'The template file is missing');
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    await inspectTemplateFile(bytes, source.variables);
+    fileKey = `tenants/${actor.tenantId}/templates/${copyId}/${source.fileKey.slice(source.fileKey.lastIndexOf('/') + 1)}`;
+    await files.put(fileKey, bytes, { httpMetadata: { contentType: FILE_TYPES[source.kind].contentType } });
+  }
+  const now = new Date().toISOString();
+  const row: Row = {
+    id: copyId,
+    orgId: actor.tenantId,
+    name: input.name ?? copyName(source.name),
+    description: source.description,
+    format: source.format,
+    kind: source.kind,
+    variables: source.variables,
+    body: (source.body as Record<string, unknown> | null) ?? null,
+    promptTemplate: source.promptTemplate,
+    fileKey,
+    fileSizeBytes: fileKey ? source.fileSizeBytes : null,
+    isPublic: false,
+    usageCount: 0,
+    createdBy: actor.userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await db.insert(templates).values(row);
+  } catch (err) {
+    if (fileKey) await files.delete(fileKey).catch(() => undefined);
+    throw err;
+  }
+  return record(row);
 };
 
 /**

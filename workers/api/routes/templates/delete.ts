@@ -15,7 +15,8 @@ export const deleteTemplateRoute = defineRoute(
     tags: ['Templates'],
     summary: 'Delete a template of your organization and its uploaded file',
     description:
-      "Documents made from it keep their files. Another organization's public template is 403; its private one is 404.",
+      'Documents made from it keep their files. A public template is deleted only by owners and admins (403 for ' +
+      "members and their API keys). Another organization's public template is 403; its private one is 404.",
     request: { params: templateIdParams },
     responses: { 204: { description: 'Deleted' }, ...errorResponses([404]) },
   },

@@ -1,4 +1,5 @@
 import { createGroup } from '../../lib/group';
+import { registerCopyTemplate } from './copy';
 import { registerCreateTemplate } from './create';
 import { registerDeleteTemplate } from './delete';
 import { registerGetTemplate } from './get';
@@ -13,5 +14,6 @@ registerUploadTemplate(app);
 registerGetTemplate(app);
 registerUpdateTemplate(app);
 registerDeleteTemplate(app);
+registerCopyTemplate(app);
 
 export default app;

@@ -1,4 +1,4 @@
-import type { TemplateActor } from '@flowspark/content';
+import { MAX_TEMPLATE_NAME_CHARS, type TemplateActor } from '@flowspark/content';
 import { DocumentModel, FORMATS, TemplateVariables } from '@flowspark/docgen';
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '../../lib/context';
@@ -32,7 +32,7 @@ const BodySchema = DocumentModel.openapi({
   description: 'A document model whose texts may contain `{{variable}}` placeholders (all declared)',
 });
 
-const NameSchema = z.string().trim().min(1).max(200);
+const NameSchema = z.string().trim().min(1).max(MAX_TEMPLATE_NAME_CHARS);
 const DescriptionSchema = z.string().max(2_000);
 const PromptTemplateSchema = z.string().min(1).max(20_000).openapi({
   description: 'Instructions for the AI, with `{{variable}}` placeholders (all declared)',
@@ -60,6 +60,12 @@ export const UpdateTemplateSchema = z
     is_public: z.boolean().optional(),
   })
   .openapi('UpdateTemplateRequest');
+
+export const CopyTemplateSchema = z
+  .strictObject({
+    name: NameSchema.optional().openapi({ description: 'The copy\'s name; default: the original\'s with " (copy)"' }),
+  })
+  .openapi('CopyTemplateRequest');
 
 const isFile = (value: unknown): value is File => value instanceof File;
 

@@ -16,8 +16,9 @@ export const updateTemplateRoute = defineRoute(
     summary: 'Change a template of your organization (fields left out stay as they are)',
     description:
       'The result is checked as a whole: every placeholder declared; a model template keeps a body or a ' +
-      "prompt_template. Another organization's public template is 403; its private one is 404. Only owners " +
-      'and admins may make a template public.',
+      "prompt_template. Another organization's public template is 403 (copy it with POST /templates/{id}/copy); " +
+      'its private one is 404. Only owners and admins may make a template public, and only they may change or ' +
+      'unpublish one that is public (every organization sees it): 403 for members and their API keys.',
     request: { params: templateIdParams, body: jsonBody(UpdateTemplateSchema) },
     responses: { 200: jsonResponse(TemplateSchema, 'The updated template'), ...errorResponses([404]) },
   },
