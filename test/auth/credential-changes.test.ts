@@ -80,11 +80,16 @@ describe('password change and reset revoke API keys', () => {
 
   it('refuses the API keys of a deactivated user', async () => {
     const tenant = await createTenant();
-    expectOk(await me(tenant.apiKey));
+    // A route that does not read the profile: the key itself must be refused at authentication.
+    const documents = () => call('GET', '/api/v1/documents', { token: tenant.apiKey });
+    expectOk(await documents());
     await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(tenant.userId).run();
-    const refused = await me(tenant.apiKey);
+    const refused = await documents();
     expect(refused.status).toBe(401);
-    expect(refused.body.error.code).toBe('INVALID_TOKEN');
+    expect(refused.body.error).toMatchObject({
+      code: 'INVALID_TOKEN',
+      message: 'API key is invalid, revoked or expired',
+    });
   });
 });
 
