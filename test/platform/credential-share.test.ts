@@ -135,6 +135,30 @@ describe('per-credential share of the tenant rate limit', () => {
     expect(socket.headers.get('ratelimit-limit')).toBe('5');
     expect((await send(workerEnv, member.accessToken)).status).toBe(200);
   });
+
+  it('a ticket issued by a key with its own lower limit carries that limit to the socket', async () => {
+    const tenant = await createTenant();
+    const key = expectOk(
+      await tenant.as('POST', '/api/v1/api-keys', {
+        body: { name: 'feed', scopes: ['jobs:read'], rate_limit_per_minute: 2 },
+      }),
+      201,
+    ).body.data.key as string;
+    const workerEnv = limited();
+    // The ticket spends one of the key's two requests, the other is spent here; the socket must be refused.
+    const ticket = expectOk(await send(workerEnv, key, 'POST', '/api/v1/jobs/feed/ticket'), 201).body.data;
+    expect((await send(workerEnv, key, 'GET', '/api/v1/jobs')).status).toBe(200);
+    const socket = await readResponse(
+      await fetchWith(
+        new Request('http://localhost/api/v1/jobs/feed', {
+          headers: { upgrade: 'websocket', 'sec-websocket-protocol': ticket.protocol },
+        }),
+        workerEnv,
+      ),
+    );
+    expect(socket.status).toBe(429);
+    expect(socket.headers.get('ratelimit-limit')).toBe('2');
+  });
 });
 
 describe('gate buckets', () => {

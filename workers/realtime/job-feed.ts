@@ -39,6 +39,8 @@ export interface FeedTicketGrant {
   userId: string;
   sessionId: string | null;
   apiKeyId: string | null;
+  /** The key's own per-minute limit, so a ticket-opened socket is counted like the key itself. */
+  apiKeyRateLimitPerMinute?: number | null;
   plan: string;
   /** Seconds since the epoch: a user whose tokens were invalidated after this cannot use it. */
   issuedAt: number;

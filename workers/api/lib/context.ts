@@ -11,6 +11,8 @@ export interface AuthContext {
   plan: Plan;
   sessionId: string | null;
   apiKeyId: string | null;
+  /** An API key's own per-minute limit, when it has one; carried into feed tickets it issues. */
+  apiKeyRateLimitPerMinute: number | null;
   scopes: ReadonlySet<Scope>;
 }
 

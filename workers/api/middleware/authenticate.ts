@@ -37,7 +37,6 @@ export const authenticate =
     const config = c.get('config');
     let auth: AuthContext;
     let issuedAt: number | null = null;
-    let apiKeyRateLimitPerMinute: number | null = null;
 
     if (looksLikeApiKey(token)) {
       const key = await findApiKeyPrincipal(createDb(c.env.DB), await hashApiKey(token));
@@ -54,9 +53,9 @@ export const authenticate =
         plan: asPlan(key.plan),
         sessionId: null,
         apiKeyId: key.id,
+        apiKeyRateLimitPerMinute: key.rateLimitPerMinute,
         scopes: new Set(key.scopes.filter((s): s is Scope => isScope(s) && roleScopes.has(s))),
       };
-      apiKeyRateLimitPerMinute = key.rateLimitPerMinute;
       if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_INTERVAL_MS) {
         const { touchApiKey } = await import('@flowspark/db');
         c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now.toISOString()).catch(() => undefined));
@@ -73,6 +72,7 @@ export const authenticate =
         plan: asPlan(claims.plan),
         sessionId: claims.sid,
         apiKeyId: null,
+        apiKeyRateLimitPerMinute: null,
         scopes: new Set(ROLE_SCOPES[claims.role]),
       };
       issuedAt = claims.iat;
@@ -83,7 +83,7 @@ export const authenticate =
       throw new AppError('FORBIDDEN', 'This route needs a signed-in user; API keys cannot use it');
     }
 
-    await admitThroughGate(c, { ...auth, apiKeyRateLimitPerMinute, issuedAt });
+    await admitThroughGate(c, { ...auth, issuedAt });
     if (rule.scope && !auth.scopes.has(rule.scope)) {
       throw new AppError('INSUFFICIENT_SCOPE', `This action needs the ${rule.scope} permission`, {
         details: { required_scope: rule.scope },

@@ -40,6 +40,7 @@ export const registerCreateFeedTicket = (app: GroupApp) =>
       userId: auth.userId,
       sessionId: auth.sessionId,
       apiKeyId: auth.apiKeyId,
+      apiKeyRateLimitPerMinute: auth.apiKeyRateLimitPerMinute,
       plan: auth.plan,
       issuedAt: Math.floor(Date.now() / 1000),
     });

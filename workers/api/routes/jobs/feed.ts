@@ -43,6 +43,7 @@ const feedAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     plan,
     sessionId: grant.sessionId,
     apiKeyId: grant.apiKeyId,
+    apiKeyRateLimitPerMinute: grant.apiKeyRateLimitPerMinute ?? null,
     // A ticket opens the feed and nothing else.
     scopes: new Set(['jobs:read']),
   });
