@@ -1,9 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { describeError, logger } from '@flowspark/core';
-import { createDb, schema } from '@flowspark/db';
+import type { CredentialKind, LiveCredentials } from '@flowspark/db';
 import type { ConnectionOwners } from '@flowspark/identity';
 import type { JobEvent, JobEventInput } from '@flowspark/jobs';
-import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import type { Env } from '../env';
 
 /**
@@ -74,15 +73,6 @@ export const FEED_CLOSE_UNVERIFIED: FeedCloseReason = {
 const userTag = (id: string) => `usr:${id}`;
 const sessionTag = (id: string) => `ses:${id}`;
 const apiKeyTag = (id: string) => `key:${id}`;
-
-/** Ids per statement: D1 binds at most 100 parameters, and each statement adds up to two of its own. */
-const IDS_PER_STATEMENT = 90;
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 /** False when the socket was already closing. */
 const closeSocket = (ws: WebSocket, why: FeedCloseReason): boolean => {
@@ -302,84 +292,32 @@ export class JobFeed extends DurableObject<Env> {
       .filter((ws) => ws.readyState === WebSocket.OPEN)
       .map((ws) => ({ ws, owner: ws.deserializeAttachment() as SocketAttachment | null }));
     if (open.length === 0) return;
-    const byTenant = new Map<string, { users: Set<string>; sessions: Set<string>; keys: Set<string> }>();
+    const byTenant = new Map<string, { users: Set<string>; sessions: Set<string>; apiKeys: Set<string> }>();
     for (const { owner } of open) {
       if (!owner) continue;
-      const ids = byTenant.get(owner.tenant_id) ?? { users: new Set(), sessions: new Set(), keys: new Set() };
+      const ids = byTenant.get(owner.tenant_id) ?? { users: new Set(), sessions: new Set(), apiKeys: new Set() };
       ids.users.add(owner.user_id);
       if (owner.session_id) ids.sessions.add(owner.session_id);
-      if (owner.api_key_id) ids.keys.add(owner.api_key_id);
+      if (owner.api_key_id) ids.apiKeys.add(owner.api_key_id);
       byTenant.set(owner.tenant_id, ids);
     }
-    const db = createDb(this.env.DB);
-    const { apiKeys, memberships, sessions, users } = schema;
-    const now = new Date().toISOString();
-    const kinds: string[] = [];
-    const statements = [];
-    for (const [tenantId, ids] of byTenant) {
-      for (const chunk of chunks([...ids.users], IDS_PER_STATEMENT)) {
-        kinds.push(`${tenantId} usr`);
-        statements.push(
-          db
-            .select({ id: memberships.userId, userId: users.id })
-            .from(memberships)
-            .innerJoin(users, eq(users.id, memberships.userId))
-            .where(and(eq(memberships.orgId, tenantId), eq(users.isActive, true), inArray(memberships.userId, chunk))),
-        );
-      }
-      for (const chunk of chunks([...ids.sessions], IDS_PER_STATEMENT)) {
-        kinds.push(`${tenantId} ses`);
-        statements.push(
-          db
-            .select({ id: sessions.id, userId: sessions.userId })
-            .from(sessions)
-            .where(
-              and(
-                eq(sessions.orgId, tenantId),
-                isNull(sessions.revokedAt),
-                gt(sessions.expiresAt, now),
-                inArray(sessions.id, chunk),
-              ),
-            ),
-        );
-      }
-      for (const chunk of chunks([...ids.keys], IDS_PER_STATEMENT)) {
-        kinds.push(`${tenantId} key`);
-        statements.push(
-          db
-            .select({ id: apiKeys.id, userId: apiKeys.userId })
-            .from(apiKeys)
-            .where(
-              and(
-                eq(apiKeys.orgId, tenantId),
-                isNull(apiKeys.revokedAt),
-                or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-                inArray(apiKeys.id, chunk),
-              ),
-            ),
-        );
-      }
-    }
-    // Every live credential, as `<tenant> <kind> <id> <its user>`.
-    const live = new Set<string>();
-    if (statements.length > 0) {
-      try {
-        const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
-        results.forEach((rows, i) => {
-          for (const row of rows) live.add(`${kinds[i]} ${row.id} ${row.userId}`);
-        });
-      } catch (err) {
-        logger.warn('job feed sockets not verified', { sockets: open.length, ...describeError(err) });
-        for (const { ws } of open) closeSocket(ws, FEED_CLOSE_UNVERIFIED);
-        return;
-      }
+    let live: LiveCredentials;
+    try {
+      // Loaded here, not at the top: the Worker's start-up evaluates this module, and the schema is
+      // not needed until a socket is checked.
+      const { createDb, findLiveCredentials } = await import('@flowspark/db');
+      live = await findLiveCredentials(createDb(this.env.DB), byTenant);
+    } catch (err) {
+      logger.warn('job feed sockets not verified', { sockets: open.length, ...describeError(err) });
+      for (const { ws } of open) closeSocket(ws, FEED_CLOSE_UNVERIFIED);
+      return;
     }
     for (const { ws, owner } of open) {
       if (!owner) {
         closeSocket(ws, FEED_CLOSE_REVOKED);
         continue;
       }
-      const holds = (kind: string, id: string) => live.has(`${owner.tenant_id} ${kind} ${id} ${owner.user_id}`);
+      const holds = (kind: CredentialKind, id: string) => live.holds(owner.tenant_id, kind, id, owner.user_id);
       if (!holds('usr', owner.user_id)) closeSocket(ws, FEED_CLOSE_MEMBERSHIP_ENDED);
       else if (
         (owner.session_id && !holds('ses', owner.session_id)) ||

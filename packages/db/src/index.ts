@@ -1,4 +1,5 @@
 export * from './client';
 export * from './queries/api-key-auth';
 export * from './queries/idempotency';
+export * from './queries/live-credentials';
 export * as schema from './schema';
