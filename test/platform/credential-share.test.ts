@@ -38,6 +38,17 @@ const loop = async (workerEnv: Env, token: string, times: number) => {
   return { statuses: responses.map((r) => r.status), responses };
 };
 
+/** Opens the job feed with a ticket's subprotocol, as a browser would. */
+const openFeed = async (workerEnv: Env, protocol: string) =>
+  readResponse(
+    await fetchWith(
+      new Request('http://localhost/api/v1/jobs/feed', {
+        headers: { upgrade: 'websocket', 'sec-websocket-protocol': protocol },
+      }),
+      workerEnv,
+    ),
+  );
+
 const ok = (n: number) => Array<number>(n).fill(200);
 const refused = (n: number) => Array<number>(n).fill(429);
 
@@ -122,14 +133,7 @@ describe('per-credential share of the tenant rate limit', () => {
     const ticket = expectOk(await send(workerEnv, tenant.accessToken, 'POST', '/api/v1/jobs/feed/ticket'), 201).body
       .data;
     expect((await loop(workerEnv, tenant.accessToken, 5)).statuses).toEqual([...ok(4), 429]);
-    const socket = await readResponse(
-      await fetchWith(
-        new Request('http://localhost/api/v1/jobs/feed', {
-          headers: { upgrade: 'websocket', 'sec-websocket-protocol': ticket.protocol },
-        }),
-        workerEnv,
-      ),
-    );
+    const socket = await openFeed(workerEnv, ticket.protocol);
     expect(socket.status).toBe(429);
     expect(socket.body.error.code).toBe('RATE_LIMITED');
     expect(socket.headers.get('ratelimit-limit')).toBe('5');
@@ -148,14 +152,7 @@ describe('per-credential share of the tenant rate limit', () => {
     // The ticket spends one of the key's two requests, the other is spent here; the socket must be refused.
     const ticket = expectOk(await send(workerEnv, key, 'POST', '/api/v1/jobs/feed/ticket'), 201).body.data;
     expect((await send(workerEnv, key, 'GET', '/api/v1/jobs')).status).toBe(200);
-    const socket = await readResponse(
-      await fetchWith(
-        new Request('http://localhost/api/v1/jobs/feed', {
-          headers: { upgrade: 'websocket', 'sec-websocket-protocol': ticket.protocol },
-        }),
-        workerEnv,
-      ),
-    );
+    const socket = await openFeed(workerEnv, ticket.protocol);
     expect(socket.status).toBe(429);
     expect(socket.headers.get('ratelimit-limit')).toBe('2');
   });
