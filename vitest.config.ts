@@ -25,28 +25,59 @@ const fontBlobs = {
   FONT_NotoEmoji_Regular: './node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf',
 };
 
+/**
+ * Pure unit tests (no bindings, no Workers runtime): they run in Node, where each file starts in
+ * milliseconds, instead of paying a workerd pool start, migrations and font uploads per file.
+ * Package tests that need the runtime stay in the workerd project.
+ */
+const unitTests = ['packages/**/*.test.ts'];
+// D1's FTS5, and the PDF renderers' fonts read from the R2 binding.
+const unitTestsNeedingWorkerd = [
+  'packages/rag/src/fts.test.ts',
+  'packages/docgen/src/pdf-form.test.ts',
+  'packages/docgen/src/render/docx.test.ts',
+  'packages/docgen/src/render/index.test.ts',
+  'packages/docgen/src/render/pdf.test.ts',
+];
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async () => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...(await testSecrets()),
-          ENVIRONMENT: 'test',
-          // Many tests share 127.0.0.1; the per-IP limit has its own test with a low limit.
-          PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
-          // Tests play the part of Cloudflare's edge: they set CF-Connecting-IP to act as distinct
-          // clients, as production trusts it. The untrusted (local) mode has its own test.
-          TRUST_CF_CONNECTING_IP: 'true',
-          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-        },
-        dataBlobBindings: fontBlobs,
-      },
-    })),
-  ],
   test: {
-    include: ['test/**/*.test.ts', 'packages/**/*.test.ts', 'workers/**/*.test.ts'],
-    setupFiles: ['./test/setup.ts'],
-    testTimeout: 20_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: unitTests,
+          exclude: unitTestsNeedingWorkerd,
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...(await testSecrets()),
+                ENVIRONMENT: 'test',
+                // Many tests share 127.0.0.1; the per-IP limit has its own test with a low limit.
+                PUBLIC_RATE_LIMIT_PER_MINUTE: '100000',
+                // Tests act as distinct clients through CF-Connecting-IP, as behind Cloudflare's edge;
+                // test/platform/client-ip.test.ts covers the untrusted (local) mode.
+                TRUST_CF_CONNECTING_IP: 'true',
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+              },
+              dataBlobBindings: fontBlobs,
+            },
+          })),
+        ],
+        test: {
+          name: 'workerd',
+          include: ['test/**/*.test.ts', 'workers/**/*.test.ts', ...unitTestsNeedingWorkerd],
+          setupFiles: ['./test/setup.ts'],
+          testTimeout: 20_000,
+        },
+      },
+    ],
   },
 });
