@@ -76,6 +76,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts', 'workers/**/*.test.ts', ...unitTestsNeedingWorkerd],
           setupFiles: ['./test/setup.ts'],
           testTimeout: 20_000,
+          // One runtime for every file instead of one each: every test makes its own tenant, so no
+          // file depends on fresh storage, and the suite runs in a fifth of the time.
+          isolate: false,
         },
       },
     ],
