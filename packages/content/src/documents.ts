@@ -5,11 +5,11 @@
  * document's new current version together. A document's file only changes on success, so nothing
  * half-written is ever downloadable. Every query is scoped to the tenant.
  */
-import { AppError, conflict, newId, notFound, type PageRequest, pageOffset, validationError } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
+import { AppError, conflict, newId, notFound, type PageRequest, validationError } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
 import { checkTemplateInput, type DocumentModelInput } from '@flowspark/docgen';
 import { buildJob, cancelJob, getJob, isTerminal, type JobRow } from '@flowspark/jobs';
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { deletePrefix, type FileArea, resourcePrefix, versionFileKey } from './files';
 import { getTemplate, incrementTemplateUsage, type TemplateRecord } from './templates';
 
@@ -319,17 +319,12 @@ export const listDocuments = async (
   if (query.status) conditions.push(eq(documents.status, query.status));
   if (query.format) conditions.push(eq(documents.format, query.format));
   const where = and(...conditions);
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(documents)
-      .where(where)
-      .orderBy(desc(documents.createdAt), desc(documents.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(documents).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(documents).where(where).orderBy(desc(documents.createdAt), desc(documents.id)),
+    { table: documents, where },
+    query,
+  );
 };
 
 /** Rendered versions, newest first (a version row exists only once its file was stored). */
@@ -340,17 +335,12 @@ export const listVersions = async (
   query: PageRequest,
 ): Promise<{ items: DocumentVersionRow[]; total: number }> => {
   const where = and(eq(documentVersions.documentId, documentId), eq(documentVersions.orgId, orgId));
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(documentVersions)
-      .where(where)
-      .orderBy(desc(documentVersions.version))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(documentVersions).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(documentVersions).where(where).orderBy(desc(documentVersions.version)),
+    { table: documentVersions, where },
+    query,
+  );
 };
 
 export const getVersion = async (

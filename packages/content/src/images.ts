@@ -4,10 +4,10 @@
  * really are an image, stores them in R2 under the tenant and completes the row in one statement.
  * Every query is scoped to the tenant.
  */
-import { newId, type PageRequest, pageOffset } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
+import { newId, type PageRequest } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
 import { buildJob, type JobRow } from '@flowspark/jobs';
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { resourcePrefix, versionFileKey } from './files';
 
 const { images, jobs } = schema;
@@ -144,17 +144,12 @@ export const listImages = async (
   const conditions: SQL[] = [eq(images.orgId, orgId)];
   if (query.status) conditions.push(eq(images.status, query.status));
   const where = and(...conditions);
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(images)
-      .where(where)
-      .orderBy(desc(images.createdAt), desc(images.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(images).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(images).where(where).orderBy(desc(images.createdAt), desc(images.id)),
+    { table: images, where },
+    query,
+  );
 };
 
 /** Deletes the row; the caller removes the files (`imagePrefix`) and stops the job. */

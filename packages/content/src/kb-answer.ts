@@ -5,9 +5,9 @@
  * the model is not asked: the answer says so.
  */
 import type { AiProvider, ChatMessage, TokenUsage } from '@flowspark/ai';
-import { newId, type PageRequest, pageOffset } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { newId, type PageRequest } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import {
   type KbRetrievalPorts,
   type KbRetrievedHit,
@@ -312,15 +312,10 @@ export const listKbQueries = async (
   const conditions: SQL[] = [eq(kbQueries.orgId, orgId)];
   if (query.userId) conditions.push(eq(kbQueries.userId, query.userId));
   const where = and(...conditions);
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(kbQueries)
-      .where(where)
-      .orderBy(desc(kbQueries.createdAt), desc(kbQueries.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(kbQueries).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(kbQueries).where(where).orderBy(desc(kbQueries.createdAt), desc(kbQueries.id)),
+    { table: kbQueries, where },
+    query,
+  );
 };

@@ -6,10 +6,10 @@
  * its old chunks are about to be replaced, so it leaves search until it is indexed again.
  * Every query is scoped to the tenant.
  */
-import { conflict, newId, notFound, type PageRequest, pageOffset } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
+import { conflict, newId, notFound, type PageRequest } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
-import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { tenantPrefix } from './files';
 
 const { kbDocuments, jobs } = schema;
@@ -218,17 +218,12 @@ export const listKbDocuments = async (
     );
   }
   const where = and(...conditions);
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(kbDocuments)
-      .where(where)
-      .orderBy(desc(kbDocuments.createdAt), desc(kbDocuments.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(kbDocuments).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(kbDocuments).where(where).orderBy(desc(kbDocuments.createdAt), desc(kbDocuments.id)),
+    { table: kbDocuments, where },
+    query,
+  );
 };
 
 export interface NewKbDocument {

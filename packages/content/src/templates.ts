@@ -5,17 +5,8 @@
  * uploaded fillable PDF whose form fields are filled). Uploaded files live in R2 under the tenant.
  */
 import { looksLikeZip, openArchive } from '@flowspark/archive';
-import {
-  AppError,
-  newId,
-  notFound,
-  type PageRequest,
-  pageOffset,
-  ROLE_RANK,
-  type Role,
-  validationError,
-} from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
+import { AppError, newId, notFound, type PageRequest, ROLE_RANK, type Role, validationError } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
 import {
   CONTENT_TYPES,
   type DocumentModelInput,
@@ -24,7 +15,7 @@ import {
   placeholdersInText,
   type TemplateVariable,
 } from '@flowspark/docgen';
-import { and, count, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, or, type SQL, sql } from 'drizzle-orm';
 
 const { templates } = schema;
 
@@ -429,17 +420,13 @@ export const listTemplates = async (
   if (query.kind) conditions.push(eq(templates.kind, query.kind));
   if (query.q) conditions.push(sql`${templates.name} LIKE ${likePattern(query.q)} ESCAPE '\\'`);
   const where = and(...conditions)!;
-  const [rows, totals] = await db.batch([
-    db
-      .select()
-      .from(templates)
-      .where(where)
-      .orderBy(desc(templates.createdAt), desc(templates.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(templates).where(where),
-  ]);
-  return { items: rows.map(record), total: totals[0]?.total ?? 0 };
+  const { items, total } = await paginate(
+    db,
+    db.select().from(templates).where(where).orderBy(desc(templates.createdAt), desc(templates.id)),
+    { table: templates, where },
+    query,
+  );
+  return { items: items.map(record), total };
 };
 
 /**

@@ -1,16 +1,7 @@
 import { hashPassword, randomString } from '@flowspark/auth';
-import {
-  AppError,
-  conflict,
-  newId,
-  notFound,
-  type PageRequest,
-  pageOffset,
-  type Role,
-  validationError,
-} from '@flowspark/core';
-import { schema } from '@flowspark/db';
-import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import { AppError, conflict, newId, notFound, type PageRequest, type Role, validationError } from '@flowspark/core';
+import { paginate, schema } from '@flowspark/db';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
 import { revokeUserApiKeys, sendSecurityNotice, verifyCurrentCredentials } from './credentials';
 import { isEmailReserved } from './email-change';
@@ -227,18 +218,14 @@ export const listUserSessions = async (
   page: PageRequest,
 ): Promise<{ items: SessionView[]; total: number }> => {
   const where = liveSessionsOf(subject.userId, subject.orgId, new Date().toISOString());
-  const [rows, totals] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(sessions)
-      .where(where)
-      .orderBy(desc(sessions.createdAt), desc(sessions.id))
-      .limit(page.page_size)
-      .offset(pageOffset(page)),
-    ctx.db.select({ total: count() }).from(sessions).where(where),
-  ]);
+  const { items, total } = await paginate(
+    ctx.db,
+    ctx.db.select().from(sessions).where(where).orderBy(desc(sessions.createdAt), desc(sessions.id)),
+    { table: sessions, where },
+    page,
+  );
   return {
-    items: rows.map((row) => ({
+    items: items.map((row) => ({
       id: row.id,
       created_at: row.createdAt,
       last_used_at: row.lastUsedAt,
@@ -247,7 +234,7 @@ export const listUserSessions = async (
       user_agent: row.userAgent,
       current: row.id === subject.sessionId,
     })),
-    total: totals[0]?.total ?? 0,
+    total,
   };
 };
 

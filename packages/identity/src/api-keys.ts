@@ -10,15 +10,14 @@ import {
   notFound,
   type PageRequest,
   type Plan,
-  pageOffset,
   ROLE_RANK,
   ROLE_SCOPES,
   type Role,
   type Scope,
   validationError,
 } from '@flowspark/core';
-import { schema } from '@flowspark/db';
-import { and, count, desc, eq, isNull, type SQL } from 'drizzle-orm';
+import { paginate, schema } from '@flowspark/db';
+import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { IdentityContext } from './context';
 
 const { apiKeys } = schema;
@@ -133,17 +132,13 @@ export const listApiKeys = async (
   page: PageRequest,
 ): Promise<{ items: ApiKeyView[]; total: number }> => {
   const where = visibleTo(actor);
-  const [rows, totals] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(apiKeys)
-      .where(where)
-      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-      .limit(page.page_size)
-      .offset(pageOffset(page)),
-    ctx.db.select({ total: count() }).from(apiKeys).where(where),
-  ]);
-  return { items: rows.map(present), total: totals[0]?.total ?? 0 };
+  const { items, total } = await paginate(
+    ctx.db,
+    ctx.db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)),
+    { table: apiKeys, where },
+    page,
+  );
+  return { items: items.map(present), total };
 };
 
 /**

@@ -13,13 +13,12 @@ import {
   newId,
   notFound,
   type PageRequest,
-  pageOffset,
   ROLE_RANK,
   type Role,
   validationError,
 } from '@flowspark/core';
-import { schema } from '@flowspark/db';
-import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import { paginate, schema } from '@flowspark/db';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { isUniqueViolation } from './accounts';
 import type { ClientInfo, IdentityContext } from './context';
 import type { MemberActor } from './members';
@@ -136,17 +135,13 @@ export const listInvitations = async (
   page: PageRequest,
 ): Promise<{ items: InvitationView[]; total: number }> => {
   const where = pending(orgId, new Date().toISOString());
-  const [rows, totals] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(invitations)
-      .where(where)
-      .orderBy(desc(invitations.createdAt), desc(invitations.id))
-      .limit(page.page_size)
-      .offset(pageOffset(page)),
-    ctx.db.select({ n: count() }).from(invitations).where(where),
-  ]);
-  return { items: rows.map(present), total: totals[0]?.n ?? 0 };
+  const { items, total } = await paginate(
+    ctx.db,
+    ctx.db.select().from(invitations).where(where).orderBy(desc(invitations.createdAt), desc(invitations.id)),
+    { table: invitations, where },
+    page,
+  );
+  return { items: items.map(present), total };
 };
 
 /** Revoking twice is harmless; an accepted invitation cannot be taken back (remove the member instead). */

@@ -4,12 +4,11 @@ import {
   forbidden,
   notFound,
   type PageRequest,
-  pageOffset,
   ROLE_RANK,
   type Role,
   type Scope,
 } from '@flowspark/core';
-import { schema } from '@flowspark/db';
+import { paginate, schema } from '@flowspark/db';
 import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { IdentityContext } from './context';
 import { revokeUserSessions } from './sessions';
@@ -55,18 +54,18 @@ export const listMembers = async (
   const where = filter.role
     ? and(eq(memberships.orgId, orgId), eq(memberships.role, filter.role))
     : eq(memberships.orgId, orgId);
-  const [rows, totals] = await ctx.db.batch([
+  const { items, total } = await paginate(
+    ctx.db,
     ctx.db
       .select(memberColumns)
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(where)
-      .orderBy(asc(memberships.createdAt), asc(memberships.id))
-      .limit(page.page_size)
-      .offset(pageOffset(page)),
-    ctx.db.select({ n: count() }).from(memberships).where(where),
-  ]);
-  return { items: rows.map(present), total: totals[0]?.n ?? 0 };
+      .orderBy(asc(memberships.createdAt), asc(memberships.id)),
+    { table: memberships, where },
+    page,
+  );
+  return { items: items.map(present), total };
 };
 
 /** The member and the tenant's owner count, read together so the role rules see one snapshot. */

@@ -1,6 +1,6 @@
-import { type PageRequest, pageOffset } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
-import { count, desc, inArray, sql } from 'drizzle-orm';
+import type { PageRequest } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
+import { desc, inArray, sql } from 'drizzle-orm';
 
 const { devOutbox } = schema;
 
@@ -24,24 +24,20 @@ export const listOutbox = async (
   const where = filter.to
     ? inArray(devOutbox.recipient, [...new Set([filter.to, filter.to.toLowerCase()])])
     : undefined;
-  const [rows, totals] = await db.batch([
-    db
-      .select()
-      .from(devOutbox)
-      .where(where)
-      .orderBy(desc(devOutbox.createdAt), desc(sql`rowid`))
-      .limit(page.page_size)
-      .offset(pageOffset(page)),
-    db.select({ total: count() }).from(devOutbox).where(where),
-  ]);
+  const { items, total } = await paginate(
+    db,
+    db.select().from(devOutbox).where(where).orderBy(desc(devOutbox.createdAt), desc(sql`rowid`)),
+    { table: devOutbox, where },
+    page,
+  );
   return {
-    items: rows.map((row) => ({
+    items: items.map((row) => ({
       id: row.id,
       to: row.recipient,
       subject: row.subject,
       body: row.body,
       created_at: row.createdAt,
     })),
-    total: totals[0]?.total ?? 0,
+    total,
   };
 };

@@ -2,9 +2,9 @@
  * Jobs: one row per long task. Route handlers create the row and enqueue a message that carries ids
  * only; the queue consumer runs it (see lifecycle.ts). Every query here is scoped to the tenant.
  */
-import { AppError, newId, notFound, type PageRequest, pageOffset } from '@flowspark/core';
-import { type Database, schema } from '@flowspark/db';
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { AppError, newId, notFound, type PageRequest } from '@flowspark/core';
+import { type Database, paginate, schema } from '@flowspark/db';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { JobRow, JobStatus } from './present';
 
 const { jobs } = schema;
@@ -104,17 +104,12 @@ export const listJobs = async (
   if (query.type) conditions.push(eq(jobs.type, query.type));
   if (query.resource_id) conditions.push(eq(jobs.resourceId, query.resource_id));
   const where = and(...conditions);
-  const [items, totals] = await db.batch([
-    db
-      .select()
-      .from(jobs)
-      .where(where)
-      .orderBy(desc(jobs.createdAt), desc(jobs.id))
-      .limit(query.page_size)
-      .offset(pageOffset(query)),
-    db.select({ total: count() }).from(jobs).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
+  return paginate(
+    db,
+    db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt), desc(jobs.id)),
+    { table: jobs, where },
+    query,
+  );
 };
 
 export type CancelOutcome = 'cancelled' | 'cancel_requested';
