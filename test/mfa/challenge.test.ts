@@ -1,4 +1,4 @@
-import { loadSigningKeys, signMfaToken, totpAt, totpStep } from '@flowspark/auth';
+import { loadSigningKeys, signMfaToken, totpAt } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import {
