@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { call, expectOk } from '../helpers/harness';
+
+type Operation = {
+  operationId: string;
+  security?: unknown[];
+  description?: string;
+  responses: Record<string, { content?: Record<string, unknown> }>;
+};
+type Schema = { required?: string[]; additionalProperties?: boolean; properties?: Record<string, unknown> };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+
+const openapi = async () => expectOk(await call('GET', '/openapi.json')).body as Doc;
+
+const BEARER = [{ bearerAuth: [] }];
+const AUTHENTICATED = ['400', '401', '403', '429'];
+
+/**
+ * Every route group's contract, one row a route: path, method, operationId, whether it takes the
+ * bearer scheme, and statuses it must document (beyond the shared error responses).
+ */
+const ROUTES: Array<[string, string, string, boolean, string[]]> = [
+  ['/api/v1/auth/register', 'post', 'register', false, ['201']],
+  ['/api/v1/auth/login', 'post', 'login', false, ['200', '400', '401', '403', '429']],
+  ['/api/v1/auth/refresh', 'post', 'refreshTokens', false, ['200']],
+  ['/api/v1/auth/logout', 'post', 'logout', true, ['204']],
+  ['/api/v1/auth/password/reset', 'post', 'requestPasswordReset', false, ['202']],
+  ['/api/v1/auth/password/reset/confirm', 'post', 'confirmPasswordReset', false, ['200']],
+  ['/api/v1/auth/password/change', 'post', 'changePassword', true, ['200']],
+  ['/api/v1/auth/email/change', 'post', 'requestEmailChange', true, ['202', '409']],
+  ['/api/v1/auth/email/confirm', 'post', 'confirmEmailChange', false, ['200', '409']],
+  ['/api/v1/auth/email/undo', 'post', 'undoEmailChange', false, ['200', '409']],
+  ['/api/v1/auth/me', 'get', 'getMe', true, ['200']],
+  ['/api/v1/auth/me', 'put', 'updateMe', true, ['200']],
+  ['/api/v1/auth/sessions', 'get', 'listSessions', true, ['200']],
+  ['/api/v1/auth/sessions/{id}', 'delete', 'revokeSession', true, ['204']],
+  ['/api/v1/auth/mfa/totp/setup', 'post', 'setupTotp', true, ['200', '409']],
+  ['/api/v1/dev/outbox', 'get', 'listDevOutbox', false, ['200']],
+  ['/api/v1/jobs', 'get', 'listJobs', true, ['200']],
+  ['/api/v1/jobs/{id}', 'get', 'getJob', true, ['200']],
+  ['/api/v1/jobs/{id}/cancel', 'post', 'cancelJob', true, ['200']],
+  ['/api/v1/jobs/{id}/events', 'get', 'streamJobEvents', true, ['200']],
+  ['/api/v1/jobs/feed', 'get', 'openJobFeed', true, ['101', '426', ...AUTHENTICATED]],
+  ['/api/v1/jobs/feed/ticket', 'post', 'createJobFeedTicket', true, ['201']],
+  ['/api/v1/documents/generate', 'post', 'generateDocument', true, ['202', ...AUTHENTICATED]],
+  ['/api/v1/documents', 'get', 'listDocuments', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/documents/{id}', 'get', 'getDocument', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/documents/{id}', 'put', 'updateDocument', true, ['200', '202', '404', '409', ...AUTHENTICATED]],
+  ['/api/v1/documents/{id}', 'delete', 'deleteDocument', true, ['204', ...AUTHENTICATED]],
+  ['/api/v1/documents/{id}/download', 'get', 'downloadDocument', true, ['200', '304', '404', '409']],
+  ['/api/v1/documents/{id}/versions', 'get', 'listDocumentVersions', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/presentations/generate', 'post', 'generatePresentation', true, ['202', ...AUTHENTICATED]],
+  ['/api/v1/presentations', 'get', 'listPresentations', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/presentations/{id}', 'get', 'getPresentation', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/presentations/{id}', 'delete', 'deletePresentation', true, ['204', ...AUTHENTICATED]],
+  ['/api/v1/presentations/{id}/download', 'get', 'downloadPresentation', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/images/generate', 'post', 'generateImage', true, ['202', '400', '401', '403']],
+  ['/api/v1/images', 'get', 'listImages', true, ['200', '400', '401']],
+  ['/api/v1/images/{id}', 'get', 'getImage', true, ['200', '404']],
+  ['/api/v1/images/{id}', 'delete', 'deleteImage', true, ['204', '404']],
+  ['/api/v1/images/{id}/download', 'get', 'downloadImage', true, ['200', '304', '404', '409']],
+  ['/api/v1/templates', 'get', 'listTemplates', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/templates', 'post', 'createTemplate', true, ['201', ...AUTHENTICATED]],
+  ['/api/v1/templates/upload', 'post', 'uploadTemplate', true, ['201', ...AUTHENTICATED]],
+  ['/api/v1/templates/{id}', 'get', 'getTemplate', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/templates/{id}', 'put', 'updateTemplate', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/templates/{id}', 'delete', 'deleteTemplate', true, ['204', ...AUTHENTICATED]],
+  ['/api/v1/templates/{id}/copy', 'post', 'copyTemplate', true, ['201', ...AUTHENTICATED]],
+  ['/api/v1/kb/documents/upload', 'post', 'uploadKbDocument', true, ['200', '202', '400', '401', '403', '413', '415']],
+  ['/api/v1/kb/documents/text', 'post', 'createKbTextDocument', true, ['200', '202', '400', '413']],
+  ['/api/v1/kb/documents', 'get', 'listKbDocuments', true, ['200', '400', '401']],
+  ['/api/v1/kb/documents/{id}', 'get', 'getKbDocument', true, ['200', '404']],
+  ['/api/v1/kb/documents/{id}', 'delete', 'deleteKbDocument', true, ['204', '404']],
+  ['/api/v1/kb/documents/{id}/reindex', 'post', 'reindexKbDocument', true, ['202', '404', '409']],
+  ['/api/v1/kb/search', 'get', 'searchKb', true, ['200', '400', '401', '403']],
+  ['/api/v1/kb/query', 'post', 'queryKb', true, ['200', '400', '401', '403']],
+  ['/api/v1/kb/queries', 'get', 'listKbQueries', true, ['200', '400', '401']],
+];
+
+/** Response media types a route must offer. */
+const CONTENT: Array<[string, string, string, string[]]> = [
+  [
+    '/api/v1/documents/{id}/download',
+    'get',
+    '200',
+    [
+      'application/pdf',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    ],
+  ],
+  ['/api/v1/images/{id}/download', 'get', '200', ['image/png', 'image/jpeg']],
+  ['/api/v1/kb/query', 'post', '200', ['application/json', 'text/event-stream']],
+];
+
+/** Named schemas the document must carry, and the exact fields of some of them. */
+const SCHEMAS = [
+  ...['AuthRegisterRequest', 'AuthLoginResult', 'AuthMfaRequired', 'AuthMe', 'AuthSession'],
+  ...['AuthEmailChangeRequest', 'AuthPendingEmailChange', 'AuthEmailChanged', 'AuthEmailChangeUndone'],
+  ...['Job', 'JobEvent', 'JobFeedTicket', 'JobStatus'],
+  ...['GeneratedDocument', 'GeneratedDocumentStatus', 'GeneratedDocumentFormat', 'GenerateDocumentRequest'],
+  ...['UpdateDocumentRequest', 'DocumentVersion', 'Presentation', 'GeneratePresentationRequest'],
+  ...['Image', 'ImageWithJob', 'ImageStatus', 'GenerateImageRequest'],
+  ...['KbDocument', 'KbDocumentAccepted', 'KbSearchHit', 'KbSearchResult', 'KbCitation', 'KbAnswer'],
+  ...['KbQueryRecord', 'QueryKbRequest', 'CreateKbTextRequest', 'UploadKbDocumentRequest'],
+];
+const FIELDS: Array<[string, string[]]> = [
+  ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],
+  ['GenerateImageRequest', ['prompt', 'negative_prompt', 'width', 'height', 'seed']],
+  ['KbCitation', ['document_id', 'title', 'chunk_id', 'page_number', 'snippet', 'score', 'source']],
+  ['AuthEmailChangeRequest', ['email', 'password', 'code']],
+];
+
+describe('each route group in the OpenAPI document', () => {
+  it('documents every route with its operationId, security and statuses', async () => {
+    const doc = await openapi();
+    for (const [path, method, operationId, secured, statuses] of ROUTES) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation?.operationId, `${method} ${path}`).toBe(operationId);
+      expect(operation?.security, `${method} ${path}`).toEqual(secured ? BEARER : []);
+      expect(Object.keys(operation!.responses), `${method} ${path}`).toEqual(expect.arrayContaining(statuses));
+    }
+  });
+
+  it('offers the media types of downloads and streams', async () => {
+    const doc = await openapi();
+    for (const [path, method, status, types] of CONTENT) {
+      expect(Object.keys(doc.paths[path]![method]!.responses[status]!.content ?? {}), `${method} ${path}`).toEqual(
+        types,
+      );
+    }
+    expect(doc.paths['/api/v1/jobs/feed']!.get!.description).toContain('flowspark.ticket.');
+  });
+
+  it('carries the named schemas, with exact fields where clients rely on them', async () => {
+    const { schemas } = (await openapi()).components;
+    for (const name of SCHEMAS) expect(schemas, name).toHaveProperty(name);
+    for (const [name, fields] of FIELDS) {
+      expect(Object.keys(schemas[name]!.properties ?? {}).sort(), name).toEqual([...fields].sort());
+    }
+    expect(schemas.GenerateDocumentRequest!.required).toEqual(['title', 'format']);
+    expect(schemas.GenerateDocumentRequest!.additionalProperties).toBe(false);
+  });
+});
