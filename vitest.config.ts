@@ -30,7 +30,7 @@ const fontBlobs = {
  * milliseconds, instead of paying a workerd pool start, migrations and font uploads per file.
  * Package tests that need the runtime stay in the workerd project.
  */
-const unitTests = ['packages/**/*.test.ts'];
+const unitTests = ['packages/**/*.test.ts', 'test/architecture/*.test.ts'];
 // D1's FTS5, and the PDF renderers' fonts read from the R2 binding.
 const unitTestsNeedingWorkerd = [
   'packages/rag/src/fts.test.ts',
@@ -74,6 +74,7 @@ export default defineConfig({
         test: {
           name: 'workerd',
           include: ['test/**/*.test.ts', 'workers/**/*.test.ts', ...unitTestsNeedingWorkerd],
+          exclude: ['test/architecture/**'],
           setupFiles: ['./test/setup.ts'],
           testTimeout: 20_000,
           // One runtime for every file instead of one each: every test makes its own tenant, so no

@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { publishJobEvent } from '../../workers/api/lib/job-events';
+import { publishJobEvent } from '../../workers/lib/job-events';
 import type { JobFeed } from '../../workers/realtime/job-feed';
 import {
   addMember,

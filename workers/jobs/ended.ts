@@ -1,6 +1,6 @@
 import { describeError, logger } from '@flowspark/core';
 import type { JobRow } from '@flowspark/jobs';
-import { publishJobEvent } from '../api/lib/job-events';
+import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
 import { loadJobHandler } from './registry';
 

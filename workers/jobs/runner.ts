@@ -16,7 +16,7 @@ import {
   requeueJob,
   setProgress,
 } from '@flowspark/jobs';
-import { publishJobEvent } from '../api/lib/job-events';
+import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
 import { announceJobEnd } from './ended';
 import { loadJobHandler } from './registry';

@@ -13,7 +13,7 @@ import {
   requeueJob,
   touchQueuedJob,
 } from '@flowspark/jobs';
-import { publishJobEvent } from '../api/lib/job-events';
+import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
 import { announceJobEnd } from './ended';
 

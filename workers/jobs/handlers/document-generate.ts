@@ -31,7 +31,7 @@ import {
 } from '@flowspark/docgen';
 import { JobError } from '@flowspark/jobs';
 import { z } from 'zod';
-import { r2FontSource } from '../../api/lib/fonts';
+import { r2FontSource } from '../../lib/fonts';
 import type { Env } from '../../env';
 import { aiProvider } from '../../lib/ai';
 import type { JobContext, JobHandler } from '../types';

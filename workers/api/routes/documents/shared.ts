@@ -6,7 +6,7 @@ import { enqueueJob, type JobRow } from '@flowspark/jobs';
 import { z } from '@hono/zod-openapi';
 import { announceJobEnd } from '../../../jobs/ended';
 import type { AppContext } from '../../lib/context';
-import { publishJobEvent } from '../../lib/job-events';
+import { publishJobEvent } from '../../../lib/job-events';
 
 /** Sends the job's message; if that fails, the scheduled recovery sends it later, so the request still succeeded. */
 export const enqueueGeneration = async (c: AppContext, job: JobRow) => {

@@ -6,7 +6,7 @@ import { announceJobEnd } from '../../../jobs/ended';
 import type { AppContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
-import { publishJobEvent } from '../../lib/job-events';
+import { publishJobEvent } from '../../../lib/job-events';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
 import { imageIdParams } from './schemas';

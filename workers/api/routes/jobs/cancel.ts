@@ -3,7 +3,7 @@ import { cancelJob, presentJob } from '@flowspark/jobs';
 import { announceJobEnd } from '../../../jobs/ended';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
-import { publishJobEvent } from '../../lib/job-events';
+import { publishJobEvent } from '../../../lib/job-events';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
 import { JobIdParams, JobSchema } from './schemas';

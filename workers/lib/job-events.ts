@@ -1,6 +1,6 @@
 import { describeError, logger } from '@flowspark/core';
 import { type JobEvent, type JobEventType, type JobRow, jobEvent } from '@flowspark/jobs';
-import type { Env } from '../../env';
+import type { Env } from '../env';
 
 /**
  * Publishes a job change to the tenant's job feed (every WebSocket of that tenant receives it). Used
