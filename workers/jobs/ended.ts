@@ -1,7 +1,7 @@
 import { describeError, logger } from '@flowspark/core';
 import type { JobRow } from '@flowspark/jobs';
-import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
+import { publishJobEvent } from '../lib/job-events';
 import { loadJobHandler } from './registry';
 
 /**

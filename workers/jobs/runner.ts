@@ -16,8 +16,8 @@ import {
   requeueJob,
   setProgress,
 } from '@flowspark/jobs';
-import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
+import { publishJobEvent } from '../lib/job-events';
 import { announceJobEnd } from './ended';
 import { loadJobHandler } from './registry';
 import type { JobContext, JobHandler } from './types';

@@ -13,8 +13,8 @@ import {
   requeueJob,
   touchQueuedJob,
 } from '@flowspark/jobs';
-import { publishJobEvent } from '../lib/job-events';
 import type { Env } from '../env';
+import { publishJobEvent } from '../lib/job-events';
 import { announceJobEnd } from './ended';
 
 export interface RecoverySummary {

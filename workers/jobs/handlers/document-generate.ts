@@ -31,9 +31,9 @@ import {
 } from '@flowspark/docgen';
 import { JobError } from '@flowspark/jobs';
 import { z } from 'zod';
-import { r2FontSource } from '../../lib/fonts';
 import type { Env } from '../../env';
 import { aiProvider } from '../../lib/ai';
+import { r2FontSource } from '../../lib/fonts';
 import type { JobContext, JobHandler } from '../types';
 import { composePrompt, draftModel, type GenerationPlan, systemInstructions } from './document-draft';
 

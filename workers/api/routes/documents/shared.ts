@@ -5,8 +5,8 @@ import { CONTENT_TYPES } from '@flowspark/docgen';
 import { enqueueJob, type JobRow } from '@flowspark/jobs';
 import { z } from '@hono/zod-openapi';
 import { announceJobEnd } from '../../../jobs/ended';
-import type { AppContext } from '../../lib/context';
 import { publishJobEvent } from '../../../lib/job-events';
+import type { AppContext } from '../../lib/context';
 
 /** Sends the job's message; if that fails, the scheduled recovery sends it later, so the request still succeeded. */
 export const enqueueGeneration = async (c: AppContext, job: JobRow) => {

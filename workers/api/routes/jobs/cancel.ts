@@ -1,9 +1,9 @@
 import { createDb } from '@flowspark/db';
 import { cancelJob, presentJob } from '@flowspark/jobs';
 import { announceJobEnd } from '../../../jobs/ended';
+import { publishJobEvent } from '../../../lib/job-events';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
-import { publishJobEvent } from '../../../lib/job-events';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
 import { JobIdParams, JobSchema } from './schemas';
