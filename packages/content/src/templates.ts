@@ -333,6 +333,31 @@ export interface NewFileTemplate {
   bytes: Uint8Array;
 }
 
+/** Writes a template's file under the template's own key in its tenant; returns the key. */
+const storeTemplateFile = async (
+  files: R2Bucket,
+  orgId: string,
+  id: string,
+  fileName: string,
+  kind: FileKind,
+  bytes: Uint8Array,
+): Promise<string> => {
+  const fileKey = `tenants/${orgId}/templates/${id}/${fileName}`;
+  await files.put(fileKey, bytes, { httpMetadata: { contentType: FILE_TYPES[kind].contentType } });
+  return fileKey;
+};
+
+/** Writes the row after its file; if the row cannot be written the file is removed again. */
+const insertWithFile = async (db: Database, files: R2Bucket, row: Row): Promise<TemplateRecord> => {
+  try {
+    await db.insert(templates).values(row);
+  } catch (err) {
+    if (row.fileKey) await files.delete(row.fileKey).catch(() => undefined);
+    throw err;
+  }
+  return record(row);
+};
+
 /**
  * An uploaded DOCX with `{{placeholders}}` or a fillable PDF. The kind comes from the content, never
  * from the name or the declared type. The file is written before the row, and removed again if the
@@ -352,8 +377,14 @@ export const createFileTemplate = async (
   }
   const inspected = await inspectTemplateFile(input.bytes, input.variables);
   const id = newId('tpl');
-  const fileKey = `tenants/${actor.tenantId}/templates/${id}/${safeFileName(input.filename, inspected.kind)}`;
-  await files.put(fileKey, input.bytes, { httpMetadata: { contentType: FILE_TYPES[inspected.kind].contentType } });
+  const fileKey = await storeTemplateFile(
+    files,
+    actor.tenantId,
+    id,
+    safeFileName(input.filename, inspected.kind),
+    inspected.kind,
+    input.bytes,
+  );
   const now = new Date().toISOString();
   const row: Row = {
     id,
@@ -373,13 +404,7 @@ export const createFileTemplate = async (
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await db.insert(templates).values(row);
-  } catch (err) {
-    await files.delete(fileKey).catch(() => undefined);
-    throw err;
-  }
-  return record(row);
+  return insertWithFile(db, files, row);
 };
 
 const visibleTo = (orgId: string): SQL => or(eq(templates.orgId, orgId), eq(templates.isPublic, true))!;
@@ -538,8 +563,8 @@ export const copyTemplate = async (
     if (!object) throw new AppError('INTERNAL_ERROR', 'The template file is missing');
     const bytes = new Uint8Array(await object.arrayBuffer());
     await inspectTemplateFile(bytes, source.variables);
-    fileKey = `tenants/${actor.tenantId}/templates/${copyId}/${source.fileKey.slice(source.fileKey.lastIndexOf('/') + 1)}`;
-    await files.put(fileKey, bytes, { httpMetadata: { contentType: FILE_TYPES[source.kind].contentType } });
+    const fileName = source.fileKey.slice(source.fileKey.lastIndexOf('/') + 1);
+    fileKey = await storeTemplateFile(files, actor.tenantId, copyId, fileName, source.kind, bytes);
   }
   const now = new Date().toISOString();
   const row: Row = {
@@ -560,13 +585,7 @@ export const copyTemplate = async (
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await db.insert(templates).values(row);
-  } catch (err) {
-    if (fileKey) await files.delete(fileKey).catch(() => undefined);
-    throw err;
-  }
-  return record(row);
+  return insertWithFile(db, files, row);
 };
 
 /**

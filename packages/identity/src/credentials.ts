@@ -8,7 +8,7 @@ import { AppError, validationError } from '@flowspark/core';
 import { schema } from '@flowspark/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
-import { spendSecondFactor } from './mfa';
+import { invalidCode, spendSecondFactor } from './second-factor';
 import { assertLoginAllowed, recordLoginAttempt } from './throttle';
 
 const { apiKeys, users } = schema;
@@ -21,18 +21,25 @@ export interface CurrentCredentials {
   code?: string;
 }
 
-/**
- * Checks the current password (and second factor) of a signed-in user before a credential change.
- * Wrong answers count as failed logins, so a stolen access token is no password oracle.
- */
-export const verifyCurrentCredentials = async (
-  ctx: IdentityContext,
-  userId: string,
-  given: CurrentCredentials,
-  client: ClientInfo,
-): Promise<UserRow> => {
+/** The signed-in user behind a token, refused when the account was deactivated since. */
+export const loadActiveUser = async (ctx: IdentityContext, userId: string): Promise<UserRow> => {
   const user = (await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1))[0];
   if (!user?.isActive) throw new AppError('INVALID_TOKEN', 'The account behind this token is no longer active');
+  return user;
+};
+
+/**
+ * Checks the current password (and the second factor while MFA is on) of a signed-in user before a
+ * credential change, under the login throttle. Wrong answers count as failed logins, so a stolen
+ * access token is no password oracle.
+ */
+export const checkCurrentCredentials = async (
+  ctx: IdentityContext,
+  user: UserRow,
+  given: CurrentCredentials,
+  client: ClientInfo,
+  wrongPassword = 'Current password is incorrect',
+): Promise<void> => {
   if (user.mfaEnabled && !given.code) {
     throw validationError('MFA is on: give a current code from the authenticator app (or a recovery code)', {
       code: ['Required while MFA is enabled'],
@@ -42,12 +49,23 @@ export const verifyCurrentCredentials = async (
   const check = await verifyPassword(given.password, user.passwordHash);
   if (!check.valid) {
     await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw new AppError('INVALID_CREDENTIALS', 'Current password is incorrect');
+    throw new AppError('INVALID_CREDENTIALS', wrongPassword);
   }
   if (user.mfaEnabled && !(await spendSecondFactor(ctx, user.id, given.code!))) {
     await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw new AppError('INVALID_MFA_CODE', 'The verification code is invalid or was already used');
+    throw invalidCode();
   }
+};
+
+/** `checkCurrentCredentials` for a user id; returns the user. */
+export const verifyCurrentCredentials = async (
+  ctx: IdentityContext,
+  userId: string,
+  given: CurrentCredentials,
+  client: ClientInfo,
+): Promise<UserRow> => {
+  const user = await loadActiveUser(ctx, userId);
+  await checkCurrentCredentials(ctx, user, given, client);
   return user;
 };
 

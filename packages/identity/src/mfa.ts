@@ -13,24 +13,22 @@ import {
   loadSigningKeys,
   otpauthUri,
   verifyMfaToken,
-  verifyPassword,
   verifyTotp,
 } from '@flowspark/auth';
 import { AppError, conflict, newId } from '@flowspark/core';
 import { schema } from '@flowspark/db';
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
+import { checkCurrentCredentials, loadActiveUser } from './credentials';
 import { findKnownDeviceById, recordDeviceFailure } from './known-devices';
 import { completeLogin } from './login';
+import { findDevice, invalidCode, SECRET_PURPOSE, spendSecondFactor } from './second-factor';
 import { assertLoginAllowed, recordLoginAttempt } from './throttle';
 
 const { mfaDevices, recoveryCodes, users } = schema;
 
 export const MFA_ISSUER = 'FlowSpark';
 export const RECOVERY_CODE_COUNT = 10;
-/** HKDF purpose for TOTP secrets: a ciphertext made for another purpose cannot be opened as one. */
-const SECRET_PURPOSE = 'totp-secret';
-const TOTP_CODE_PATTERN = /^[0-9]{6}$/;
 
 export interface TotpSetup {
   secret: string;
@@ -39,13 +37,8 @@ export interface TotpSetup {
   account: string;
 }
 
-const invalidCode = () => new AppError('INVALID_MFA_CODE', 'The verification code is invalid or was already used');
-
 const findUser = async (ctx: IdentityContext, userId: string) =>
   (await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
-
-const findDevice = async (ctx: IdentityContext, userId: string) =>
-  (await ctx.db.select().from(mfaDevices).where(eq(mfaDevices.userId, userId)).limit(1))[0] ?? null;
 
 /**
  * Starts (or restarts) enrolment: a fresh secret on an unconfirmed device. Needs the password, or a
@@ -58,14 +51,9 @@ export const beginTotpSetup = async (
   password: string,
   client: ClientInfo,
 ): Promise<TotpSetup> => {
-  const user = await findUser(ctx, userId);
-  if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
+  const user = await loadActiveUser(ctx, userId);
   if (user.mfaEnabled) throw conflict('MFA is already enabled; disable it before setting it up again');
-  await assertLoginAllowed(ctx, user.email, client.ip);
-  if (!(await verifyPassword(password, user.passwordHash)).valid) {
-    await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw new AppError('INVALID_CREDENTIALS', 'Password is incorrect');
-  }
+  await checkCurrentCredentials(ctx, user, { password }, client, 'Password is incorrect');
   const secret = generateTotpSecret();
   const secretEncrypted = await encryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, secret);
   const now = new Date().toISOString();
@@ -129,42 +117,6 @@ export const confirmTotpSetup = async (
   return { enabled: true, recovery_codes: codes };
 };
 
-/**
- * Spends a second-factor code: a 6-digit TOTP code (its step can never be used again) or an unused
- * recovery code (marked used). Returns false when the code is wrong or already spent.
- */
-export const spendSecondFactor = async (ctx: IdentityContext, userId: string, code: string): Promise<boolean> => {
-  const trimmed = code.trim();
-  if (TOTP_CODE_PATTERN.test(trimmed)) {
-    const device = await findDevice(ctx, userId);
-    if (!device?.confirmedAt) return false;
-    const secret = await decryptSecret(ctx.secrets.ENCRYPTION_KEY, SECRET_PURPOSE, device.secretEncrypted);
-    const step = await verifyTotp(secret, trimmed, { lastUsedStep: device.lastUsedStep });
-    if (step === null) return false;
-    const spent = await ctx.db
-      .update(mfaDevices)
-      .set({ lastUsedStep: step })
-      .where(and(eq(mfaDevices.id, device.id), or(isNull(mfaDevices.lastUsedStep), lt(mfaDevices.lastUsedStep, step))));
-    return spent.meta.changes >= 1;
-  }
-  const spent = await ctx.db
-    .update(recoveryCodes)
-    .set({ usedAt: new Date().toISOString() })
-    .where(
-      and(
-        eq(recoveryCodes.userId, userId),
-        eq(recoveryCodes.codeHash, await hashRecoveryCode(trimmed)),
-        isNull(recoveryCodes.usedAt),
-      ),
-    );
-  return spent.meta.changes >= 1;
-};
-
-/**
- * Wrong second-factor codes count as failed logins, in the same table and under the same throttle as
- * wrong passwords (`assertLoginAllowed`). The counts start over only at a complete sign-in, not at a
- * correct password: otherwise whoever knows the password could reset them at will and keep guessing.
- */
 /** Turns MFA off after checking both the password and a current code (TOTP or recovery code). */
 export const disableTotp = async (
   ctx: IdentityContext,
@@ -172,19 +124,10 @@ export const disableTotp = async (
   input: { password: string; code: string },
   client: ClientInfo,
 ): Promise<{ enabled: false }> => {
-  const user = await findUser(ctx, userId);
-  if (!user) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
-  await assertLoginAllowed(ctx, user.email, client.ip);
-  const password = await verifyPassword(input.password, user.passwordHash);
-  if (!password.valid) {
-    await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw new AppError('INVALID_CREDENTIALS', 'Password is incorrect');
-  }
+  const user = await loadActiveUser(ctx, userId);
+  // With MFA on this checks the password, then spends the code; with it off, the password only.
+  await checkCurrentCredentials(ctx, user, input, client, 'Password is incorrect');
   if (!user.mfaEnabled) throw conflict('MFA is not enabled');
-  if (!(await spendSecondFactor(ctx, userId, input.code))) {
-    await recordLoginAttempt(ctx, user.email, client.ip, false);
-    throw invalidCode();
-  }
   await ctx.db.batch([
     ctx.db.delete(mfaDevices).where(eq(mfaDevices.userId, userId)),
     ctx.db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
