@@ -44,5 +44,5 @@ export interface Env extends ConfigVars {
 /** Queue messages carry ids only; payloads live in D1 or R2. */
 export interface JobMessage {
   job_id: string;
-  tenant_id: string;
+  org_id: string;
 }

@@ -72,7 +72,7 @@ afterAll(() => setAiProviderFactory(null));
 const startQuietly = async (tenant: TestTenant, request: Omit<GenerationRequest, 'kind'>) => {
   const { document, job } = await startGeneration(
     createDb(env.DB),
-    { tenantId: tenant.orgId, userId: tenant.userId },
+    { orgId: tenant.orgId, userId: tenant.userId },
     { kind: 'document', ...request },
   );
   return { id: document.id, job_id: job.id, job };
@@ -255,12 +255,9 @@ describe('generation failures', () => {
     await deliver(messageFor({ id: first.job_id, orgId: tenant.orgId }));
     expect(await getDoc(tenant, first.id)).toMatchObject({ status: 'completed', current_version: 1 });
 
-    const { job } = await updateDocument(
-      createDb(env.DB),
-      { tenantId: tenant.orgId, userId: tenant.userId },
-      first.id,
-      { prompt: `Version two. ${GARBAGE}` },
-    );
+    const { job } = await updateDocument(createDb(env.DB), { orgId: tenant.orgId, userId: tenant.userId }, first.id, {
+      prompt: `Version two. ${GARBAGE}`,
+    });
     await deliver(messageFor({ id: job!.id, orgId: tenant.orgId }));
     const doc = await getDoc(tenant, first.id);
     expect(doc).toMatchObject({

@@ -322,7 +322,7 @@ describe('POST /documents/generate', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body.data.id).toBe(first.body.data.id);
     expect(sentMessages.filter((m) => m.job_id === first.body.data.job_id)).toEqual([
-      { job_id: first.body.data.job_id, tenant_id: tenant.orgId },
+      { job_id: first.body.data.job_id, org_id: tenant.orgId },
     ]);
     expect(await countRows('documents', 'org_id', tenant.orgId)).toBe(1);
     expect(await countRows('jobs', 'org_id', tenant.orgId)).toBe(1);

@@ -34,7 +34,7 @@ export const imageObjects = async (orgId: string) =>
 
 /** An image and its job written as the route does, but not enqueued: only the test delivers it. */
 export const pendingImage = (tenant: Pick<TestTenant, 'orgId' | 'userId'>, input: NewImage) =>
-  createImageGeneration(createDb(env.DB), { tenantId: tenant.orgId, userId: tenant.userId }, input);
+  createImageGeneration(createDb(env.DB), { orgId: tenant.orgId, userId: tenant.userId }, input);
 
 /** Raw GET of the download route (the harness's `call` reads bodies as text). */
 export const download = (token: string, id: string, headers: Record<string, string> = {}) =>

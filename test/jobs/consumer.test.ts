@@ -213,10 +213,10 @@ describe('queue consumer', () => {
     const tenant = await createTenant();
     const other = await createTenant();
     const job = await newScriptJob(tenant.orgId);
-    for (const body of [null, 'x', { job_id: job.id }, { job_id: 'nope', tenant_id: tenant.orgId }]) {
+    for (const body of [null, 'x', { job_id: job.id }, { job_id: 'nope', org_id: tenant.orgId }]) {
       expect(await deliver(body)).toMatchObject({ acked: true, retried: false });
     }
-    expect(await deliver({ job_id: job.id, tenant_id: other.orgId })).toMatchObject({ acked: true });
+    expect(await deliver({ job_id: job.id, org_id: other.orgId })).toMatchObject({ acked: true });
     expect(await readJob(job.id)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(runs.get(job.id)).toBeUndefined();
   });

@@ -29,7 +29,7 @@ const publish = async (orgId: string) => {
   return event;
 };
 
-const feedStub = (tenantId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
+const feedStub = (orgId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
 
 type Closed = { code: number; reason: string };
 

@@ -16,7 +16,7 @@ const publish = async (tenant: TestTenant, message?: string) => {
 
 const newTicket = async (tenant: TestTenant) => expectOk(await tenant.as('POST', TICKETS), 201).body.data;
 
-const feedStub = (tenantId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
+const feedStub = (orgId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
 
 describe('GET /jobs/feed (WebSocket)', () => {
   it("every event of a tenant reaches all of that tenant's sockets and none of another's", async () => {
@@ -141,7 +141,7 @@ describe('GET /jobs/feed (WebSocket)', () => {
       state.getWebSockets().map((ws) => ws.deserializeAttachment()),
     );
     expect(sockets).toHaveLength(2);
-    expect(sockets[0]).toMatchObject({ tenant_id: tenant.orgId, user_id: tenant.userId, hwm: 0 });
+    expect(sockets[0]).toMatchObject({ org_id: tenant.orgId, user_id: tenant.userId, hwm: 0 });
     const after = await publish(tenant);
     expect(after.id).toBe(before.id + 1);
     await one.waitFor(() => one.events().length === 2);

@@ -126,7 +126,7 @@ export const deliver = async (
   return { acked: result.explicitAcks.includes(id), retried, delaySeconds };
 };
 
-export const messageFor = (job: Pick<JobRow, 'id' | 'orgId'>) => ({ job_id: job.id, tenant_id: job.orgId });
+export const messageFor = (job: Pick<JobRow, 'id' | 'orgId'>) => ({ job_id: job.id, org_id: job.orgId });
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
 export const eventually = async <T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000) => {

@@ -41,7 +41,7 @@ describe('job service', () => {
     expect(await getJob(db(), other.orgId, job.id)).toBeNull();
     const sent: JobMessage[] = [];
     await enqueueJob({ send: async (body) => void sent.push(body) }, job);
-    expect(sent).toEqual([{ job_id: job.id, tenant_id: tenant.orgId }]);
+    expect(sent).toEqual([{ job_id: job.id, org_id: tenant.orgId }]);
     expect(buildJob({ orgId: 'o', type: 't', maxAttempts: 50 }).maxAttempts).toBe(MAX_JOB_ATTEMPTS);
     expect(buildJob({ orgId: 'o', type: 't', maxAttempts: 0 }).maxAttempts).toBe(1);
     expect(presentJob(job)).not.toHaveProperty('input');

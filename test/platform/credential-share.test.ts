@@ -159,7 +159,7 @@ describe('per-credential share of the tenant rate limit', () => {
 });
 
 describe('gate buckets', () => {
-  const principal = { tenantId: 'org_x', plan: 'free' as const, userId: 'usr_a', sessionId: 'ses_a', issuedAt: 1 };
+  const principal = { orgId: 'org_x', plan: 'free' as const, userId: 'usr_a', sessionId: 'ses_a', issuedAt: 1 };
   const config = (vars: Record<string, string>) => loadConfig({ RATE_LIMITS: '{"free":{"per_minute":9}}', ...vars });
 
   it('one tenant bucket and one credential bucket, rounded down but never below one request', () => {

@@ -10,10 +10,18 @@ import type { Env, JobMessage } from '../env';
 import { announceJobEnd } from './ended';
 import { runJob } from './runner';
 
-const MessageSchema = z.object({
+const ids = z.object({
   job_id: z.string().regex(/^job_[0-9a-f]{32}$/),
-  tenant_id: z.string().regex(/^org_[0-9a-f]{32}$/),
+  org_id: z.string().regex(/^org_[0-9a-f]{32}$/),
 });
+/** Messages queued before the tenant field was named `org_id` carry it as `tenant_id`. */
+const MessageSchema = z.preprocess(
+  (body) =>
+    body && typeof body === 'object' && !('org_id' in body) && 'tenant_id' in body
+      ? { ...body, org_id: (body as { tenant_id: unknown }).tenant_id }
+      : body,
+  ids,
+);
 
 /**
  * Dead-lettered: the queue gave up on the message (max_retries in wrangler.toml). The job ends
@@ -22,7 +30,7 @@ const MessageSchema = z.object({
  */
 const deadLetter = async (env: Env, message: z.infer<typeof MessageSchema>): Promise<void> => {
   const db = createDb(env.DB);
-  const job = await getJob(db, message.tenant_id, message.job_id);
+  const job = await getJob(db, message.org_id, message.job_id);
   if (!job || isTerminal(job.status)) return;
   if (job.status === 'running' && job.leaseUntil && job.leaseUntil > new Date().toISOString()) return;
   const row = await failJob(

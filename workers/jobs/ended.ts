@@ -13,7 +13,7 @@ export const announceJobEnd = async (env: Env, job: JobRow, requestId: string): 
   if (job.status !== 'error' && job.status !== 'cancelled') return;
   try {
     const handler = await loadJobHandler(job.type);
-    await handler?.onFailed?.({ env, job, tenantId: job.orgId, requestId });
+    await handler?.onFailed?.({ env, job, orgId: job.orgId, requestId });
   } catch (err) {
     logger.error('job failure hook failed', { request_id: requestId, job_id: job.id, ...describeError(err) });
   }

@@ -48,7 +48,7 @@ const contextFor = (env: Env, db: Database, job: JobRow, input: unknown, request
   return {
     env,
     job,
-    tenantId: job.orgId,
+    orgId: job.orgId,
     requestId,
     input,
     isCancelled,
@@ -82,10 +82,10 @@ const cancel = async (env: Env, db: Database, job: JobRow, requestId: string) =>
  * Runs one delivery of a job. Idempotent under at-least-once delivery: a terminal job is acknowledged
  * without running, and the atomic claim lets only one delivery run it at a time.
  */
-export const runJob = async (env: Env, message: { job_id: string; tenant_id: string }): Promise<Outcome> => {
+export const runJob = async (env: Env, message: { job_id: string; org_id: string }): Promise<Outcome> => {
   const requestId = newId('req');
   const db = createDb(env.DB);
-  const found = await getJob(db, message.tenant_id, message.job_id);
+  const found = await getJob(db, message.org_id, message.job_id);
   if (!found) {
     logger.warn('queue message for an unknown job dropped', { request_id: requestId, job_id: message.job_id });
     return ACK;
@@ -93,7 +93,7 @@ export const runJob = async (env: Env, message: { job_id: string; tenant_id: str
   if (isTerminal(found.status)) return ACK;
   const job = await claimJob(db, found.id);
   if (!job) {
-    const current = await getJob(db, message.tenant_id, message.job_id);
+    const current = await getJob(db, message.org_id, message.job_id);
     return !current || isTerminal(current.status) ? ACK : { action: 'retry', delaySeconds: leaseWait(current) };
   }
   await publishJobEvent(env, job.orgId, job, 'job.status');

@@ -50,7 +50,7 @@ export const recoverStuckJobs = async (env: Env, now = new Date()): Promise<Reco
       const row = await requeueJob(db, job.id, 'LEASE_EXPIRED', message, fence);
       if (row) {
         summary.requeued += 1;
-        messages.push({ job_id: row.id, tenant_id: row.orgId });
+        messages.push({ job_id: row.id, org_id: row.orgId });
         await publishJobEvent(env, row.orgId, row, 'job.status', message);
       }
     } else {
@@ -73,7 +73,7 @@ export const recoverStuckJobs = async (env: Env, now = new Date()): Promise<Reco
       }
     } else if (await touchQueuedJob(db, job, now)) {
       summary.reenqueued += 1;
-      messages.push({ job_id: job.id, tenant_id: job.orgId });
+      messages.push({ job_id: job.id, org_id: job.orgId });
     }
   }
 

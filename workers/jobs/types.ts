@@ -7,7 +7,7 @@ export interface JobContext<I = Record<string, unknown> | null> {
   env: Env;
   /** The job row as this delivery claimed it (status `running`, `attempts` counting this one). */
   job: JobRow;
-  tenantId: string;
+  orgId: string;
   /** Correlates this attempt's log lines. */
   requestId: string;
   /** `job.input`, parsed by the handler's `input` schema when it declares one. */
@@ -28,7 +28,7 @@ export interface JobContext<I = Record<string, unknown> | null> {
 export interface JobEndContext {
   env: Env;
   job: JobRow;
-  tenantId: string;
+  orgId: string;
   requestId: string;
 }
 

@@ -9,16 +9,16 @@ import type { Env } from '../env';
  */
 export const publishJobEvent = async (
   env: Pick<Env, 'JOB_FEED'>,
-  tenantId: string,
+  orgId: string,
   job: JobRow,
   type: JobEventType,
   message?: string,
 ): Promise<JobEvent | null> => {
   try {
-    const feed = env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
+    const feed = env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
     return await feed.publish(jobEvent(job, type, message));
   } catch (err) {
-    logger.warn('job event not published', { tenant_id: tenantId, job_id: job.id, type, ...describeError(err) });
+    logger.warn('job event not published', { org_id: orgId, job_id: job.id, type, ...describeError(err) });
     return null;
   }
 };

@@ -6,7 +6,7 @@ import type { JobEvent, JobEventInput } from '@flowspark/jobs';
 import type { Env } from '../env';
 
 /**
- * One instance per tenant (`idFromName(tenantId)`): the tenant's live job feed. Job events are stored
+ * One instance per tenant (`idFromName(orgId)`): the tenant's live job feed. Job events are stored
  * in the object's SQLite storage with an increasing id (the last 1,000, at most 24 h old) and sent to
  * every WebSocket of the tenant. Sockets use the Hibernation API: the object can be evicted between
  * events without closing them, so nothing lives only in memory; per-socket data is the socket's
@@ -34,7 +34,7 @@ const MAX_CLIENT_MESSAGE_BYTES = 1024;
 
 /** Who a ticket was issued to; the Worker re-checks the session with the tenant gate on use. */
 export interface FeedTicketGrant {
-  tenantId: string;
+  orgId: string;
   userId: string;
   sessionId: string | null;
   apiKeyId: string | null;
@@ -46,7 +46,7 @@ export interface FeedTicketGrant {
 }
 
 interface SocketAttachment {
-  tenant_id: string;
+  org_id: string;
   user_id: string;
   /** The credential that opened the socket: a session (access token or its ticket) or an API key. */
   session_id: string | null;
@@ -182,13 +182,13 @@ export class JobFeed extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return new Response('Expected a WebSocket upgrade', { status: 426 });
     }
-    const tenantId = request.headers.get(FEED_TENANT_HEADER);
+    const orgId = request.headers.get(FEED_TENANT_HEADER);
     const userId = request.headers.get(FEED_USER_HEADER);
     const sessionId = request.headers.get(FEED_SESSION_HEADER) || null;
     const apiKeyId = request.headers.get(FEED_API_KEY_HEADER) || null;
-    if (!tenantId || !userId) return new Response('Missing caller', { status: 400 });
+    if (!orgId || !userId) return new Response('Missing caller', { status: 400 });
     // The Worker names this object after the tenant it authenticated; refuse anything else.
-    if (this.ctx.id.name !== undefined && this.ctx.id.name !== tenantId) {
+    if (this.ctx.id.name !== undefined && this.ctx.id.name !== orgId) {
       return new Response('Wrong feed', { status: 403 });
     }
     const since = parseSince(new URL(request.url).searchParams.get('since'));
@@ -199,7 +199,7 @@ export class JobFeed extends DurableObject<Env> {
     if (apiKeyId) tags.push(apiKeyTag(apiKeyId));
     this.ctx.acceptWebSocket(server, tags);
     const attachment: SocketAttachment = {
-      tenant_id: tenantId,
+      org_id: orgId,
       user_id: userId,
       session_id: sessionId,
       api_key_id: apiKeyId,
@@ -292,21 +292,21 @@ export class JobFeed extends DurableObject<Env> {
       .filter((ws) => ws.readyState === WebSocket.OPEN)
       .map((ws) => ({ ws, owner: ws.deserializeAttachment() as SocketAttachment | null }));
     if (open.length === 0) return;
-    const byTenant = new Map<string, { users: Set<string>; sessions: Set<string>; apiKeys: Set<string> }>();
+    const byOrg = new Map<string, { users: Set<string>; sessions: Set<string>; apiKeys: Set<string> }>();
     for (const { owner } of open) {
       if (!owner) continue;
-      const ids = byTenant.get(owner.tenant_id) ?? { users: new Set(), sessions: new Set(), apiKeys: new Set() };
+      const ids = byOrg.get(owner.org_id) ?? { users: new Set(), sessions: new Set(), apiKeys: new Set() };
       ids.users.add(owner.user_id);
       if (owner.session_id) ids.sessions.add(owner.session_id);
       if (owner.api_key_id) ids.apiKeys.add(owner.api_key_id);
-      byTenant.set(owner.tenant_id, ids);
+      byOrg.set(owner.org_id, ids);
     }
     let live: LiveCredentials;
     try {
       // Loaded here, not at the top: the Worker's start-up evaluates this module, and the schema is
       // not needed until a socket is checked.
       const { createDb, findLiveCredentials } = await import('@flowspark/db');
-      live = await findLiveCredentials(createDb(this.env.DB), byTenant);
+      live = await findLiveCredentials(createDb(this.env.DB), byOrg);
     } catch (err) {
       logger.warn('job feed sockets not verified', { sockets: open.length, ...describeError(err) });
       for (const { ws } of open) closeSocket(ws, FEED_CLOSE_UNVERIFIED);
@@ -317,7 +317,7 @@ export class JobFeed extends DurableObject<Env> {
         closeSocket(ws, FEED_CLOSE_REVOKED);
         continue;
       }
-      const holds = (kind: CredentialKind, id: string) => live.holds(owner.tenant_id, kind, id, owner.user_id);
+      const holds = (kind: CredentialKind, id: string) => live.holds(owner.org_id, kind, id, owner.user_id);
       if (!holds('usr', owner.user_id)) closeSocket(ws, FEED_CLOSE_MEMBERSHIP_ENDED);
       else if (
         (owner.session_id && !holds('ses', owner.session_id)) ||

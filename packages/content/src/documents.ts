@@ -185,7 +185,7 @@ const checkInput = (template: TemplateRecord | null, input: Record<string, unkno
 // Generate
 
 export interface DocumentActor {
-  tenantId: string;
+  orgId: string;
   userId: string;
 }
 
@@ -204,7 +204,7 @@ export interface GenerationRequest {
 
 const generationJob = (actor: DocumentActor, doc: Pick<DocumentRow, 'id' | 'kind'>, version: number) =>
   buildJob({
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     type: GENERATION_JOB_TYPES[doc.kind],
     resourceType: doc.kind,
     resourceId: doc.id,
@@ -236,7 +236,7 @@ export const startGeneration = async (
   }
   let template: TemplateRecord | null = null;
   if (request.template_id !== undefined) {
-    template = await getTemplate(db, actor.tenantId, request.template_id);
+    template = await getTemplate(db, actor.orgId, request.template_id);
     if (!template) throw notFound('Template');
     assertTemplateFits(template, request.format, prompt);
   }
@@ -254,7 +254,7 @@ export const startGeneration = async (
   const job = generationJob(actor, { id, kind: request.kind }, 1);
   const document: DocumentRow = {
     id,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     kind: request.kind,
     title: request.title,
     description: request.description ?? '',
@@ -417,7 +417,7 @@ export const updateDocument = async (
   id: string,
   patch: DocumentPatch,
 ): Promise<{ document: DocumentRow; job: JobRow | null }> => {
-  const doc = await getDocument(db, actor.tenantId, 'document', id);
+  const doc = await getDocument(db, actor.orgId, 'document', id);
   if (!doc) throw notFound('Document');
   const now = new Date().toISOString();
   const changes: Partial<DocumentRow> = { updatedAt: now };
@@ -429,7 +429,7 @@ export const updateDocument = async (
     const [row] = await db
       .update(documents)
       .set(changes)
-      .where(and(eq(documents.id, id), eq(documents.orgId, actor.tenantId)))
+      .where(and(eq(documents.id, id), eq(documents.orgId, actor.orgId)))
       .returning();
     if (!row) throw notFound('Document');
     return { document: row, job: null };
@@ -442,7 +442,7 @@ export const updateDocument = async (
   }
   let template: TemplateRecord | null = null;
   if (doc.templateId) {
-    template = await getTemplate(db, actor.tenantId, doc.templateId);
+    template = await getTemplate(db, actor.orgId, doc.templateId);
     if (!template) {
       throw new AppError('UNPROCESSABLE', 'The template this document was made from is no longer available');
     }
@@ -478,12 +478,12 @@ export const updateDocument = async (
     db
       .update(documents)
       .set(changes)
-      .where(and(eq(documents.id, id), eq(documents.orgId, actor.tenantId), eq(documents.updatedAt, doc.updatedAt)))
+      .where(and(eq(documents.id, id), eq(documents.orgId, actor.orgId), eq(documents.updatedAt, doc.updatedAt)))
       .returning(),
     db.insert(jobs).values(job),
   ]);
   if (!updated[0]) {
-    await db.delete(jobs).where(and(eq(jobs.id, job.id), eq(jobs.orgId, actor.tenantId)));
+    await db.delete(jobs).where(and(eq(jobs.id, job.id), eq(jobs.orgId, actor.orgId)));
     throw conflict('The document changed while it was being updated; try again');
   }
   return { document: updated[0], job };

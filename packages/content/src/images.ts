@@ -90,12 +90,12 @@ export interface ImageJobInput {
 /** The image row and its queued job, written in one batch (no image without a job, or the reverse). */
 export const createImageGeneration = async (
   db: Database,
-  actor: { tenantId: string; userId: string | null },
+  actor: { orgId: string; userId: string | null },
   input: NewImage,
 ): Promise<{ image: ImageRow; job: JobRow }> => {
   const id = newId('img');
   const job = buildJob({
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     type: IMAGE_JOB_TYPE,
     resourceType: IMAGE_RESOURCE_TYPE,
     resourceId: id,
@@ -104,7 +104,7 @@ export const createImageGeneration = async (
   });
   const image: ImageRow = {
     id,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     prompt: input.prompt,
     negativePrompt: input.negative_prompt ?? null,
     width: input.width ?? DEFAULT_IMAGE_SIDE,

@@ -158,7 +158,7 @@ export const prepareKbAnswer = async (
 };
 
 export interface KbQueryActor {
-  tenantId: string;
+  orgId: string;
   userId: string | null;
 }
 
@@ -172,7 +172,7 @@ export const recordKbQuery = async (
   const id = newId('kbq');
   await db.insert(kbQueries).values({
     id,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     userId: actor.userId,
     query: prepared.request.query,
     topK: prepared.request.top_k,

@@ -237,7 +237,7 @@ export interface NewKbDocument {
 }
 
 export interface KbActor {
-  tenantId: string;
+  orgId: string;
   userId: string | null;
 }
 
@@ -259,16 +259,16 @@ export const createKbDocument = async (
   input: NewKbDocument,
 ): Promise<KbCreateOutcome> => {
   const sha256 = await sha256OfBytes(input.bytes);
-  const existing = await findKbDocumentBySha(db, actor.tenantId, sha256);
+  const existing = await findKbDocumentBySha(db, actor.orgId, sha256);
   if (existing) return { duplicate: true, document: existing, job: null };
 
   const id = newId('kbd');
-  const fileKey = kbOriginalKey(actor.tenantId, id, input.type);
+  const fileKey = kbOriginalKey(actor.orgId, id, input.type);
   await files.put(fileKey, input.bytes, {
     httpMetadata: { contentType: FILE_FORMATS[input.type].contentType },
   });
   const job = buildJob({
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     type: KB_INGEST_JOB_TYPE,
     resourceType: KB_RESOURCE_TYPE,
     resourceId: id,
@@ -277,7 +277,7 @@ export const createKbDocument = async (
   });
   const document: KbDocumentRow = {
     id,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     title: input.title,
     sourceType: input.source_type,
     filename: input.filename,
@@ -307,7 +307,7 @@ export const createKbDocument = async (
     await files.delete(fileKey);
     // The same content arrived twice at once: the first one wins, the other gets it as a duplicate.
     if (isUniqueViolation(err)) {
-      const winner = await findKbDocumentBySha(db, actor.tenantId, sha256);
+      const winner = await findKbDocumentBySha(db, actor.orgId, sha256);
       if (winner) return { duplicate: true, document: winner, job: null };
     }
     throw err;
@@ -337,13 +337,13 @@ export const requestKbReindex = async (
   id: string,
   chunking: Partial<KbChunking>,
 ): Promise<{ document: KbDocumentRow; job: JobRow }> => {
-  const current = await getKbDocument(db, actor.tenantId, id);
+  const current = await getKbDocument(db, actor.orgId, id);
   if (!current) throw notFound('Document');
-  if (await hasLiveJob(db, actor.tenantId, current)) {
+  if (await hasLiveJob(db, actor.orgId, current)) {
     throw conflict('The document is already being indexed; wait for its job to end', { job_id: current.jobId });
   }
   const job = buildJob({
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     type: KB_INGEST_JOB_TYPE,
     resourceType: KB_RESOURCE_TYPE,
     resourceId: id,
@@ -356,14 +356,14 @@ export const requestKbReindex = async (
     db
       .update(kbDocuments)
       .set({ status: 'processing', jobId: job.id, errorCode: null, errorMessage: null, updatedAt: job.createdAt })
-      .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, actor.tenantId), sameJob))
+      .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, actor.orgId), sameJob))
       .returning(),
   ]);
   const document = updated[0];
   if (!document) {
     // Another request swapped the job first (or the document was deleted): this job never runs.
-    await db.delete(jobs).where(and(eq(jobs.id, job.id), eq(jobs.orgId, actor.tenantId)));
-    const after = await getKbDocument(db, actor.tenantId, id);
+    await db.delete(jobs).where(and(eq(jobs.id, job.id), eq(jobs.orgId, actor.orgId)));
+    const after = await getKbDocument(db, actor.orgId, id);
     if (!after) throw notFound('Document');
     throw conflict('The document is already being indexed; wait for its job to end', { job_id: after.jobId });
   }

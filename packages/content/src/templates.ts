@@ -31,7 +31,7 @@ export interface TemplateRecord extends Omit<Row, 'variables' | 'body'> {
 
 /** Who acts: the tenant from authentication and the caller's role (publishing needs admin). */
 export interface TemplateActor {
-  tenantId: string;
+  orgId: string;
   userId: string;
   role: Role;
 }
@@ -249,13 +249,13 @@ const publicChangeRefused = (action: 'change' | 'delete') =>
 const writableRow = (actor: TemplateActor, id: string): SQL =>
   and(
     eq(templates.id, id),
-    eq(templates.orgId, actor.tenantId),
+    eq(templates.orgId, actor.orgId),
     ...(mayPublish(actor) ? [] : [eq(templates.isPublic, false)]),
   )!;
 
 /** The write matched no row: the template was deleted meanwhile (404) or published meanwhile (403). */
 const writeMissed = async (db: Database, actor: TemplateActor, id: string, action: 'change' | 'delete') => {
-  const now = await getTemplate(db, actor.tenantId, id);
+  const now = await getTemplate(db, actor.orgId, id);
   return now?.isPublic ? publicChangeRefused(action) : notFound('Template');
 };
 
@@ -303,7 +303,7 @@ export const createTemplate = async (db: Database, actor: TemplateActor, input: 
   const now = new Date().toISOString();
   const row: Row = {
     id: newId('tpl'),
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     name: input.name,
     description: input.description ?? '',
     format: input.format,
@@ -379,7 +379,7 @@ export const createFileTemplate = async (
   const id = newId('tpl');
   const fileKey = await storeTemplateFile(
     files,
-    actor.tenantId,
+    actor.orgId,
     id,
     safeFileName(input.filename, inspected.kind),
     inspected.kind,
@@ -388,7 +388,7 @@ export const createFileTemplate = async (
   const now = new Date().toISOString();
   const row: Row = {
     id,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     name: input.name,
     description: input.description ?? '',
     format: inspected.format,
@@ -459,9 +459,9 @@ export const listTemplates = async (
  * (404); another tenant's public one is visible, so refusing it is an honest 403.
  */
 const findWritable = async (db: Database, actor: TemplateActor, id: string): Promise<TemplateRecord> => {
-  const found = await getTemplate(db, actor.tenantId, id);
+  const found = await getTemplate(db, actor.orgId, id);
   if (!found) throw notFound('Template');
-  if (found.orgId !== actor.tenantId) {
+  if (found.orgId !== actor.orgId) {
     throw new AppError('FORBIDDEN', 'Public templates can only be changed by the organization that owns them');
   }
   return found;
@@ -554,7 +554,7 @@ export const copyTemplate = async (
   id: string,
   input: { name?: string } = {},
 ): Promise<TemplateRecord> => {
-  const source = await getTemplate(db, actor.tenantId, id);
+  const source = await getTemplate(db, actor.orgId, id);
   if (!source) throw notFound('Template');
   const copyId = newId('tpl');
   let fileKey: string | null = null;
@@ -564,12 +564,12 @@ export const copyTemplate = async (
     const bytes = new Uint8Array(await object.arrayBuffer());
     await inspectTemplateFile(bytes, source.variables);
     const fileName = source.fileKey.slice(source.fileKey.lastIndexOf('/') + 1);
-    fileKey = await storeTemplateFile(files, actor.tenantId, copyId, fileName, source.kind, bytes);
+    fileKey = await storeTemplateFile(files, actor.orgId, copyId, fileName, source.kind, bytes);
   }
   const now = new Date().toISOString();
   const row: Row = {
     id: copyId,
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     name: input.name ?? copyName(source.name),
     description: source.description,
     format: source.format,

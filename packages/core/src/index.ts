@@ -1,3 +1,4 @@
+export * from './actor';
 export * from './config';
 export * from './envelope';
 export * from './errors';

@@ -24,7 +24,7 @@ const { apiKeys } = schema;
 
 /** The person behind the request; keys are always created and managed by a signed-in user. */
 export interface ApiKeyActor {
-  tenantId: string;
+  orgId: string;
   userId: string;
   role: Role;
   plan: Plan;
@@ -103,7 +103,7 @@ export const createApiKey = async (
   const { key, displayPrefix } = generateApiKey();
   const row: typeof apiKeys.$inferSelect = {
     id: newId('key'),
-    orgId: actor.tenantId,
+    orgId: actor.orgId,
     userId: actor.userId,
     name: input.name,
     displayPrefix,
@@ -120,7 +120,7 @@ export const createApiKey = async (
 };
 
 const visibleTo = (actor: ApiKeyActor): SQL => {
-  const conditions = [eq(apiKeys.orgId, actor.tenantId), isNull(apiKeys.revokedAt)];
+  const conditions = [eq(apiKeys.orgId, actor.orgId), isNull(apiKeys.revokedAt)];
   if (!managesAllKeys(actor.role)) conditions.push(eq(apiKeys.userId, actor.userId));
   return and(...conditions)!;
 };
@@ -152,5 +152,5 @@ export const revokeApiKey = async (ctx: IdentityContext, actor: ApiKeyActor, id:
     .set({ revokedAt: new Date().toISOString() })
     .where(and(eq(apiKeys.id, id), visibleTo(actor)));
   if (result.meta.changes !== 1) throw notFound('API key');
-  await ctx.revocations.closeConnections(actor.tenantId, { apiKeyIds: [id] });
+  await ctx.revocations.closeConnections(actor.orgId, { apiKeyIds: [id] });
 };

@@ -7,14 +7,14 @@ import type { Mailer } from './mailer';
  * the identity services only know this port.
  */
 export interface RevocationPort {
-  revokeSessions(tenantId: string, sessionIds: string[]): Promise<void>;
+  revokeSessions(orgId: string, sessionIds: string[]): Promise<void>;
   /** Access tokens of the user in that tenant issued until now must be refreshed (role changed). */
-  invalidateUserTokens(tenantId: string, userId: string): Promise<void>;
+  invalidateUserTokens(orgId: string, userId: string): Promise<void>;
   /**
    * Closes at once the live connections (job feed, later chat) that these credentials opened in the
    * tenant: sessions, every credential of a user, or API keys.
    */
-  closeConnections(tenantId: string, who: ConnectionOwners): Promise<void>;
+  closeConnections(orgId: string, who: ConnectionOwners): Promise<void>;
 }
 
 export interface ConnectionOwners {

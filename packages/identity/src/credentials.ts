@@ -79,11 +79,9 @@ export const revokeUserApiKeys = async (ctx: IdentityContext, userId: string): P
     .set({ revokedAt: new Date().toISOString() })
     .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id, orgId: apiKeys.orgId });
-  const byTenant = new Map<string, string[]>();
-  for (const key of revoked) byTenant.set(key.orgId, [...(byTenant.get(key.orgId) ?? []), key.id]);
-  await Promise.all(
-    [...byTenant].map(([tenantId, apiKeyIds]) => ctx.revocations.closeConnections(tenantId, { apiKeyIds })),
-  );
+  const byOrg = new Map<string, string[]>();
+  for (const key of revoked) byOrg.set(key.orgId, [...(byOrg.get(key.orgId) ?? []), key.id]);
+  await Promise.all([...byOrg].map(([orgId, apiKeyIds]) => ctx.revocations.closeConnections(orgId, { apiKeyIds })));
   return revoked.length;
 };
 

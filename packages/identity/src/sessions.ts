@@ -279,7 +279,7 @@ export const refreshSession = async (
  */
 export const revokeSessions = async (
   ctx: IdentityContext,
-  tenantId: string,
+  orgId: string,
   sessionIds: string[],
   reason: string,
 ): Promise<void> => {
@@ -292,8 +292,8 @@ export const revokeSessions = async (
       .set({ revokedAt: nowIso, revokeReason: reason })
       .where(and(inArray(sessions.id, chunk), isNull(sessions.revokedAt)));
   }
-  await ctx.revocations.revokeSessions(tenantId, sessionIds);
-  await ctx.revocations.closeConnections(tenantId, { sessionIds });
+  await ctx.revocations.revokeSessions(orgId, sessionIds);
+  await ctx.revocations.closeConnections(orgId, { sessionIds });
 };
 
 /**
@@ -314,12 +314,12 @@ export const revokeUserSessions = async (
     .from(sessions)
     .where(and(...conditions))
     .orderBy(desc(sessions.createdAt));
-  const byTenant = new Map<string, string[]>();
+  const byOrg = new Map<string, string[]>();
   for (const row of live) {
-    const ids = byTenant.get(row.orgId) ?? [];
+    const ids = byOrg.get(row.orgId) ?? [];
     ids.push(row.id);
-    byTenant.set(row.orgId, ids);
+    byOrg.set(row.orgId, ids);
   }
-  for (const [tenantId, ids] of byTenant) await revokeSessions(ctx, tenantId, ids, reason);
+  for (const [orgId, ids] of byOrg) await revokeSessions(ctx, orgId, ids, reason);
   return live.length;
 };

@@ -12,7 +12,7 @@ const { jobs } = schema;
 /** What the queue carries: ids only (messages are at most 128 KB; payloads stay in D1 or R2). */
 export interface JobMessage {
   job_id: string;
-  tenant_id: string;
+  org_id: string;
 }
 
 /**
@@ -74,7 +74,7 @@ type JobQueue = { send(body: JobMessage, options?: QueueSendOptions): Promise<un
  * scheduled recovery re-enqueues it (see findStuckJobs), so callers may answer 202 either way.
  */
 export const enqueueJob = async (queue: JobQueue, job: Pick<JobRow, 'id' | 'orgId'>, delaySeconds?: number) => {
-  const message: JobMessage = { job_id: job.id, tenant_id: job.orgId };
+  const message: JobMessage = { job_id: job.id, org_id: job.orgId };
   await queue.send(message, delaySeconds ? { delaySeconds } : undefined);
 };
 

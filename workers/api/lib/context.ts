@@ -1,25 +1,13 @@
-import type { AppConfig, Plan, Role, Scope } from '@flowspark/core';
+import type { Actor, AppConfig } from '@flowspark/core';
+import { createDb, type Database } from '@flowspark/db';
 import type { Context } from 'hono';
 import type { Env } from '../../env';
-
-/** Who is calling: a person through an access token, or an API key acting for its creator. */
-export interface AuthContext {
-  kind: 'user' | 'api_key';
-  tenantId: string;
-  userId: string;
-  role: Role;
-  plan: Plan;
-  sessionId: string | null;
-  apiKeyId: string | null;
-  /** An API key's own per-minute limit, when it has one; carried into feed tickets it issues. */
-  apiKeyRateLimitPerMinute: number | null;
-  scopes: ReadonlySet<Scope>;
-}
 
 export interface AppVariables {
   requestId: string;
   config: AppConfig;
-  auth: AuthContext;
+  /** The authenticated caller; set by `authenticate`. */
+  auth: Actor;
   /** Added to every response, including error responses (rate-limit headers). */
   responseHeaders: Record<string, string>;
   /** Server-Timing entries: name → milliseconds. */
@@ -33,7 +21,7 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
-/** The explicit context package functions receive: never the Hono context itself. */
+/** What a route hands to services: never the Hono context itself. */
 export interface RequestContext {
   env: Env;
   config: AppConfig;
@@ -41,11 +29,32 @@ export interface RequestContext {
   waitUntil: (promise: Promise<unknown>) => void;
 }
 
+/** A request's context for an authenticated route: the database and the caller besides the rest. */
+export interface RouteContext extends RequestContext {
+  db: Database;
+  /** The authenticated caller; reading it on a public route is a programming error. */
+  actor: Actor;
+}
+
 export const requestContext = (c: AppContext): RequestContext => ({
   env: c.env,
   config: c.get('config'),
   requestId: c.get('requestId'),
   waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+});
+
+/**
+ * `{ db, actor, config, env, requestId, waitUntil }` for a route: the one place routes get D1 and the
+ * caller from, instead of `createDb(c.env.DB)` and `c.get('auth')` in every handler.
+ */
+export const routeContext = (c: AppContext): RouteContext => ({
+  ...requestContext(c),
+  db: createDb(c.env.DB),
+  get actor() {
+    const actor = c.get('auth');
+    if (!actor) throw new Error('routeContext(c).actor read on a route without authenticate()');
+    return actor;
+  },
 });
 
 /**

@@ -3,8 +3,8 @@ import { type IdentityContext, type Mailer, outboxMailer, webhookMailer } from '
 import type { Env } from '../../env';
 import type { AppContext } from './context';
 
-const gate = (env: Env, tenantId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(tenantId));
-const jobFeed = (env: Env, tenantId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
+const gate = (env: Env, orgId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(orgId));
+const jobFeed = (env: Env, orgId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
 
 const mailerFor = (env: Env): Mailer => {
   if (env.MAILER === 'webhook') {
@@ -20,11 +20,11 @@ export const identityContext = (c: AppContext): IdentityContext => ({
   config: c.get('config'),
   secrets: c.env,
   revocations: {
-    revokeSessions: (tenantId, sessionIds) => gate(c.env, tenantId).revokeSessions(sessionIds),
-    invalidateUserTokens: (tenantId, userId) => gate(c.env, tenantId).invalidateUserTokens(userId),
+    revokeSessions: (orgId, sessionIds) => gate(c.env, orgId).revokeSessions(sessionIds),
+    invalidateUserTokens: (orgId, userId) => gate(c.env, orgId).invalidateUserTokens(userId),
     // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
-    closeConnections: async (tenantId, who) => {
-      await jobFeed(c.env, tenantId).closeConnections(who);
+    closeConnections: async (orgId, who) => {
+      await jobFeed(c.env, orgId).closeConnections(who);
     },
   },
   get mailer() {

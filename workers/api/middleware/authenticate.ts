@@ -1,8 +1,9 @@
 import { hashApiKey, loadSigningKeys, looksLikeApiKey, verifyAccessToken } from '@flowspark/auth';
+import type { Actor } from '@flowspark/core';
 import { AppError, isRole, isScope, PLANS, type Plan, ROLE_SCOPES, type Scope, unauthenticated } from '@flowspark/core';
 import { createDb, findApiKeyPrincipal } from '@flowspark/db';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv, AuthContext } from '../lib/context';
+import type { AppEnv } from '../lib/context';
 import { admitThroughGate } from './gate';
 
 export interface AccessRule {
@@ -35,7 +36,7 @@ export const authenticate =
     const started = Date.now();
     const token = bearerToken(c.req.header('authorization'));
     const config = c.get('config');
-    let auth: AuthContext;
+    let auth: Actor;
     let issuedAt: number | null = null;
 
     if (looksLikeApiKey(token)) {
@@ -47,7 +48,7 @@ export const authenticate =
       const roleScopes = new Set<Scope>(ROLE_SCOPES[key.role]);
       auth = {
         kind: 'api_key',
-        tenantId: key.orgId,
+        orgId: key.orgId,
         userId: key.userId,
         role: key.role,
         plan: asPlan(key.plan),
@@ -66,7 +67,7 @@ export const authenticate =
       if (!isRole(claims.role)) throw new AppError('INVALID_TOKEN', 'Invalid or expired token');
       auth = {
         kind: 'user',
-        tenantId: claims.tid,
+        orgId: claims.tid,
         userId: claims.sub,
         role: claims.role,
         plan: asPlan(claims.plan),

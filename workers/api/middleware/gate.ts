@@ -4,7 +4,7 @@ import type { AppContext } from '../lib/context';
 
 /** Who is asking the tenant gate: the fields of an access token, an API key or a feed ticket. */
 export interface GatePrincipal {
-  tenantId: string;
+  orgId: string;
   plan: Plan;
   userId: string;
   sessionId: string | null;
@@ -40,7 +40,7 @@ export const gateBuckets = (config: AppConfig, principal: GatePrincipal): Bucket
  */
 export const admitThroughGate = async (c: AppContext, principal: GatePrincipal): Promise<void> => {
   const started = Date.now();
-  const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(principal.tenantId));
+  const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(principal.orgId));
   const verdict = await stub.admit({
     buckets: gateBuckets(c.get('config'), principal),
     sessionId: principal.sessionId,

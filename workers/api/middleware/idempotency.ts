@@ -59,7 +59,7 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const auth = c.get('auth');
   const db = createDb(c.env.DB);
-  const scope: IdempotencyScope = { orgId: auth.tenantId, actorId: auth.apiKeyId ?? auth.userId, key };
+  const scope: IdempotencyScope = { orgId: auth.orgId, actorId: auth.apiKeyId ?? auth.userId, key };
   const requestHash = await hashRequest(c);
   const now = new Date();
 

@@ -210,10 +210,10 @@ export const createDocumentGenerateHandler = (type: string): JobHandler<Input> =
     const started = Date.now();
     const db = createDb(ctx.env.DB);
     const { document_id: id, version } = ctx.input;
-    const found = await getDocumentForJob(db, ctx.tenantId, id);
+    const found = await getDocumentForJob(db, ctx.orgId, id);
     if (!found || found.jobId !== ctx.job.id) throw gone();
     // A redelivery after this job's version was committed (its completion was lost): nothing to redo.
-    const committed = await getVersion(db, ctx.tenantId, id, version);
+    const committed = await getVersion(db, ctx.orgId, id, version);
     if (committed && committed.jobId === ctx.job.id && found.currentVersion === version) {
       return resultOf(found, version, committed.fileSizeBytes, committed.tokensUsed);
     }
@@ -253,16 +253,16 @@ export const createDocumentGenerateHandler = (type: string): JobHandler<Input> =
     if (!parsed.success) return;
     const { document_id: id, version } = parsed.data;
     const db = createDb(ctx.env.DB);
-    const doc = await getDocumentForJob(db, ctx.tenantId, id);
+    const doc = await getDocumentForJob(db, ctx.orgId, id);
     if (!doc) {
       // Deleted meanwhile: whatever a dying delivery wrote under its prefix belongs to nobody.
       const area = ctx.job.resourceType === 'presentation' ? 'presentations' : 'documents';
-      await deletePrefix(ctx.env.FILES, resourcePrefix(ctx.tenantId, area, id));
+      await deletePrefix(ctx.env.FILES, resourcePrefix(ctx.orgId, area, id));
       return;
     }
     if (doc.jobId !== ctx.job.id || doc.currentVersion >= version) return;
     const cancelled = ctx.job.status === 'cancelled';
-    const marked = await markDocumentFailed(db, ctx.tenantId, id, ctx.job.id, {
+    const marked = await markDocumentFailed(db, ctx.orgId, id, ctx.job.id, {
       code: cancelled ? 'CANCELLED' : (ctx.job.errorCode ?? 'INTERNAL_ERROR'),
       message: cancelled
         ? 'The generation was cancelled'

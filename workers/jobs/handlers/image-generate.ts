@@ -53,11 +53,11 @@ export const createImageGenerateHandler = (
     const db = createDb(ctx.env.DB);
     const id = ctx.job.resourceId;
     if (!id) throw new JobError('INVALID_JOB_INPUT', 'The job names no image');
-    const current = await getImage(db, ctx.tenantId, id);
+    const current = await getImage(db, ctx.orgId, id);
     if (!current) throw gone();
     // A redelivery after the image was committed (the job's own completion was lost): nothing to redo.
     if (current.status === 'completed' && current.fileKey) return resultOf(current);
-    const image = await markImageProcessing(db, ctx.tenantId, id);
+    const image = await markImageProcessing(db, ctx.orgId, id);
     if (!image) throw gone();
 
     await ctx.progress(10, 'Generating the image');
@@ -80,14 +80,14 @@ export const createImageGenerateHandler = (
 
     await ctx.progress(80, 'Storing the image');
     await ctx.throwIfCancelled();
-    const fileKey = imageFileKey(ctx.tenantId, id, info.contentType);
+    const fileKey = imageFileKey(ctx.orgId, id, info.contentType);
     await ctx.env.FILES.put(fileKey, output.bytes, { httpMetadata: { contentType: info.contentType } });
     // An earlier attempt may have stored the other type; an image keeps exactly one object.
-    const other = imageFileKey(ctx.tenantId, id, info.contentType === 'image/png' ? 'image/jpeg' : 'image/png');
+    const other = imageFileKey(ctx.orgId, id, info.contentType === 'image/png' ? 'image/jpeg' : 'image/png');
     await ctx.env.FILES.delete(other);
 
     await ctx.throwIfCancelled();
-    const done = await completeImage(db, ctx.tenantId, id, {
+    const done = await completeImage(db, ctx.orgId, id, {
       fileKey,
       sizeBytes: output.bytes.byteLength,
       contentType: info.contentType,
@@ -111,12 +111,12 @@ export const createImageGenerateHandler = (
     const cancelled = ctx.job.status === 'cancelled';
     await failImage(
       createDb(ctx.env.DB),
-      ctx.tenantId,
+      ctx.orgId,
       id,
       cancelled ? 'CANCELLED' : (ctx.job.errorCode ?? 'INTERNAL_ERROR'),
       cancelled ? 'The image generation was cancelled' : (ctx.job.errorMessage ?? 'The image could not be generated'),
     );
-    await deletePrefix(ctx.env.FILES, imagePrefix(ctx.tenantId, id));
+    await deletePrefix(ctx.env.FILES, imagePrefix(ctx.orgId, id));
   },
 });
 

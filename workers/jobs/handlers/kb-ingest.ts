@@ -49,7 +49,7 @@ export const kbIngestHandler: JobHandler<KbIngestInput> = {
     }
     const ports = kbPorts(ctx.env);
     try {
-      const result = await ingestKbDocument(ports, ctx.tenantId, document_id, ctx.job.id, {
+      const result = await ingestKbDocument(ports, ctx.orgId, document_id, ctx.job.id, {
         chunking: { chunk_size, chunk_overlap },
         progress: (percent, message) => ctx.progress(percent, message),
         checkpoint: () => ctx.throwIfCancelled(),
@@ -60,7 +60,7 @@ export const kbIngestHandler: JobHandler<KbIngestInput> = {
       // same reason as its code; onFailed would too, but this keeps the message precise).
       if (isAppError(err) && (err.code === 'UNPROCESSABLE' || err.code === 'PAYLOAD_TOO_LARGE')) {
         const reason = typeof err.details?.reason === 'string' ? err.details.reason : err.code;
-        await failKbDocument(ports.db, ctx.tenantId, document_id, ctx.job.id, reason, err.message);
+        await failKbDocument(ports.db, ctx.orgId, document_id, ctx.job.id, reason, err.message);
       }
       throw err;
     }
@@ -72,14 +72,14 @@ export const kbIngestHandler: JobHandler<KbIngestInput> = {
     const id = input.success ? input.data.document_id : ctx.job.resourceId;
     if (!id) return;
     const db = createDb(ctx.env.DB);
-    const document = await getKbDocument(db, ctx.tenantId, id);
+    const document = await getKbDocument(db, ctx.orgId, id);
     // Only the document's current job speaks for it (a newer re-index owns it otherwise).
     if (!document || document.jobId !== ctx.job.id) return;
     const cancelled = ctx.job.status === 'cancelled';
     const existing = document.status === 'failed' ? document : null;
     await failKbDocument(
       db,
-      ctx.tenantId,
+      ctx.orgId,
       id,
       ctx.job.id,
       cancelled ? 'CANCELLED' : (existing?.errorCode ?? ctx.job.errorCode ?? 'INTERNAL_ERROR'),
@@ -88,7 +88,7 @@ export const kbIngestHandler: JobHandler<KbIngestInput> = {
         : (existing?.errorMessage ?? ctx.job.errorMessage ?? 'The document could not be indexed'),
     );
     try {
-      await discardKbIndex(kbPorts(ctx.env), ctx.tenantId, id);
+      await discardKbIndex(kbPorts(ctx.env), ctx.orgId, id);
     } catch (err) {
       logger.warn('kb index cleanup failed', { request_id: ctx.requestId, document_id: id, ...describeError(err) });
     }

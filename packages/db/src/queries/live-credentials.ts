@@ -3,7 +3,7 @@ import type { Database } from '../client';
 import { apiKeys, memberships, sessions, users } from '../schema';
 
 /** The credentials behind a tenant's open connections. */
-export interface TenantCredentials {
+export interface OrgCredentials {
   users: Iterable<string>;
   sessions: Iterable<string>;
   apiKeys: Iterable<string>;
@@ -22,11 +22,10 @@ export type CredentialKind = 'usr' | 'ses' | 'key';
 
 /** The answer of `findLiveCredentials`: does this credential of this user still hold in this tenant? */
 export interface LiveCredentials {
-  holds(tenantId: string, kind: CredentialKind, id: string, userId: string): boolean;
+  holds(orgId: string, kind: CredentialKind, id: string, userId: string): boolean;
 }
 
-const keyOf = (tenantId: string, kind: CredentialKind, id: string, userId: string) =>
-  `${tenantId} ${kind} ${id} ${userId}`;
+const keyOf = (orgId: string, kind: CredentialKind, id: string, userId: string) => `${orgId} ${kind} ${id} ${userId}`;
 
 /**
  * Which of these credentials still hold, in one D1 batch: the user is an active member of the tenant,
@@ -35,31 +34,31 @@ const keyOf = (tenantId: string, kind: CredentialKind, id: string, userId: strin
  */
 export const findLiveCredentials = async (
   db: Database,
-  byTenant: ReadonlyMap<string, TenantCredentials>,
+  byOrg: ReadonlyMap<string, OrgCredentials>,
   now = new Date().toISOString(),
 ): Promise<LiveCredentials> => {
-  const kinds: { tenantId: string; kind: CredentialKind }[] = [];
+  const kinds: { orgId: string; kind: CredentialKind }[] = [];
   const statements = [];
-  for (const [tenantId, ids] of byTenant) {
+  for (const [orgId, ids] of byOrg) {
     for (const chunk of chunks([...ids.users], IDS_PER_STATEMENT)) {
-      kinds.push({ tenantId, kind: 'usr' });
+      kinds.push({ orgId, kind: 'usr' });
       statements.push(
         db
           .select({ id: memberships.userId, userId: users.id })
           .from(memberships)
           .innerJoin(users, eq(users.id, memberships.userId))
-          .where(and(eq(memberships.orgId, tenantId), eq(users.isActive, true), inArray(memberships.userId, chunk))),
+          .where(and(eq(memberships.orgId, orgId), eq(users.isActive, true), inArray(memberships.userId, chunk))),
       );
     }
     for (const chunk of chunks([...ids.sessions], IDS_PER_STATEMENT)) {
-      kinds.push({ tenantId, kind: 'ses' });
+      kinds.push({ orgId, kind: 'ses' });
       statements.push(
         db
           .select({ id: sessions.id, userId: sessions.userId })
           .from(sessions)
           .where(
             and(
-              eq(sessions.orgId, tenantId),
+              eq(sessions.orgId, orgId),
               isNull(sessions.revokedAt),
               gt(sessions.expiresAt, now),
               inArray(sessions.id, chunk),
@@ -68,14 +67,14 @@ export const findLiveCredentials = async (
       );
     }
     for (const chunk of chunks([...ids.apiKeys], IDS_PER_STATEMENT)) {
-      kinds.push({ tenantId, kind: 'key' });
+      kinds.push({ orgId, kind: 'key' });
       statements.push(
         db
           .select({ id: apiKeys.id, userId: apiKeys.userId })
           .from(apiKeys)
           .where(
             and(
-              eq(apiKeys.orgId, tenantId),
+              eq(apiKeys.orgId, orgId),
               isNull(apiKeys.revokedAt),
               or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
               inArray(apiKeys.id, chunk),
@@ -88,9 +87,9 @@ export const findLiveCredentials = async (
   if (statements.length > 0) {
     const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
     results.forEach((rows, i) => {
-      const { tenantId, kind } = kinds[i]!;
-      for (const row of rows) live.add(keyOf(tenantId, kind, row.id, row.userId));
+      const { orgId, kind } = kinds[i]!;
+      for (const row of rows) live.add(keyOf(orgId, kind, row.id, row.userId));
     });
   }
-  return { holds: (tenantId, kind, id, userId) => live.has(keyOf(tenantId, kind, id, userId)) };
+  return { holds: (orgId, kind, id, userId) => live.has(keyOf(orgId, kind, id, userId)) };
 };

@@ -26,10 +26,10 @@ export const createApiKeyRoute = defineRoute(
 export const registerCreateApiKey = (app: GroupApp) =>
   app.openapi(createApiKeyRoute, async (c) => {
     const body = c.req.valid('json');
-    const { tenantId, userId, role, plan } = c.get('auth');
+    const { orgId, userId, role, plan } = c.get('auth');
     const created = await createApiKey(
       identityContext(c),
-      { tenantId, userId, role, plan },
+      { orgId, userId, role, plan },
       {
         name: body.name,
         scopes: body.scopes,

@@ -24,7 +24,7 @@ export const listApiKeysRoute = defineRoute(
 export const registerListApiKeys = (app: GroupApp) =>
   app.openapi(listApiKeysRoute, async (c) => {
     const page = c.req.valid('query');
-    const { tenantId, userId, role, plan } = c.get('auth');
-    const { items, total } = await listApiKeys(identityContext(c), { tenantId, userId, role, plan }, page);
+    const { orgId, userId, role, plan } = c.get('auth');
+    const { items, total } = await listApiKeys(identityContext(c), { orgId, userId, role, plan }, page);
     return paginated(c, items, page, total);
   });

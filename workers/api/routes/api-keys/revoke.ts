@@ -24,7 +24,7 @@ export const revokeApiKeyRoute = defineRoute(
 export const registerRevokeApiKey = (app: GroupApp) =>
   app.openapi(revokeApiKeyRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { tenantId, userId, role, plan } = c.get('auth');
-    await revokeApiKey(identityContext(c), { tenantId, userId, role, plan }, id);
+    const { orgId, userId, role, plan } = c.get('auth');
+    await revokeApiKey(identityContext(c), { orgId, userId, role, plan }, id);
     return noContent(c);
   });

@@ -21,6 +21,6 @@ export const registerLogout = (app: GroupApp) =>
   app.openapi(logoutRoute, async (c) => {
     const auth = c.get('auth');
     // apiKeys: false guarantees a session.
-    await revokeSessions(identityContext(c), auth.tenantId, [auth.sessionId!], 'logout');
+    await revokeSessions(identityContext(c), auth.orgId, [auth.sessionId!], 'logout');
     return noContent(c);
   });

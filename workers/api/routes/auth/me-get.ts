@@ -22,5 +22,5 @@ export const getMeRoute = defineRoute(
 export const registerGetMe = (app: GroupApp) =>
   app.openapi(getMeRoute, async (c) => {
     const auth = c.get('auth');
-    return ok(c, presentMe(await loadProfile(identityContext(c), auth.userId, auth.tenantId), auth), 200);
+    return ok(c, presentMe(await loadProfile(identityContext(c), auth.userId, auth.orgId), auth), 200);
   });

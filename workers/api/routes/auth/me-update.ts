@@ -49,7 +49,7 @@ export const registerUpdateMe = (app: GroupApp) =>
     }
     const profile = await updateProfile(
       identityContext(c),
-      { userId: auth.userId, orgId: auth.tenantId },
+      { userId: auth.userId, orgId: auth.orgId },
       { name: body.name },
     );
     return ok(c, presentMe(profile, auth), 200);

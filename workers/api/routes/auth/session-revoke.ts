@@ -26,6 +26,6 @@ export const registerRevokeSession = (app: GroupApp) =>
   app.openapi(revokeSessionRoute, async (c) => {
     const { id } = c.req.valid('param');
     const auth = c.get('auth');
-    await revokeOwnSession(identityContext(c), { userId: auth.userId, orgId: auth.tenantId }, id);
+    await revokeOwnSession(identityContext(c), { userId: auth.userId, orgId: auth.orgId }, id);
     return noContent(c);
   });

@@ -37,7 +37,7 @@ export const registerListSessions = (app: GroupApp) =>
     const auth = c.get('auth');
     const { items, total } = await listUserSessions(
       identityContext(c),
-      { userId: auth.userId, orgId: auth.tenantId, sessionId: auth.sessionId },
+      { userId: auth.userId, orgId: auth.orgId, sessionId: auth.sessionId },
       page,
     );
     return paginated(c, items, page, total);

@@ -1,6 +1,7 @@
+import type { Actor } from '@flowspark/core';
 import type { ClientInfo, Profile } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
-import { type AppContext, type AuthContext, clientIp } from '../../lib/context';
+import { type AppContext, clientIp } from '../../lib/context';
 import { OrganizationSchema, RoleSchema, UserSchema } from '../../lib/shapes';
 
 /** Who is asking, as recorded on sessions and login attempts. */
@@ -27,7 +28,7 @@ export const MeSchema = z
   })
   .openapi('AuthMe');
 
-export const presentMe = (profile: Profile, auth: AuthContext) => ({
+export const presentMe = (profile: Profile, auth: Actor) => ({
   ...profile,
   auth: {
     kind: auth.kind,

@@ -23,9 +23,9 @@ export const deleteDocumentRoute = defineRoute(
 
 export const registerDeleteDocument = (app: GroupApp) =>
   app.openapi(deleteDocumentRoute, async (c) => {
-    const { tenantId } = c.get('auth');
+    const { orgId } = c.get('auth');
     const { id } = c.req.valid('param');
-    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, tenantId, 'document', id);
+    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, orgId, 'document', id);
     await announceCancellation(c, cancelled);
     return noContent(c);
   });

@@ -38,8 +38,8 @@ export const downloadDocumentRoute = defineRoute(
 
 export const registerDownloadDocument = (app: GroupApp) =>
   app.openapi(downloadDocumentRoute, async (c) => {
-    const { tenantId } = c.get('auth');
-    const doc = await getDocument(createDb(c.env.DB), tenantId, 'document', c.req.valid('param').id);
+    const { orgId } = c.get('auth');
+    const doc = await getDocument(createDb(c.env.DB), orgId, 'document', c.req.valid('param').id);
     if (!doc) throw notFound('Document');
     return sendDownload(c, doc, c.req.valid('query').version);
   });

@@ -32,11 +32,11 @@ export const generateDocumentRoute = defineRoute(
 
 export const registerGenerateDocument = (app: GroupApp) =>
   app.openapi(generateDocumentRoute, async (c) => {
-    const { tenantId, userId } = c.get('auth');
+    const { orgId, userId } = c.get('auth');
     const body = c.req.valid('json');
     const { document, job } = await startGeneration(
       createDb(c.env.DB),
-      { tenantId, userId },
+      { orgId, userId },
       { kind: 'document', ...body },
     );
     await enqueueGeneration(c, job);

@@ -22,7 +22,7 @@ export const getDocumentRoute = defineRoute(
 
 export const registerGetDocument = (app: GroupApp) =>
   app.openapi(getDocumentRoute, async (c) => {
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').tenantId, 'document', c.req.valid('param').id);
+    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'document', c.req.valid('param').id);
     if (!doc) throw notFound('Document');
     return ok(c, presentDocument(doc), 200);
   });

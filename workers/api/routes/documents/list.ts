@@ -23,6 +23,6 @@ export const listDocumentsRoute = defineRoute(
 export const registerListDocuments = (app: GroupApp) =>
   app.openapi(listDocumentsRoute, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').tenantId, 'document', query);
+    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').orgId, 'document', query);
     return paginated(c, items.map(presentDocument), query, total);
   });

@@ -31,9 +31,9 @@ export const updateDocumentRoute = defineRoute(
 
 export const registerUpdateDocument = (app: GroupApp) =>
   app.openapi(updateDocumentRoute, async (c) => {
-    const { tenantId, userId } = c.get('auth');
+    const { orgId, userId } = c.get('auth');
     const { id } = c.req.valid('param');
-    const { document, job } = await updateDocument(createDb(c.env.DB), { tenantId, userId }, id, c.req.valid('json'));
+    const { document, job } = await updateDocument(createDb(c.env.DB), { orgId, userId }, id, c.req.valid('json'));
     if (!job) return ok(c, presentDocument(document), 200);
     await enqueueGeneration(c, job);
     return ok(c, presentDocument(document), 202);

@@ -23,12 +23,12 @@ export const listDocumentVersionsRoute = defineRoute(
 
 export const registerListDocumentVersions = (app: GroupApp) =>
   app.openapi(listDocumentVersionsRoute, async (c) => {
-    const { tenantId } = c.get('auth');
+    const { orgId } = c.get('auth');
     const db = createDb(c.env.DB);
-    const doc = await getDocument(db, tenantId, 'document', c.req.valid('param').id);
+    const doc = await getDocument(db, orgId, 'document', c.req.valid('param').id);
     if (!doc) throw notFound('Document');
     const query = c.req.valid('query');
-    const { items, total } = await listVersions(db, tenantId, doc.id, query);
+    const { items, total } = await listVersions(db, orgId, doc.id, query);
     return paginated(
       c,
       items.map((row) => presentVersion(doc, row)),

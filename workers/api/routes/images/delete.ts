@@ -28,11 +28,11 @@ export const deleteImageRoute = defineRoute(
 );
 
 /** Stops the image's job if it has not ended; a job that ended meanwhile (409) needs nothing. */
-const stopJob = async (c: AppContext, db: Database, tenantId: string, jobId: string) => {
+const stopJob = async (c: AppContext, db: Database, orgId: string, jobId: string) => {
   try {
-    const { job, outcome } = await cancelJob(db, tenantId, jobId);
+    const { job, outcome } = await cancelJob(db, orgId, jobId);
     if (outcome === 'cancelled') await announceJobEnd(c.env, job, c.get('requestId'));
-    else await publishJobEvent(c.env, tenantId, job, 'job.status', 'Cancellation requested: the image was deleted');
+    else await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested: the image was deleted');
   } catch (err) {
     if (!isAppError(err) || (err.code !== 'CONFLICT' && err.code !== 'NOT_FOUND')) throw err;
   }
@@ -40,16 +40,16 @@ const stopJob = async (c: AppContext, db: Database, tenantId: string, jobId: str
 
 export const registerDeleteImage = (app: GroupApp) =>
   app.openapi(deleteImageRoute, async (c) => {
-    const { tenantId } = c.get('auth');
+    const { orgId } = c.get('auth');
     const db = createDb(c.env.DB);
-    const image = await getImage(db, tenantId, c.req.valid('param').id);
+    const image = await getImage(db, orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
     // Stop the job first, so it does not write a file after the objects below are gone; if it still
     // does, its completion finds no row and removes the file, and its end hook clears the prefix.
     if (image.jobId && (image.status === 'pending' || image.status === 'processing')) {
-      await stopJob(c, db, tenantId, image.jobId);
+      await stopJob(c, db, orgId, image.jobId);
     }
-    await deleteImageRow(db, tenantId, image.id);
-    await deletePrefix(c.env.FILES, imagePrefix(tenantId, image.id));
+    await deleteImageRow(db, orgId, image.id);
+    await deletePrefix(c.env.FILES, imagePrefix(orgId, image.id));
     return noContent(c);
   });

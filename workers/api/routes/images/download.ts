@@ -41,8 +41,8 @@ export const downloadImageRoute = defineRoute(
 
 export const registerDownloadImage = (app: GroupApp) =>
   app.openapi(downloadImageRoute, async (c) => {
-    const { tenantId } = c.get('auth');
-    const image = await getImage(createDb(c.env.DB), tenantId, c.req.valid('param').id);
+    const { orgId } = c.get('auth');
+    const image = await getImage(createDb(c.env.DB), orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
     if (image.status !== 'completed' || !image.fileKey) {
       throw new AppError('CONFLICT', `The image is not ready to download: it is ${image.status}`, {

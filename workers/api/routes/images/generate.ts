@@ -28,8 +28,8 @@ export const generateImageRoute = defineRoute(
 
 export const registerGenerateImage = (app: GroupApp) =>
   app.openapi(generateImageRoute, async (c) => {
-    const { tenantId, userId } = c.get('auth');
-    const { image, job } = await createImageGeneration(createDb(c.env.DB), { tenantId, userId }, c.req.valid('json'));
+    const { orgId, userId } = c.get('auth');
+    const { image, job } = await createImageGeneration(createDb(c.env.DB), { orgId, userId }, c.req.valid('json'));
     try {
       await enqueueJob(c.env.JOBS, job);
     } catch (err) {

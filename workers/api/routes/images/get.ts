@@ -22,7 +22,7 @@ export const getImageRoute = defineRoute(
 
 export const registerGetImage = (app: GroupApp) =>
   app.openapi(getImageRoute, async (c) => {
-    const image = await getImage(createDb(c.env.DB), c.get('auth').tenantId, c.req.valid('param').id);
+    const image = await getImage(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
     return ok(c, present(image), 200);
   });

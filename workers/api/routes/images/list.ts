@@ -23,7 +23,7 @@ export const listImagesRoute = defineRoute(
 export const registerListImages = (app: GroupApp) =>
   app.openapi(listImagesRoute, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await listImages(createDb(c.env.DB), c.get('auth').tenantId, query);
+    const { items, total } = await listImages(createDb(c.env.DB), c.get('auth').orgId, query);
     return paginated(
       c,
       items.map((row) => present(row)),

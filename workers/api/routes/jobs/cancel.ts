@@ -29,12 +29,12 @@ export const cancelJobRoute = defineRoute(
 
 export const registerCancelJob = (app: GroupApp) =>
   app.openapi(cancelJobRoute, async (c) => {
-    const { tenantId } = c.get('auth');
-    const { job, outcome } = await cancelJob(createDb(c.env.DB), tenantId, c.req.valid('param').id);
+    const { orgId } = c.get('auth');
+    const { job, outcome } = await cancelJob(createDb(c.env.DB), orgId, c.req.valid('param').id);
     if (outcome === 'cancelled') {
       await announceJobEnd(c.env, job, c.get('requestId'));
       return ok(c, presentJob(job), 200);
     }
-    await publishJobEvent(c.env, tenantId, job, 'job.status', 'Cancellation requested');
+    await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested');
     return ok(c, presentJob(job), 202);
   });

@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const statusKey = (job: JobRow) => `${job.status}:${job.cancelRequested}`;
 
 /** Pull-driven: each read waits for the next change, so a slow client is never flooded. */
-const jobEventStream = (db: Database, tenantId: string, first: JobRow, signal: AbortSignal) => {
+const jobEventStream = (db: Database, orgId: string, first: JobRow, signal: AbortSignal) => {
   const started = Date.now();
   let last = first;
   let sequence = 0;
@@ -80,7 +80,7 @@ const jobEventStream = (db: Database, tenantId: string, first: JobRow, signal: A
         }
         await sleep(SSE_POLL_MS);
         if (closed) return;
-        const job = await getJob(db, tenantId, first.id);
+        const job = await getJob(db, orgId, first.id);
         if (!job) {
           // Deleted with its organization: nothing more will happen.
           closed = true;
@@ -119,10 +119,10 @@ const jobEventStream = (db: Database, tenantId: string, first: JobRow, signal: A
 export const registerJobEvents = (app: GroupApp) =>
   app.openapi(jobEventsRoute, async (c) => {
     const db = createDb(c.env.DB);
-    const { tenantId } = c.get('auth');
-    const job = await getJob(db, tenantId, c.req.valid('param').id);
+    const { orgId } = c.get('auth');
+    const job = await getJob(db, orgId, c.req.valid('param').id);
     if (!job) throw notFound('Job');
-    return c.body(jobEventStream(db, tenantId, job, c.req.raw.signal), 200, {
+    return c.body(jobEventStream(db, orgId, job, c.req.raw.signal), 200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',

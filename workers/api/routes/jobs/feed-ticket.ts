@@ -36,7 +36,7 @@ export const registerCreateFeedTicket = (app: GroupApp) =>
   app.openapi(createFeedTicketRoute, async (c) => {
     const auth = c.get('auth');
     const ticket = await issueFeedTicket(c.env, {
-      tenantId: auth.tenantId,
+      orgId: auth.orgId,
       userId: auth.userId,
       sessionId: auth.sessionId,
       apiKeyId: auth.apiKeyId,

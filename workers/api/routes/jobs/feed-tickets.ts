@@ -13,11 +13,11 @@ export const TICKET_PROTOCOL_PREFIX = 'flowspark.ticket.';
 
 const TICKET_PATTERN = /^(org_[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
 
-const feedOf = (env: Env, tenantId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(tenantId));
+const feedOf = (env: Env, orgId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
 
 export const issueFeedTicket = async (env: Env, grant: FeedTicketGrant): Promise<string> => {
-  const ticket = `${grant.tenantId}.${randomToken(32)}`;
-  await feedOf(env, grant.tenantId).issueTicket(await sha256Hex(ticket), grant, FEED_TICKET_TTL_SECONDS);
+  const ticket = `${grant.orgId}.${randomToken(32)}`;
+  await feedOf(env, grant.orgId).issueTicket(await sha256Hex(ticket), grant, FEED_TICKET_TTL_SECONDS);
   return ticket;
 };
 
@@ -25,9 +25,9 @@ export const issueFeedTicket = async (env: Env, grant: FeedTicketGrant): Promise
 export const redeemFeedTicket = async (env: Env, ticket: string): Promise<FeedTicketGrant | null> => {
   const match = TICKET_PATTERN.exec(ticket);
   if (!match) return null;
-  const tenantId = match[1]!;
-  const grant = await feedOf(env, tenantId).redeemTicket(await sha256Hex(ticket));
-  return grant && grant.tenantId === tenantId ? grant : null;
+  const orgId = match[1]!;
+  const grant = await feedOf(env, orgId).redeemTicket(await sha256Hex(ticket));
+  return grant && grant.orgId === orgId ? grant : null;
 };
 
 /** The ticket subprotocol the client offered in `Sec-WebSocket-Protocol`, if any. */

@@ -37,7 +37,7 @@ const feedAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await admitThroughGate(c, { ...grant, plan });
   c.set('auth', {
     kind: grant.apiKeyId ? 'api_key' : 'user',
-    tenantId: grant.tenantId,
+    orgId: grant.orgId,
     userId: grant.userId,
     role: 'viewer',
     plan,
@@ -102,7 +102,7 @@ export const registerJobFeed = (app: GroupApp) =>
     // Headers the Worker sets itself: nothing the client sent reaches the feed object.
     const headers = new Headers({
       Upgrade: 'websocket',
-      [FEED_TENANT_HEADER]: auth.tenantId,
+      [FEED_TENANT_HEADER]: auth.orgId,
       [FEED_USER_HEADER]: auth.userId,
     });
     // The credential that opened the socket: its revocation closes the socket (see JobFeed).
@@ -112,7 +112,7 @@ export const registerJobFeed = (app: GroupApp) =>
       ? undefined
       : offeredTicketProtocol(c.req.header('sec-websocket-protocol'));
     if (protocol) headers.set(FEED_PROTOCOL_HEADER, protocol);
-    const feed = c.env.JOB_FEED.get(c.env.JOB_FEED.idFromName(auth.tenantId));
+    const feed = c.env.JOB_FEED.get(c.env.JOB_FEED.idFromName(auth.orgId));
     const upstream = await feed.fetch(new Request(target, { headers }));
     if (upstream.status !== 101 || !upstream.webSocket)
       throw new AppError('SERVICE_UNAVAILABLE', 'The job feed is unavailable');

@@ -22,7 +22,7 @@ export const getJobRoute = defineRoute(
 
 export const registerGetJob = (app: GroupApp) =>
   app.openapi(getJobRoute, async (c) => {
-    const job = await getJob(createDb(c.env.DB), c.get('auth').tenantId, c.req.valid('param').id);
+    const job = await getJob(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
     if (!job) throw notFound('Job');
     return ok(c, presentJob(job), 200);
   });

@@ -23,6 +23,6 @@ export const listJobsRoute = defineRoute(
 export const registerListJobs = (app: GroupApp) =>
   app.openapi(listJobsRoute, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await listJobs(createDb(c.env.DB), c.get('auth').tenantId, query);
+    const { items, total } = await listJobs(createDb(c.env.DB), c.get('auth').orgId, query);
     return paginated(c, items.map(presentJob), query, total);
   });

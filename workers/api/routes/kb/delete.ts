@@ -28,11 +28,11 @@ export const deleteKbDocumentRoute = defineRoute(
 );
 
 /** Stops the indexing job if it has not ended; one that ended meanwhile (409) needs nothing. */
-const stopJob = async (c: AppContext, tenantId: string, jobId: string, db: Parameters<typeof cancelJob>[0]) => {
+const stopJob = async (c: AppContext, orgId: string, jobId: string, db: Parameters<typeof cancelJob>[0]) => {
   try {
-    const { job, outcome } = await cancelJob(db, tenantId, jobId);
+    const { job, outcome } = await cancelJob(db, orgId, jobId);
     if (outcome === 'cancelled') await announceJobEnd(c.env, job, c.get('requestId'));
-    else await publishJobEvent(c.env, tenantId, job, 'job.status', 'Cancellation requested: the document was deleted');
+    else await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested: the document was deleted');
   } catch (err) {
     if (!isAppError(err) || (err.code !== 'CONFLICT' && err.code !== 'NOT_FOUND')) throw err;
   }
@@ -40,13 +40,13 @@ const stopJob = async (c: AppContext, tenantId: string, jobId: string, db: Param
 
 export const registerDeleteKbDocument = (app: GroupApp) =>
   app.openapi(deleteKbDocumentRoute, async (c) => {
-    const { tenantId } = c.get('auth');
+    const { orgId } = c.get('auth');
     const ports = kbPortsOf(c);
-    const document = await getKbDocument(ports.db, tenantId, c.req.valid('param').id);
+    const document = await getKbDocument(ports.db, orgId, c.req.valid('param').id);
     if (!document) throw notFound('Document');
     if (document.jobId && (document.status === 'uploading' || document.status === 'processing')) {
-      await stopJob(c, tenantId, document.jobId, ports.db);
+      await stopJob(c, orgId, document.jobId, ports.db);
     }
-    await removeKbDocument(ports, tenantId, document.id);
+    await removeKbDocument(ports, orgId, document.id);
     return noContent(c);
   });

@@ -22,7 +22,7 @@ export const getKbDocumentRoute = defineRoute(
 
 export const registerGetKbDocument = (app: GroupApp) =>
   app.openapi(getKbDocumentRoute, async (c) => {
-    const document = await getKbDocument(createDb(c.env.DB), c.get('auth').tenantId, c.req.valid('param').id);
+    const document = await getKbDocument(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
     if (!document) throw notFound('Document');
     return ok(c, presentKbDocument(document), 200);
   });

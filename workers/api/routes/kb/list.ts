@@ -23,6 +23,6 @@ export const listKbDocumentsRoute = defineRoute(
 export const registerListKbDocuments = (app: GroupApp) =>
   app.openapi(listKbDocumentsRoute, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await listKbDocuments(createDb(c.env.DB), c.get('auth').tenantId, query);
+    const { items, total } = await listKbDocuments(createDb(c.env.DB), c.get('auth').orgId, query);
     return paginated(c, items.map(presentKbDocument), query, total);
   });

@@ -26,9 +26,9 @@ export const listKbQueriesRoute = defineRoute(
 export const registerListKbQueries = (app: GroupApp) =>
   app.openapi(listKbQueriesRoute, async (c) => {
     const page = c.req.valid('query');
-    const { tenantId, userId, role } = c.get('auth');
+    const { orgId, userId, role } = c.get('auth');
     const everyone = ROLE_RANK[role] >= ROLE_RANK.admin;
-    const { items, total } = await listKbQueries(createDb(c.env.DB), tenantId, {
+    const { items, total } = await listKbQueries(createDb(c.env.DB), orgId, {
       ...page,
       ...(everyone ? {} : { userId }),
     });

@@ -46,12 +46,12 @@ export const queryKbRoute = defineRoute(
 export const registerQueryKb = (app: GroupApp) =>
   app.openapi(queryKbRoute, async (c) => {
     const body = c.req.valid('json');
-    const { tenantId, userId } = c.get('auth');
+    const { orgId, userId } = c.get('auth');
     const ports = kbPortsOf(c);
     const ai = aiProvider(c.env);
     // Retrieval happens before any byte is sent, so its failures are ordinary error responses.
-    const prepared = await prepareKbAnswer(ports, tenantId, body, searchOptions(c));
-    const actor = { tenantId, userId };
+    const prepared = await prepareKbAnswer(ports, orgId, body, searchOptions(c));
+    const actor = { orgId, userId };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return answerEventStream(c, streamKbAnswer(ports.db, ai, actor, prepared));
     }

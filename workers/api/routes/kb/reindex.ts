@@ -33,7 +33,7 @@ export const reindexKbDocumentRoute = defineRoute(
 
 export const registerReindexKbDocument = (app: GroupApp) =>
   app.openapi(reindexKbDocumentRoute, async (c) => {
-    const { tenantId, userId } = c.get('auth');
+    const { orgId, userId } = c.get('auth');
     const body = (c.req.valid('json') ?? {}) as { chunk_size?: number; chunk_overlap?: number };
     const chunking = {
       ...(body.chunk_size !== undefined ? { chunk_size: body.chunk_size } : {}),
@@ -41,7 +41,7 @@ export const registerReindexKbDocument = (app: GroupApp) =>
     };
     const { document, job } = await requestKbReindex(
       createDb(c.env.DB),
-      { tenantId, userId },
+      { orgId, userId },
       c.req.valid('param').id,
       chunking,
     );

@@ -27,7 +27,7 @@ export const searchKbRoute = defineRoute(
 export const registerSearchKb = (app: GroupApp) =>
   app.openapi(searchKbRoute, async (c) => {
     const query = c.req.valid('query');
-    const result = await searchKb(kbPortsOf(c), c.get('auth').tenantId, {
+    const result = await searchKb(kbPortsOf(c), c.get('auth').orgId, {
       query: query.q,
       top_k: query.top_k,
       mode: query.mode,

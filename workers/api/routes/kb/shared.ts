@@ -56,8 +56,8 @@ export const unsupportedType = () =>
  * its job, or 200 with the existing one and `duplicate: true`.
  */
 export const acceptDocument = async (c: AppContext, input: NewKbDocument) => {
-  const { tenantId, userId } = c.get('auth');
-  const outcome: KbCreateOutcome = await createKbDocument(createDb(c.env.DB), c.env.FILES, { tenantId, userId }, input);
+  const { orgId, userId } = c.get('auth');
+  const outcome: KbCreateOutcome = await createKbDocument(createDb(c.env.DB), c.env.FILES, { orgId, userId }, input);
   if (outcome.duplicate) {
     return {
       status: 200 as const,

@@ -40,7 +40,7 @@ export const registerCreateInvitation = (app: GroupApp) =>
     const invitation = await createInvitation(
       identityContext(c),
       memberActor(c),
-      c.get('auth').tenantId,
+      c.get('auth').orgId,
       c.req.valid('json'),
     );
     return ok(c, invitation, 201);

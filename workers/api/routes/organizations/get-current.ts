@@ -23,6 +23,6 @@ export const getCurrentOrganizationRoute = defineRoute(
 
 export const registerGetCurrentOrganization = (app: GroupApp) =>
   app.openapi(getCurrentOrganizationRoute, async (c) => {
-    const organization = await getOrganization(identityContext(c), c.get('auth').tenantId);
+    const organization = await getOrganization(identityContext(c), c.get('auth').orgId);
     return ok(c, organization, 200);
   });

@@ -22,6 +22,6 @@ export const listInvitationsRoute = defineRoute(
 export const registerListInvitations = (app: GroupApp) =>
   app.openapi(listInvitationsRoute, async (c) => {
     const page = c.req.valid('query');
-    const { items, total } = await listInvitations(identityContext(c), c.get('auth').tenantId, page);
+    const { items, total } = await listInvitations(identityContext(c), c.get('auth').orgId, page);
     return paginated(c, items, page, total);
   });

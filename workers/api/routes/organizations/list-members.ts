@@ -25,6 +25,6 @@ export const listMembersRoute = defineRoute(
 export const registerListMembers = (app: GroupApp) =>
   app.openapi(listMembersRoute, async (c) => {
     const { role, ...page } = c.req.valid('query');
-    const { items, total } = await listMembers(identityContext(c), c.get('auth').tenantId, page, { role });
+    const { items, total } = await listMembers(identityContext(c), c.get('auth').orgId, page, { role });
     return paginated(c, items, page, total);
   });

@@ -31,6 +31,6 @@ export const removeMemberRoute = defineRoute(
 export const registerRemoveMember = (app: GroupApp) =>
   app.openapi(removeMemberRoute, async (c) => {
     const { user_id } = c.req.valid('param');
-    await removeMember(identityContext(c), memberActor(c), c.get('auth').tenantId, user_id);
+    await removeMember(identityContext(c), memberActor(c), c.get('auth').orgId, user_id);
     return noContent(c);
   });

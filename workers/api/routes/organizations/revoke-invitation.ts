@@ -24,6 +24,6 @@ export const revokeInvitationRoute = defineRoute(
 
 export const registerRevokeInvitation = (app: GroupApp) =>
   app.openapi(revokeInvitationRoute, async (c) => {
-    await revokeInvitation(identityContext(c), c.get('auth').tenantId, c.req.valid('param').id);
+    await revokeInvitation(identityContext(c), c.get('auth').orgId, c.req.valid('param').id);
     return noContent(c);
   });

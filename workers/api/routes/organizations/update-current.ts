@@ -32,6 +32,6 @@ export const updateCurrentOrganizationRoute = defineRoute(
 
 export const registerUpdateCurrentOrganization = (app: GroupApp) =>
   app.openapi(updateCurrentOrganizationRoute, async (c) => {
-    const organization = await updateOrganization(identityContext(c), c.get('auth').tenantId, c.req.valid('json'));
+    const organization = await updateOrganization(identityContext(c), c.get('auth').orgId, c.req.valid('json'));
     return ok(c, organization, 200);
   });

@@ -38,6 +38,6 @@ export const registerUpdateMember = (app: GroupApp) =>
   app.openapi(updateMemberRoute, async (c) => {
     const { user_id } = c.req.valid('param');
     const { role } = c.req.valid('json');
-    const member = await changeMemberRole(identityContext(c), memberActor(c), c.get('auth').tenantId, user_id, role);
+    const member = await changeMemberRole(identityContext(c), memberActor(c), c.get('auth').orgId, user_id, role);
     return ok(c, member, 200);
   });

@@ -23,9 +23,9 @@ export const deletePresentationRoute = defineRoute(
 
 export const registerDeletePresentation = (app: GroupApp) =>
   app.openapi(deletePresentationRoute, async (c) => {
-    const { tenantId } = c.get('auth');
+    const { orgId } = c.get('auth');
     const { id } = c.req.valid('param');
-    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, tenantId, 'presentation', id);
+    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, orgId, 'presentation', id);
     await announceCancellation(c, cancelled);
     return noContent(c);
   });

@@ -32,7 +32,7 @@ export const downloadPresentationRoute = defineRoute(
 export const registerDownloadPresentation = (app: GroupApp) =>
   app.openapi(downloadPresentationRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').tenantId, 'presentation', id);
+    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'presentation', id);
     if (!doc) throw notFound('Presentation');
     return sendDownload(c, doc, c.req.valid('query').version);
   });

@@ -31,11 +31,11 @@ export const generatePresentationRoute = defineRoute(
 
 export const registerGeneratePresentation = (app: GroupApp) =>
   app.openapi(generatePresentationRoute, async (c) => {
-    const { tenantId, userId } = c.get('auth');
+    const { orgId, userId } = c.get('auth');
     const body = c.req.valid('json');
     const { document, job } = await startGeneration(
       createDb(c.env.DB),
-      { tenantId, userId },
+      { orgId, userId },
       { kind: 'presentation', format: 'pptx', ...body },
     );
     await enqueueGeneration(c, job);

@@ -24,7 +24,7 @@ export const getPresentationRoute = defineRoute(
 export const registerGetPresentation = (app: GroupApp) =>
   app.openapi(getPresentationRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').tenantId, 'presentation', id);
+    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'presentation', id);
     if (!doc) throw notFound('Presentation');
     return ok(c, presentPresentation(doc), 200);
   });

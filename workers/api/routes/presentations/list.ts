@@ -24,6 +24,6 @@ export const listPresentationsRoute = defineRoute(
 export const registerListPresentations = (app: GroupApp) =>
   app.openapi(listPresentationsRoute, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').tenantId, 'presentation', query);
+    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').orgId, 'presentation', query);
     return paginated(c, items.map(presentPresentation), query, total);
   });

@@ -33,5 +33,5 @@ export const registerCopyTemplate = (app: GroupApp) =>
     const body = (c.req.valid('json') ?? {}) as { name?: string };
     const actor = templateActor(c);
     const template = await copyTemplate(createDb(c.env.DB), c.env.FILES, actor, id, body);
-    return ok(c, presentTemplate(template, actor.tenantId), 201);
+    return ok(c, presentTemplate(template, actor.orgId), 201);
   });

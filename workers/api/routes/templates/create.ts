@@ -28,5 +28,5 @@ export const registerCreateTemplate = (app: GroupApp) =>
     const body = c.req.valid('json');
     const actor = templateActor(c);
     const template = await createTemplate(createDb(c.env.DB), actor, body);
-    return ok(c, presentTemplate(template, actor.tenantId), 201);
+    return ok(c, presentTemplate(template, actor.orgId), 201);
   });

@@ -23,8 +23,8 @@ export const getTemplateRoute = defineRoute(
 export const registerGetTemplate = (app: GroupApp) =>
   app.openapi(getTemplateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { tenantId } = c.get('auth');
-    const template = await getTemplate(createDb(c.env.DB), tenantId, id);
+    const { orgId } = c.get('auth');
+    const template = await getTemplate(createDb(c.env.DB), orgId, id);
     if (!template) throw notFound('Template');
-    return ok(c, presentTemplate(template, tenantId), 200);
+    return ok(c, presentTemplate(template, orgId), 200);
   });

@@ -23,11 +23,11 @@ export const listTemplatesRoute = defineRoute(
 export const registerListTemplates = (app: GroupApp) =>
   app.openapi(listTemplatesRoute, async (c) => {
     const query = c.req.valid('query');
-    const { tenantId } = c.get('auth');
-    const { items, total } = await listTemplates(createDb(c.env.DB), tenantId, query);
+    const { orgId } = c.get('auth');
+    const { items, total } = await listTemplates(createDb(c.env.DB), orgId, query);
     return paginated(
       c,
-      items.map((row) => presentTemplate(row, tenantId)),
+      items.map((row) => presentTemplate(row, orgId)),
       query,
       total,
     );

@@ -10,8 +10,8 @@ const KindSchema = z.enum(TEMPLATE_KINDS).openapi('TemplateKind');
 
 /** The caller as the template rules see it. */
 export const templateActor = (c: AppContext): TemplateActor => {
-  const { tenantId, userId, role } = c.get('auth');
-  return { tenantId, userId, role };
+  const { orgId, userId, role } = c.get('auth');
+  return { orgId, userId, role };
 };
 
 export const templateIdParams = z.object({ id: idParam('id', 'tpl_9a8b7c6d5e4f40312a1b2c3d4e5f6a7b') });

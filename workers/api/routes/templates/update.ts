@@ -30,5 +30,5 @@ export const registerUpdateTemplate = (app: GroupApp) =>
     const patch = c.req.valid('json');
     const actor = templateActor(c);
     const template = await updateTemplate(createDb(c.env.DB), c.env.FILES, actor, id, patch);
-    return ok(c, presentTemplate(template, actor.tenantId), 200);
+    return ok(c, presentTemplate(template, actor.orgId), 200);
   });

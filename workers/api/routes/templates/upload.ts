@@ -45,5 +45,5 @@ export const registerUploadTemplate = (app: GroupApp) =>
       filename: form.file.name,
       bytes: new Uint8Array(await form.file.arrayBuffer()),
     });
-    return ok(c, presentTemplate(template, actor.tenantId), 201);
+    return ok(c, presentTemplate(template, actor.orgId), 201);
   });
