@@ -1,7 +1,7 @@
 import type { ConfigVars } from '@flowspark/core';
-import type { JobFeed } from './realtime/job-feed';
-import type { LocalVectorIndex } from './realtime/local-vector-index';
-import type { RateLimiter } from './realtime/rate-limiter';
+import type { JobFeed } from './objects/job-feed';
+import type { LocalVectorIndex } from './objects/local-vector-index';
+import type { RateLimiter } from './objects/rate-limiter';
 
 /** The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). */
 export interface Env extends ConfigVars {

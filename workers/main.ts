@@ -1,9 +1,9 @@
 import { handleFetch } from './api/app';
 import type { Env, JobMessage } from './env';
 
-export { JobFeed } from './realtime/job-feed';
-export { LocalVectorIndex } from './realtime/local-vector-index';
-export { RateLimiter } from './realtime/rate-limiter';
+export { JobFeed } from './objects/job-feed';
+export { LocalVectorIndex } from './objects/local-vector-index';
+export { RateLimiter } from './objects/rate-limiter';
 
 export default {
   fetch: (request, env, ctx) => handleFetch(request, env, ctx),

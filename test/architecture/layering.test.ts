@@ -34,7 +34,7 @@ describe('layering', () => {
 
   it('workers import one way: the queue consumer, Durable Objects and shared code never import the API', () => {
     expect(crossings('workers/jobs', ['workers/api'])).toEqual([]);
-    expect(crossings('workers/realtime', ['workers/api', 'workers/jobs'])).toEqual([]);
-    expect(crossings('workers/lib', ['workers/api', 'workers/jobs', 'workers/realtime'])).toEqual([]);
+    expect(crossings('workers/objects', ['workers/api', 'workers/jobs'])).toEqual([]);
+    expect(crossings('workers/lib', ['workers/api', 'workers/jobs', 'workers/objects'])).toEqual([]);
   });
 });

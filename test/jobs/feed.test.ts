@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { publishJobEvent } from '../../workers/lib/job-events';
-import type { JobFeed } from '../../workers/realtime/job-feed';
+import type { JobFeed } from '../../workers/objects/job-feed';
 import { call, createTenant, env, expectOk, type TestTenant } from '../helpers/harness';
 import { newScriptJob, openFeed, sleep } from './helpers';
 

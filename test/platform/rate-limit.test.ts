@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../workers/realtime/rate-limiter';
+import type { RateLimiter } from '../../workers/objects/rate-limiter';
 import { call, createTenant, expectOk } from '../helpers/harness';
 
 const gate = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));

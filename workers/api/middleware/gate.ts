@@ -1,5 +1,5 @@
 import { type AppConfig, AppError, type Plan } from '@flowspark/core';
-import type { AdmitResult, BucketRequest } from '../../realtime/rate-limiter';
+import type { AdmitResult, BucketRequest } from '../../objects/rate-limiter';
 import type { AppContext } from '../lib/context';
 
 /** Who is asking the tenant gate: the fields of an access token, an API key or a feed ticket. */

@@ -29,7 +29,7 @@ export type LocalResult<T> =
   | { ok: true; value: T }
   | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 
-/** The RPC surface of the local index Durable Object (workers/realtime/local-vector-index.ts). */
+/** The RPC surface of the local index Durable Object (workers/objects/local-vector-index.ts). */
 export interface LocalIndexRpc {
   upsert(namespace: string, batch: LocalUpsertBatch): Promise<LocalResult<{ count: number }>>;
   query(namespace: string, query: LocalQuery): Promise<LocalResult<VectorMatch[]>>;

@@ -1,6 +1,6 @@
 import { randomToken, sha256Hex } from '@flowspark/auth';
 import type { Env } from '../../../env';
-import type { FeedTicketGrant } from '../../../realtime/job-feed';
+import type { FeedTicketGrant } from '../../../objects/job-feed';
 
 /**
  * Short-lived, single-use tickets for opening the job feed from a browser, which cannot set an

@@ -7,7 +7,7 @@ import {
   FEED_SESSION_HEADER,
   FEED_TENANT_HEADER,
   FEED_USER_HEADER,
-} from '../../../realtime/job-feed';
+} from '../../../objects/job-feed';
 import type { AppEnv } from '../../lib/context';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
