@@ -5,11 +5,11 @@
  */
 import { generateApiKey, hashApiKey } from '@flowspark/auth';
 import {
+  type Actor,
   AppError,
   newId,
   notFound,
   type PageRequest,
-  type Plan,
   ROLE_RANK,
   ROLE_SCOPES,
   type Role,
@@ -23,12 +23,7 @@ import type { IdentityContext } from './context';
 const { apiKeys } = schema;
 
 /** The person behind the request; keys are always created and managed by a signed-in user. */
-export interface ApiKeyActor {
-  orgId: string;
-  userId: string;
-  role: Role;
-  plan: Plan;
-}
+export type ApiKeyActor = Pick<Actor, 'orgId' | 'userId' | 'role' | 'plan'>;
 
 export interface NewApiKey {
   name: string;

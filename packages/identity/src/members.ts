@@ -1,4 +1,5 @@
 import {
+  type Actor,
   AppError,
   conflict,
   forbidden,
@@ -6,7 +7,6 @@ import {
   type PageRequest,
   ROLE_RANK,
   type Role,
-  type Scope,
 } from '@flowspark/core';
 import { paginate, schema } from '@flowspark/db';
 import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
@@ -16,12 +16,7 @@ import { revokeUserSessions } from './sessions';
 const { apiKeys, memberships, users } = schema;
 
 /** Who acts on a membership: a signed-in person, or an API key acting for its creator. */
-export interface MemberActor {
-  kind: 'user' | 'api_key';
-  userId: string;
-  role: Role;
-  scopes: ReadonlySet<Scope>;
-}
+export type MemberActor = Pick<Actor, 'kind' | 'userId' | 'role' | 'scopes'>;
 
 export interface MemberView {
   user_id: string;

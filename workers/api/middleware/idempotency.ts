@@ -3,13 +3,12 @@ import { AppError } from '@flowspark/core';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
-  createDb,
   findIdempotencyKey,
   type IdempotencyScope,
   releaseIdempotencyKey,
 } from '@flowspark/db';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../lib/context';
+import { type AppEnv, routeContext } from '../lib/context';
 
 const TTL_SECONDS = 24 * 3600;
 
@@ -57,9 +56,8 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
       details: { fields: { 'Idempotency-Key': ['Invalid value'] } },
     });
   }
-  const auth = c.get('auth');
-  const db = createDb(c.env.DB);
-  const scope: IdempotencyScope = { orgId: auth.orgId, actorId: auth.apiKeyId ?? auth.userId, key };
+  const { db, actor } = routeContext(c);
+  const scope: IdempotencyScope = { orgId: actor.orgId, actorId: actor.apiKeyId ?? actor.userId, key };
   const requestHash = await hashRequest(c);
   const now = new Date();
 

@@ -1,4 +1,5 @@
 import { createApiKey } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -25,18 +26,14 @@ export const createApiKeyRoute = defineRoute(
 
 export const registerCreateApiKey = (app: GroupApp) =>
   app.openapi(createApiKeyRoute, async (c) => {
+    const { actor } = routeContext(c);
     const body = c.req.valid('json');
-    const { orgId, userId, role, plan } = c.get('auth');
-    const created = await createApiKey(
-      identityContext(c),
-      { orgId, userId, role, plan },
-      {
-        name: body.name,
-        scopes: body.scopes,
-        expiresAt: body.expires_at,
-        rateLimitPerMinute: body.rate_limit_per_minute,
-      },
-    );
+    const created = await createApiKey(identityContext(c), actor, {
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt: body.expires_at,
+      rateLimitPerMinute: body.rate_limit_per_minute,
+    });
     // The secret must not linger in shared caches.
     c.header('Cache-Control', 'no-store');
     return ok(c, created, 201);

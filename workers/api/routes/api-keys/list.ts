@@ -1,4 +1,5 @@
 import { listApiKeys } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -23,8 +24,8 @@ export const listApiKeysRoute = defineRoute(
 
 export const registerListApiKeys = (app: GroupApp) =>
   app.openapi(listApiKeysRoute, async (c) => {
+    const { actor } = routeContext(c);
     const page = c.req.valid('query');
-    const { orgId, userId, role, plan } = c.get('auth');
-    const { items, total } = await listApiKeys(identityContext(c), { orgId, userId, role, plan }, page);
+    const { items, total } = await listApiKeys(identityContext(c), actor, page);
     return paginated(c, items, page, total);
   });

@@ -1,5 +1,6 @@
 import { revokeApiKey } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -23,8 +24,8 @@ export const revokeApiKeyRoute = defineRoute(
 
 export const registerRevokeApiKey = (app: GroupApp) =>
   app.openapi(revokeApiKeyRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { id } = c.req.valid('param');
-    const { orgId, userId, role, plan } = c.get('auth');
-    await revokeApiKey(identityContext(c), { orgId, userId, role, plan }, id);
+    await revokeApiKey(identityContext(c), actor, id);
     return noContent(c);
   });

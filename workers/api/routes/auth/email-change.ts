@@ -1,5 +1,6 @@
 import { requestEmailChange } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -44,11 +45,11 @@ export const emailChangeRoute = defineRoute(
 
 export const registerEmailChange = (app: GroupApp) =>
   app.openapi(emailChangeRoute, async (c) => {
+    const { actor } = routeContext(c);
     const body = c.req.valid('json');
-    const auth = c.get('auth');
     const pending = await requestEmailChange(
       identityContext(c),
-      { userId: auth.userId, sessionId: auth.sessionId },
+      actor,
       { newEmail: body.email, password: body.password, code: body.code },
       clientInfo(c),
     );

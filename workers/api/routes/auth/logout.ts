@@ -1,4 +1,5 @@
 import { revokeSessions } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -19,8 +20,8 @@ export const logoutRoute = defineRoute(
 
 export const registerLogout = (app: GroupApp) =>
   app.openapi(logoutRoute, async (c) => {
-    const auth = c.get('auth');
+    const { actor } = routeContext(c);
     // apiKeys: false guarantees a session.
-    await revokeSessions(identityContext(c), auth.orgId, [auth.sessionId!], 'logout');
+    await revokeSessions(identityContext(c), actor.orgId, [actor.sessionId!], 'logout');
     return noContent(c);
   });

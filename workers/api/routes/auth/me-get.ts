@@ -1,4 +1,5 @@
 import { loadProfile } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -21,6 +22,6 @@ export const getMeRoute = defineRoute(
 
 export const registerGetMe = (app: GroupApp) =>
   app.openapi(getMeRoute, async (c) => {
-    const auth = c.get('auth');
-    return ok(c, presentMe(await loadProfile(identityContext(c), auth.userId, auth.orgId), auth), 200);
+    const { actor } = routeContext(c);
+    return ok(c, presentMe(await loadProfile(identityContext(c), actor.userId, actor.orgId), actor), 200);
   });

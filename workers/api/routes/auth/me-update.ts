@@ -1,6 +1,7 @@
 import { validationError } from '@flowspark/core';
 import { updateProfile } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -38,8 +39,8 @@ export const updateMeRoute = defineRoute(
 
 export const registerUpdateMe = (app: GroupApp) =>
   app.openapi(updateMeRoute, async (c) => {
+    const { actor } = routeContext(c);
     const body = c.req.valid('json');
-    const auth = c.get('auth');
     if (body.email !== undefined) {
       throw validationError('The email changes with POST /api/v1/auth/email/change', {
         email: [
@@ -47,10 +48,6 @@ export const registerUpdateMe = (app: GroupApp) =>
         ],
       });
     }
-    const profile = await updateProfile(
-      identityContext(c),
-      { userId: auth.userId, orgId: auth.orgId },
-      { name: body.name },
-    );
-    return ok(c, presentMe(profile, auth), 200);
+    const profile = await updateProfile(identityContext(c), actor, { name: body.name });
+    return ok(c, presentMe(profile, actor), 200);
   });

@@ -1,6 +1,6 @@
 import { disableTotp } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
-import { clientIp } from '../../lib/context';
+import { clientIp, routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -34,8 +34,9 @@ export const mfaDisableRoute = defineRoute(
 
 export const registerMfaDisable = (app: GroupApp) =>
   app.openapi(mfaDisableRoute, async (c) => {
+    const { actor } = routeContext(c);
     const body = c.req.valid('json');
     const client = { ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null };
-    const result = await disableTotp(identityContext(c), c.get('auth').userId, body, client);
+    const result = await disableTotp(identityContext(c), actor.userId, body, client);
     return ok(c, result, 200);
   });

@@ -1,5 +1,6 @@
 import { beginTotpSetup } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -39,12 +40,8 @@ export const mfaSetupRoute = defineRoute(
 
 export const registerMfaSetup = (app: GroupApp) =>
   app.openapi(mfaSetupRoute, async (c) => {
-    const setup = await beginTotpSetup(
-      identityContext(c),
-      c.get('auth').userId,
-      c.req.valid('json').password,
-      clientInfo(c),
-    );
+    const { actor } = routeContext(c);
+    const setup = await beginTotpSetup(identityContext(c), actor.userId, c.req.valid('json').password, clientInfo(c));
     c.header('Cache-Control', 'no-store');
     return ok(c, setup, 200);
   });

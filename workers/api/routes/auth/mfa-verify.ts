@@ -1,5 +1,6 @@
 import { confirmTotpSetup } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -42,8 +43,9 @@ export const mfaVerifyRoute = defineRoute(
 
 export const registerMfaVerify = (app: GroupApp) =>
   app.openapi(mfaVerifyRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { code } = c.req.valid('json');
-    const result = await confirmTotpSetup(identityContext(c), c.get('auth').userId, code);
+    const result = await confirmTotpSetup(identityContext(c), actor.userId, code);
     c.header('Cache-Control', 'no-store');
     return ok(c, result, 200);
   });

@@ -1,5 +1,6 @@
 import { changePassword } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -46,11 +47,11 @@ export const passwordChangeRoute = defineRoute(
 
 export const registerPasswordChange = (app: GroupApp) =>
   app.openapi(passwordChangeRoute, async (c) => {
+    const { actor } = routeContext(c);
     const body = c.req.valid('json');
-    const auth = c.get('auth');
     const revoked = await changePassword(
       identityContext(c),
-      { userId: auth.userId, sessionId: auth.sessionId! },
+      { userId: actor.userId, sessionId: actor.sessionId! },
       { currentPassword: body.current_password, newPassword: body.new_password, code: body.code },
       clientInfo(c),
     );

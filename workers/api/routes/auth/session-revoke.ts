@@ -1,5 +1,6 @@
 import { revokeOwnSession } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -24,8 +25,8 @@ export const revokeSessionRoute = defineRoute(
 
 export const registerRevokeSession = (app: GroupApp) =>
   app.openapi(revokeSessionRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { id } = c.req.valid('param');
-    const auth = c.get('auth');
-    await revokeOwnSession(identityContext(c), { userId: auth.userId, orgId: auth.orgId }, id);
+    await revokeOwnSession(identityContext(c), actor, id);
     return noContent(c);
   });

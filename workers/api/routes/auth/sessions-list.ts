@@ -1,5 +1,6 @@
 import { listUserSessions } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -33,12 +34,8 @@ export const listSessionsRoute = defineRoute(
 
 export const registerListSessions = (app: GroupApp) =>
   app.openapi(listSessionsRoute, async (c) => {
+    const { actor } = routeContext(c);
     const page = c.req.valid('query');
-    const auth = c.get('auth');
-    const { items, total } = await listUserSessions(
-      identityContext(c),
-      { userId: auth.userId, orgId: auth.orgId, sessionId: auth.sessionId },
-      page,
-    );
+    const { items, total } = await listUserSessions(identityContext(c), actor, page);
     return paginated(c, items, page, total);
   });

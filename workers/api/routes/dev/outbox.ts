@@ -1,7 +1,7 @@
 import { AppError } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
 import { listOutbox } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
@@ -45,6 +45,6 @@ export const outboxRoute = defineRoute('public', {
 export const registerOutbox = (app: GroupApp) =>
   app.openapi(outboxRoute, async (c) => {
     const { to, ...page } = c.req.valid('query');
-    const { items, total } = await listOutbox(createDb(c.env.DB), { to }, page);
+    const { items, total } = await listOutbox(routeContext(c).db, { to }, page);
     return paginated(c, items, page, total);
   });

@@ -1,7 +1,7 @@
-import { createDb } from '@flowspark/db';
 import { cancelJob, presentJob } from '@flowspark/jobs';
 import { announceJobEnd } from '../../../jobs/ended';
 import { publishJobEvent } from '../../../lib/job-events';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
@@ -29,12 +29,12 @@ export const cancelJobRoute = defineRoute(
 
 export const registerCancelJob = (app: GroupApp) =>
   app.openapi(cancelJobRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const { job, outcome } = await cancelJob(createDb(c.env.DB), orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const { job, outcome } = await cancelJob(db, actor.orgId, c.req.valid('param').id);
     if (outcome === 'cancelled') {
       await announceJobEnd(c.env, job, c.get('requestId'));
       return ok(c, presentJob(job), 200);
     }
-    await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested');
+    await publishJobEvent(c.env, actor.orgId, job, 'job.status', 'Cancellation requested');
     return ok(c, presentJob(job), 202);
   });

@@ -1,7 +1,8 @@
 import { notFound } from '@flowspark/core';
-import { createDb, type Database } from '@flowspark/db';
+import type { Database } from '@flowspark/db';
 import { getJob, isTerminal, type JobRow, presentJob } from '@flowspark/jobs';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
@@ -118,11 +119,10 @@ const jobEventStream = (db: Database, orgId: string, first: JobRow, signal: Abor
 
 export const registerJobEvents = (app: GroupApp) =>
   app.openapi(jobEventsRoute, async (c) => {
-    const db = createDb(c.env.DB);
-    const { orgId } = c.get('auth');
-    const job = await getJob(db, orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const job = await getJob(db, actor.orgId, c.req.valid('param').id);
     if (!job) throw notFound('Job');
-    return c.body(jobEventStream(db, orgId, job, c.req.raw.signal), 200, {
+    return c.body(jobEventStream(db, actor.orgId, job, c.req.raw.signal), 200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',

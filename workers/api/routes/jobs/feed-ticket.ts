@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
@@ -34,14 +35,14 @@ export const createFeedTicketRoute = defineRoute(
 
 export const registerCreateFeedTicket = (app: GroupApp) =>
   app.openapi(createFeedTicketRoute, async (c) => {
-    const auth = c.get('auth');
+    const { actor } = routeContext(c);
     const ticket = await issueFeedTicket(c.env, {
-      orgId: auth.orgId,
-      userId: auth.userId,
-      sessionId: auth.sessionId,
-      apiKeyId: auth.apiKeyId,
-      apiKeyRateLimitPerMinute: auth.apiKeyRateLimitPerMinute,
-      plan: auth.plan,
+      orgId: actor.orgId,
+      userId: actor.userId,
+      sessionId: actor.sessionId,
+      apiKeyId: actor.apiKeyId,
+      apiKeyRateLimitPerMinute: actor.apiKeyRateLimitPerMinute,
+      plan: actor.plan,
       issuedAt: Math.floor(Date.now() / 1000),
     });
     const url = new URL('/api/v1/jobs/feed', c.req.url);

@@ -8,7 +8,7 @@ import {
   FEED_TENANT_HEADER,
   FEED_USER_HEADER,
 } from '../../../objects/job-feed';
-import type { AppEnv } from '../../lib/context';
+import { type AppEnv, routeContext } from '../../lib/context';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
 import { authenticate } from '../../middleware/authenticate';
@@ -95,24 +95,24 @@ export const jobFeedRoute = createRoute({
 
 export const registerJobFeed = (app: GroupApp) =>
   app.openapi(jobFeedRoute, async (c) => {
-    const auth = c.get('auth');
+    const { actor } = routeContext(c);
     const { since } = c.req.valid('query');
     const target = new URL('https://job-feed/connect');
     if (since !== undefined) target.searchParams.set('since', String(since));
     // Headers the Worker sets itself: nothing the client sent reaches the feed object.
     const headers = new Headers({
       Upgrade: 'websocket',
-      [FEED_TENANT_HEADER]: auth.orgId,
-      [FEED_USER_HEADER]: auth.userId,
+      [FEED_TENANT_HEADER]: actor.orgId,
+      [FEED_USER_HEADER]: actor.userId,
     });
     // The credential that opened the socket: its revocation closes the socket (see JobFeed).
-    if (auth.sessionId) headers.set(FEED_SESSION_HEADER, auth.sessionId);
-    if (auth.apiKeyId) headers.set(FEED_API_KEY_HEADER, auth.apiKeyId);
+    if (actor.sessionId) headers.set(FEED_SESSION_HEADER, actor.sessionId);
+    if (actor.apiKeyId) headers.set(FEED_API_KEY_HEADER, actor.apiKeyId);
     const protocol = c.req.header('authorization')
       ? undefined
       : offeredTicketProtocol(c.req.header('sec-websocket-protocol'));
     if (protocol) headers.set(FEED_PROTOCOL_HEADER, protocol);
-    const feed = c.env.JOB_FEED.get(c.env.JOB_FEED.idFromName(auth.orgId));
+    const feed = c.env.JOB_FEED.get(c.env.JOB_FEED.idFromName(actor.orgId));
     const upstream = await feed.fetch(new Request(target, { headers }));
     if (upstream.status !== 101 || !upstream.webSocket)
       throw new AppError('SERVICE_UNAVAILABLE', 'The job feed is unavailable');

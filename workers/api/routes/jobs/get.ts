@@ -1,6 +1,6 @@
 import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
 import { getJob, presentJob } from '@flowspark/jobs';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
@@ -22,7 +22,8 @@ export const getJobRoute = defineRoute(
 
 export const registerGetJob = (app: GroupApp) =>
   app.openapi(getJobRoute, async (c) => {
-    const job = await getJob(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const job = await getJob(db, actor.orgId, c.req.valid('param').id);
     if (!job) throw notFound('Job');
     return ok(c, presentJob(job), 200);
   });

@@ -1,5 +1,5 @@
-import { createDb } from '@flowspark/db';
 import { listJobs, presentJob } from '@flowspark/jobs';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
@@ -22,7 +22,8 @@ export const listJobsRoute = defineRoute(
 
 export const registerListJobs = (app: GroupApp) =>
   app.openapi(listJobsRoute, async (c) => {
+    const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listJobs(createDb(c.env.DB), c.get('auth').orgId, query);
+    const { items, total } = await listJobs(db, actor.orgId, query);
     return paginated(c, items.map(presentJob), query, total);
   });

@@ -1,12 +1,12 @@
 import { createInvitation } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
 import { EmailSchema, errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
 import { RoleSchema } from '../../lib/shapes';
-import { memberActor } from './actor';
 import { InvitationSchema } from './schemas';
 
 const CreateInvitationSchema = z
@@ -37,11 +37,7 @@ export const createInvitationRoute = defineRoute(
 
 export const registerCreateInvitation = (app: GroupApp) =>
   app.openapi(createInvitationRoute, async (c) => {
-    const invitation = await createInvitation(
-      identityContext(c),
-      memberActor(c),
-      c.get('auth').orgId,
-      c.req.valid('json'),
-    );
+    const { actor } = routeContext(c);
+    const invitation = await createInvitation(identityContext(c), actor, actor.orgId, c.req.valid('json'));
     return ok(c, invitation, 201);
   });

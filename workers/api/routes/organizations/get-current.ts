@@ -1,4 +1,5 @@
 import { getOrganization } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -23,6 +24,7 @@ export const getCurrentOrganizationRoute = defineRoute(
 
 export const registerGetCurrentOrganization = (app: GroupApp) =>
   app.openapi(getCurrentOrganizationRoute, async (c) => {
-    const organization = await getOrganization(identityContext(c), c.get('auth').orgId);
+    const { actor } = routeContext(c);
+    const organization = await getOrganization(identityContext(c), actor.orgId);
     return ok(c, organization, 200);
   });

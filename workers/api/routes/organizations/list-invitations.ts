@@ -1,4 +1,5 @@
 import { listInvitations } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -21,7 +22,8 @@ export const listInvitationsRoute = defineRoute(
 
 export const registerListInvitations = (app: GroupApp) =>
   app.openapi(listInvitationsRoute, async (c) => {
+    const { actor } = routeContext(c);
     const page = c.req.valid('query');
-    const { items, total } = await listInvitations(identityContext(c), c.get('auth').orgId, page);
+    const { items, total } = await listInvitations(identityContext(c), actor.orgId, page);
     return paginated(c, items, page, total);
   });

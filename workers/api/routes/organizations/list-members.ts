@@ -1,4 +1,5 @@
 import { listMembers } from '@flowspark/identity';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -24,7 +25,8 @@ export const listMembersRoute = defineRoute(
 
 export const registerListMembers = (app: GroupApp) =>
   app.openapi(listMembersRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { role, ...page } = c.req.valid('query');
-    const { items, total } = await listMembers(identityContext(c), c.get('auth').orgId, page, { role });
+    const { items, total } = await listMembers(identityContext(c), actor.orgId, page, { role });
     return paginated(c, items, page, total);
   });

@@ -1,11 +1,11 @@
 import { removeMember } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { noContent } from '../../lib/respond';
 import { errorResponses, idParam } from '../../lib/schemas';
-import { memberActor } from './actor';
 
 // org:read lets any member reach the route to leave; removing someone else needs members:write,
 // which the service checks because it depends on whose membership is named.
@@ -30,7 +30,8 @@ export const removeMemberRoute = defineRoute(
 
 export const registerRemoveMember = (app: GroupApp) =>
   app.openapi(removeMemberRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { user_id } = c.req.valid('param');
-    await removeMember(identityContext(c), memberActor(c), c.get('auth').orgId, user_id);
+    await removeMember(identityContext(c), actor, actor.orgId, user_id);
     return noContent(c);
   });

@@ -1,5 +1,6 @@
 import { revokeInvitation } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -24,6 +25,7 @@ export const revokeInvitationRoute = defineRoute(
 
 export const registerRevokeInvitation = (app: GroupApp) =>
   app.openapi(revokeInvitationRoute, async (c) => {
-    await revokeInvitation(identityContext(c), c.get('auth').orgId, c.req.valid('param').id);
+    const { actor } = routeContext(c);
+    await revokeInvitation(identityContext(c), actor.orgId, c.req.valid('param').id);
     return noContent(c);
   });

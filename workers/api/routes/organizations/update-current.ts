@@ -1,5 +1,6 @@
 import { updateOrganization } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
@@ -32,6 +33,7 @@ export const updateCurrentOrganizationRoute = defineRoute(
 
 export const registerUpdateCurrentOrganization = (app: GroupApp) =>
   app.openapi(updateCurrentOrganizationRoute, async (c) => {
-    const organization = await updateOrganization(identityContext(c), c.get('auth').orgId, c.req.valid('json'));
+    const { actor } = routeContext(c);
+    const organization = await updateOrganization(identityContext(c), actor.orgId, c.req.valid('json'));
     return ok(c, organization, 200);
   });

@@ -1,12 +1,12 @@
 import { changeMemberRole } from '@flowspark/identity';
 import { z } from '@hono/zod-openapi';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { identityContext } from '../../lib/identity';
 import { ok } from '../../lib/respond';
 import { errorResponses, idParam, jsonBody, jsonResponse } from '../../lib/schemas';
 import { RoleSchema } from '../../lib/shapes';
-import { memberActor } from './actor';
 import { MemberSchema } from './schemas';
 
 const UpdateMemberSchema = z.strictObject({ role: RoleSchema }).openapi('UpdateMemberRequest');
@@ -36,8 +36,9 @@ export const updateMemberRoute = defineRoute(
 
 export const registerUpdateMember = (app: GroupApp) =>
   app.openapi(updateMemberRoute, async (c) => {
+    const { actor } = routeContext(c);
     const { user_id } = c.req.valid('param');
     const { role } = c.req.valid('json');
-    const member = await changeMemberRole(identityContext(c), memberActor(c), c.get('auth').orgId, user_id, role);
+    const member = await changeMemberRole(identityContext(c), actor, actor.orgId, user_id, role);
     return ok(c, member, 200);
   });
