@@ -21,7 +21,7 @@ import type { Env } from '../env';
  * revocation running while it connected; and sockets that outlived an eviction are checked again, all
  * in one batched D1 query, before the woken object delivers anything to them.
  */
-export const FEED_TENANT_HEADER = 'x-flowspark-feed-tenant';
+export const FEED_ORG_HEADER = 'x-flowspark-feed-org';
 export const FEED_USER_HEADER = 'x-flowspark-feed-user';
 export const FEED_SESSION_HEADER = 'x-flowspark-feed-session';
 export const FEED_API_KEY_HEADER = 'x-flowspark-feed-api-key';
@@ -182,7 +182,7 @@ export class JobFeed extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return new Response('Expected a WebSocket upgrade', { status: 426 });
     }
-    const orgId = request.headers.get(FEED_TENANT_HEADER);
+    const orgId = request.headers.get(FEED_ORG_HEADER);
     const userId = request.headers.get(FEED_USER_HEADER);
     const sessionId = request.headers.get(FEED_SESSION_HEADER) || null;
     const apiKeyId = request.headers.get(FEED_API_KEY_HEADER) || null;

@@ -3,9 +3,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import {
   FEED_API_KEY_HEADER,
+  FEED_ORG_HEADER,
   FEED_PROTOCOL_HEADER,
   FEED_SESSION_HEADER,
-  FEED_TENANT_HEADER,
   FEED_USER_HEADER,
 } from '../../../objects/job-feed';
 import { type AppEnv, routeContext } from '../../lib/context';
@@ -102,7 +102,7 @@ export const registerJobFeed = (app: GroupApp) =>
     // Headers the Worker sets itself: nothing the client sent reaches the feed object.
     const headers = new Headers({
       Upgrade: 'websocket',
-      [FEED_TENANT_HEADER]: actor.orgId,
+      [FEED_ORG_HEADER]: actor.orgId,
       [FEED_USER_HEADER]: actor.userId,
     });
     // The credential that opened the socket: its revocation closes the socket (see JobFeed).
