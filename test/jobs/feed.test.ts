@@ -197,7 +197,7 @@ describe('JobFeed object', () => {
     const b = await createTenant();
     const headers = { Upgrade: 'websocket', 'x-flowspark-feed-user': b.userId };
     const wrong = await feedStub(a.orgId).fetch(
-      new Request('https://job-feed/connect', { headers: { ...headers, 'x-flowspark-feed-tenant': b.orgId } }),
+      new Request('https://job-feed/connect', { headers: { ...headers, 'x-flowspark-feed-org': b.orgId } }),
     );
     expect(wrong.status).toBe(403);
     const missing = await feedStub(a.orgId).fetch(new Request('https://job-feed/connect', { headers }));
