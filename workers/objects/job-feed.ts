@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { describeError, logger } from '@flowspark/core';
+import { type Actor, describeError, logger } from '@flowspark/core';
 import type { CredentialKind, LiveCredentials } from '@flowspark/db';
 import type { ConnectionOwners } from '@flowspark/identity';
 import type { JobEvent, JobEventInput } from '@flowspark/jobs';
@@ -32,18 +32,17 @@ export const MAX_FEED_EVENTS = 1000;
 export const FEED_EVENT_TTL_MS = 24 * 3600 * 1000;
 const MAX_CLIENT_MESSAGE_BYTES = 1024;
 
-/** Who a ticket was issued to; the Worker re-checks the session with the tenant gate on use. */
-export interface FeedTicketGrant {
-  orgId: string;
-  userId: string;
-  sessionId: string | null;
-  apiKeyId: string | null;
-  /** The key's own per-minute limit, so a ticket-opened socket is counted like the key itself. */
-  apiKeyRateLimitPerMinute?: number | null;
-  plan: string;
-  /** Seconds since the epoch: a user whose tokens were invalidated after this cannot use it. */
-  issuedAt: number;
-}
+/**
+ * Who a ticket was issued to; the Worker re-checks the session with the tenant gate on use. An API
+ * key's own per-minute limit travels with it, so a ticket-opened socket is counted like the key.
+ */
+export type FeedTicketGrant = Pick<Actor, 'orgId' | 'userId' | 'sessionId' | 'apiKeyId'> &
+  Partial<Pick<Actor, 'apiKeyRateLimitPerMinute'>> & {
+    /** Stored with the ticket as issued; read back as a plan name. */
+    plan: string;
+    /** Seconds since the epoch: a user whose tokens were invalidated after this cannot use it. */
+    issuedAt: number;
+  };
 
 interface SocketAttachment {
   org_id: string;

@@ -1,20 +1,17 @@
-import { type AppConfig, AppError, type Plan } from '@flowspark/core';
+import { type Actor, type AppConfig, AppError } from '@flowspark/core';
 import type { AdmitResult, BucketRequest } from '../../objects/rate-limiter';
 import type { AppContext } from '../lib/context';
 
-/** Who is asking the tenant gate: the fields of an access token, an API key or a feed ticket. */
-export interface GatePrincipal {
-  orgId: string;
-  plan: Plan;
-  userId: string;
-  sessionId: string | null;
-  /** Set when the caller is an API key: the key, not its creator, is then the credential. */
-  apiKeyId: string | null;
-  /** The key's own limit, when it has one lower than its plan's. */
-  apiKeyRateLimitPerMinute?: number | null;
-  /** Seconds since the epoch; compared with the user's token invalidation time. */
-  issuedAt: number | null;
-}
+/**
+ * Who is asking the tenant gate: the caller's organization, plan and credential (an access token,
+ * an API key or a feed ticket), and when its token was issued. For an API key the key, not its
+ * creator, is the credential; its own limit applies when lower than its plan's.
+ */
+export type GatePrincipal = Pick<Actor, 'orgId' | 'plan' | 'userId' | 'sessionId' | 'apiKeyId'> &
+  Partial<Pick<Actor, 'apiKeyRateLimitPerMinute'>> & {
+    /** Seconds since the epoch; compared with the user's token invalidation time. */
+    issuedAt: number | null;
+  };
 
 /**
  * The buckets a request is counted against: the tenant's, and under it the credential's own share of
