@@ -19,6 +19,7 @@ export interface BucketRequest {
 export interface AdmitRequest {
   buckets: BucketRequest[];
   sessionId?: string | null;
+  apiKeyId?: string | null;
   userId?: string | null;
   /** The access token's `iat` (seconds), checked against the user's not-before time. */
   issuedAt?: number | null;
@@ -49,11 +50,17 @@ const MAX_RESIDENT_BUCKETS = 1_000;
 
 /** Access tokens live 15 minutes; a revocation older than that has nothing left to stop. */
 const REVOCATION_TTL_MS = 16 * 60 * 1000;
+/**
+ * A revoked API key is refused by D1 once isolates' caches of verified keys (5 s) have expired; the
+ * gate remembers it a good while longer than that.
+ */
+const KEY_REVOCATION_TTL_MS = 60 * 1000;
 
 export class RateLimiter extends DurableObject<Env> {
   private readonly buckets = new Map<string, Bucket>();
   private prunedAt = 0;
   private readonly revokedSessions = new Map<string, number>();
+  private readonly revokedKeys = new Map<string, number>();
   private readonly userNotBefore = new Map<string, number>();
   private readonly sql: SqlStorage;
 
@@ -69,7 +76,9 @@ export class RateLimiter extends DurableObject<Env> {
       for (const row of this.sql.exec<{ kind: string; id: string; at: number }>(
         'SELECT kind, id, at FROM revocations',
       )) {
-        (row.kind === 'session' ? this.revokedSessions : this.userNotBefore).set(row.id, row.at);
+        const map =
+          row.kind === 'session' ? this.revokedSessions : row.kind === 'key' ? this.revokedKeys : this.userNotBefore;
+        map.set(row.id, row.at);
       }
     });
   }
@@ -130,6 +139,23 @@ export class RateLimiter extends DurableObject<Env> {
     }
   }
 
+  /** These API keys stop working at once, also in isolates that still hold them as verified. */
+  revokeApiKeys(apiKeyIds: string[]): void {
+    const now = Date.now();
+    for (const [id, at] of this.revokedKeys) if (at < now - KEY_REVOCATION_TTL_MS) this.revokedKeys.delete(id);
+    this.sql.exec('DELETE FROM revocations WHERE kind = ? AND expires < ?', 'key', now);
+    for (const id of apiKeyIds) {
+      this.revokedKeys.set(id, now);
+      this.sql.exec(
+        'INSERT OR REPLACE INTO revocations (kind, id, at, expires) VALUES (?, ?, ?, ?)',
+        'key',
+        id,
+        now,
+        now + KEY_REVOCATION_TTL_MS,
+      );
+    }
+  }
+
   /** Access tokens of this user issued before now must be refreshed (e.g. after a role change). */
   invalidateUserTokens(userId: string): void {
     // Token `iat` has one-second resolution: anything issued in this second or earlier is stale.
@@ -146,6 +172,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   private isRevoked(request: AdmitRequest, now: number): boolean {
     if (request.sessionId && this.revokedSessions.has(request.sessionId)) return true;
+    if (request.apiKeyId && this.revokedKeys.has(request.apiKeyId)) return true;
     if (request.userId && request.issuedAt != null) {
       const notBefore = this.userNotBefore.get(request.userId);
       if (notBefore !== undefined && notBefore > now - REVOCATION_TTL_MS && request.issuedAt * 1000 < notBefore) {

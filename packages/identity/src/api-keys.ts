@@ -137,7 +137,7 @@ export const listApiKeys = async (
 };
 
 /**
- * Revokes a key at once (the middleware reads `revoked_at` on every request) and closes the live
+ * Revokes a key at once (the tenant gate refuses it from the next request on) and closes the live
  * connections it opened. A key the actor may not manage is reported as not found, like a key of another
  * tenant: it is invisible to them.
  */
@@ -147,5 +147,6 @@ export const revokeApiKey = async (ctx: IdentityContext, actor: ApiKeyActor, id:
     .set({ revokedAt: new Date().toISOString() })
     .where(and(eq(apiKeys.id, id), visibleTo(actor)));
   if (result.meta.changes !== 1) throw notFound('API key');
+  await ctx.revocations.revokeApiKeys(actor.orgId, [id]);
   await ctx.revocations.closeConnections(actor.orgId, { apiKeyIds: [id] });
 };

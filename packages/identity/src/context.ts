@@ -10,6 +10,8 @@ export interface RevocationPort {
   revokeSessions(orgId: string, sessionIds: string[]): Promise<void>;
   /** Access tokens of the user in that tenant issued until now must be refreshed (role changed). */
   invalidateUserTokens(orgId: string, userId: string): Promise<void>;
+  /** These API keys stop working at once, wherever they were verified and cached. */
+  revokeApiKeys(orgId: string, apiKeyIds: string[]): Promise<void>;
   /**
    * Closes at once the live connections (job feed, later chat) that these credentials opened in the
    * tenant: sessions, every credential of a user, or API keys.

@@ -81,7 +81,12 @@ export const revokeUserApiKeys = async (ctx: IdentityContext, userId: string): P
     .returning({ id: apiKeys.id, orgId: apiKeys.orgId });
   const byOrg = new Map<string, string[]>();
   for (const key of revoked) byOrg.set(key.orgId, [...(byOrg.get(key.orgId) ?? []), key.id]);
-  await Promise.all([...byOrg].map(([orgId, apiKeyIds]) => ctx.revocations.closeConnections(orgId, { apiKeyIds })));
+  await Promise.all(
+    [...byOrg].map(async ([orgId, apiKeyIds]) => {
+      await ctx.revocations.revokeApiKeys(orgId, apiKeyIds);
+      await ctx.revocations.closeConnections(orgId, { apiKeyIds });
+    }),
+  );
   return revoked.length;
 };
 

@@ -1,6 +1,7 @@
 import { createDb } from '@flowspark/db';
 import { type IdentityContext, type Mailer, outboxMailer, webhookMailer } from '@flowspark/identity';
 import type { Env } from '../../env';
+import { forgetApiKeys } from './api-key-cache';
 import type { AppContext } from './context';
 
 const gate = (env: Env, orgId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(orgId));
@@ -22,8 +23,14 @@ export const identityContext = (c: AppContext): IdentityContext => ({
   revocations: {
     revokeSessions: (orgId, sessionIds) => gate(c.env, orgId).revokeSessions(sessionIds),
     invalidateUserTokens: (orgId, userId) => gate(c.env, orgId).invalidateUserTokens(userId),
+    revokeApiKeys: async (orgId, apiKeyIds) => {
+      forgetApiKeys({ apiKeyIds });
+      await gate(c.env, orgId).revokeApiKeys(apiKeyIds);
+    },
     // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
     closeConnections: async (orgId, who) => {
+      // A removed member's or deactivated user's keys: this isolate re-reads them at once.
+      forgetApiKeys(who);
       await jobFeed(c.env, orgId).closeConnections(who);
     },
   },

@@ -3,6 +3,7 @@ import type { Actor } from '@flowspark/core';
 import { AppError, isRole, isScope, PLANS, type Plan, ROLE_SCOPES, type Scope, unauthenticated } from '@flowspark/core';
 import { createDb, findApiKeyPrincipal } from '@flowspark/db';
 import type { MiddlewareHandler } from 'hono';
+import { cachedApiKey, rememberApiKey } from '../lib/api-key-cache';
 import type { AppEnv } from '../lib/context';
 import { admitThroughGate } from './gate';
 
@@ -40,8 +41,13 @@ export const authenticate =
     let issuedAt: number | null = null;
 
     if (looksLikeApiKey(token)) {
-      const key = await findApiKeyPrincipal(createDb(c.env.DB), await hashApiKey(token));
+      const keyHash = await hashApiKey(token);
       const now = new Date();
+      let key = cachedApiKey(keyHash, now.getTime());
+      if (!key) {
+        key = await findApiKeyPrincipal(createDb(c.env.DB), keyHash);
+        if (key) rememberApiKey(keyHash, key, now.getTime());
+      }
       if (!key || (key.expiresAt && key.expiresAt <= now.toISOString())) {
         throw new AppError('INVALID_TOKEN', 'API key is invalid, revoked or expired');
       }
@@ -58,6 +64,8 @@ export const authenticate =
         scopes: new Set(key.scopes.filter((s): s is Scope => isScope(s) && roleScopes.has(s))),
       };
       if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_INTERVAL_MS) {
+        // The cached copy carries the new time too, so a warm key is not touched on every request.
+        key.lastUsedAt = now.toISOString();
         const { touchApiKey } = await import('@flowspark/db');
         c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now.toISOString()).catch(() => undefined));
       }

@@ -41,11 +41,17 @@ export const admitThroughGate = async (c: AppContext, principal: GatePrincipal):
   const verdict = await stub.admit({
     buckets: gateBuckets(c.get('config'), principal),
     sessionId: principal.sessionId,
+    apiKeyId: principal.apiKeyId,
     userId: principal.userId,
     issuedAt: principal.issuedAt,
   });
   c.get('timings').ratelimit = Date.now() - started;
-  if (verdict.revoked) throw new AppError('INVALID_TOKEN', 'Session has been revoked or the token is stale');
+  if (verdict.revoked) {
+    throw new AppError(
+      'INVALID_TOKEN',
+      principal.apiKeyId ? 'API key is invalid, revoked or expired' : 'Session has been revoked or the token is stale',
+    );
+  }
   applyRateLimitVerdict(c, verdict, 'Too many requests; slow down');
 };
 
