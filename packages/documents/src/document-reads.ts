@@ -1,21 +1,22 @@
 /** Reading documents and their versions, and finding the file a download sends. Tenant-scoped. */
 import { conflict, notFound, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Database, paginate, paginateNewestFirst, schema } from '@flowspark/db';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { DocumentFormat, DocumentKind, DocumentRow, DocumentStatus, DocumentVersionRow } from './document-types';
 
 const { documents, documentVersions } = schema;
 
+/** The tenant's document of this kind (of any kind: `null`, as a job reads the document it renders). */
 export const getDocument = async (
   db: Database,
   orgId: string,
-  kind: DocumentKind,
+  kind: DocumentKind | null,
   id: string,
 ): Promise<DocumentRow | null> => {
   const [row] = await db
     .select()
     .from(documents)
-    .where(and(eq(documents.id, id), eq(documents.orgId, orgId), eq(documents.kind, kind)))
+    .where(and(eq(documents.id, id), eq(documents.orgId, orgId), kind ? eq(documents.kind, kind) : undefined))
     .limit(1);
   return row ?? null;
 };
@@ -35,13 +36,7 @@ export const listDocuments = async (
   const conditions: SQL[] = [eq(documents.orgId, orgId), eq(documents.kind, kind)];
   if (query.status) conditions.push(eq(documents.status, query.status));
   if (query.format) conditions.push(eq(documents.format, query.format));
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(documents).where(where).orderBy(desc(documents.createdAt), desc(documents.id)),
-    { table: documents, where },
-    query,
-  );
+  return paginateNewestFirst(db, documents, and(...conditions), query);
 };
 
 /** Rendered versions, newest first (a version row exists only once its file was stored). */

@@ -46,3 +46,14 @@ export interface DocumentOptions {
 
 export const documentOptions = (doc: Pick<DocumentRow, 'options'>): DocumentOptions =>
   (doc.options ?? {}) as DocumentOptions;
+
+/** The output columns of a generated document or image before its job produced anything. */
+export const NO_OUTPUT_YET = {
+  fileKey: null,
+  fileSizeBytes: 0,
+  contentType: null,
+  modelUsed: null,
+  generationTimeMs: null,
+  errorCode: null,
+  errorMessage: null,
+} as const;

@@ -7,6 +7,7 @@ import { type Database, schema } from '@flowspark/db';
 import type { JobRow } from '@flowspark/jobs';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { getDocument } from './document-reads';
 import type { DocumentRow } from './document-types';
 import { documentFileKey, resourcePrefix } from './files';
 
@@ -19,14 +20,8 @@ export const GenerationJobInputSchema = z.object({
 });
 
 /** The document a job renders, whatever its kind; tenant-checked. */
-export const getDocumentForJob = async (db: Database, orgId: string, id: string): Promise<DocumentRow | null> => {
-  const [row] = await db
-    .select()
-    .from(documents)
-    .where(and(eq(documents.id, id), eq(documents.orgId, orgId)))
-    .limit(1);
-  return row ?? null;
-};
+export const getDocumentForJob = (db: Database, orgId: string, id: string): Promise<DocumentRow | null> =>
+  getDocument(db, orgId, null, id);
 
 /** pending → processing, only while the document still waits for this job. */
 export const markDocumentProcessing = async (db: Database, doc: DocumentRow, jobId: string) => {

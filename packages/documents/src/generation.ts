@@ -12,6 +12,7 @@ import {
   type DocumentRow,
   GENERATION_JOB_TYPES,
   type GenerationJobInput,
+  NO_OUTPUT_YET,
 } from './document-types';
 import { getTemplate, incrementTemplateUsage, type TemplateRecord } from './templates';
 
@@ -97,14 +98,8 @@ export const startGeneration = async (
     inputData,
     options: options as Record<string, unknown>,
     currentVersion: 0,
-    fileKey: null,
-    fileSizeBytes: 0,
-    contentType: null,
+    ...NO_OUTPUT_YET,
     tokensUsed: 0,
-    modelUsed: null,
-    generationTimeMs: null,
-    errorCode: null,
-    errorMessage: null,
     jobId: job.id,
     createdBy: actor.userId,
     createdAt: now,

@@ -5,9 +5,10 @@
  * Every query is scoped to the tenant.
  */
 import { type Actor, deletePrefix, newId, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, type JobRow } from '@flowspark/jobs';
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { NO_OUTPUT_YET } from './document-types';
 import { resourcePrefix, versionFileKey } from './files';
 
 const { images, jobs } = schema;
@@ -71,13 +72,7 @@ export const createImageGeneration = async (
     width: input.width ?? DEFAULT_IMAGE_SIDE,
     height: input.height ?? DEFAULT_IMAGE_SIDE,
     status: 'pending',
-    fileKey: null,
-    fileSizeBytes: 0,
-    contentType: null,
-    modelUsed: null,
-    generationTimeMs: null,
-    errorCode: null,
-    errorMessage: null,
+    ...NO_OUTPUT_YET,
     jobId: job.id,
     createdBy: actor.userId,
     createdAt: job.createdAt,
@@ -104,13 +99,7 @@ export const listImages = async (
 ): Promise<{ items: ImageRow[]; total: number }> => {
   const conditions: SQL[] = [eq(images.orgId, orgId)];
   if (query.status) conditions.push(eq(images.status, query.status));
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(images).where(where).orderBy(desc(images.createdAt), desc(images.id)),
-    { table: images, where },
-    query,
-  );
+  return paginateNewestFirst(db, images, and(...conditions), query);
 };
 
 /** Deletes the row; the caller removes the files (`imagePrefix`) and stops the job. */

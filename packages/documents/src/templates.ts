@@ -14,9 +14,9 @@ import {
   type Role,
   validationError,
 } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { type DocumentModelInput, placeholdersIn, placeholdersInText, type TemplateVariable } from '@flowspark/docgen';
-import { and, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, or, type SQL, sql } from 'drizzle-orm';
 import { resourcePrefix } from './files';
 import {
   FILE_TYPES,
@@ -263,13 +263,7 @@ export const listTemplates = async (
   if (query.format) conditions.push(eq(templates.format, query.format));
   if (query.kind) conditions.push(eq(templates.kind, query.kind));
   if (query.q) conditions.push(sql`${templates.name} LIKE ${likePattern(query.q)} ESCAPE '\\'`);
-  const where = and(...conditions)!;
-  const { items, total } = await paginate(
-    db,
-    db.select().from(templates).where(where).orderBy(desc(templates.createdAt), desc(templates.id)),
-    { table: templates, where },
-    query,
-  );
+  const { items, total } = await paginateNewestFirst(db, templates, and(...conditions), query);
   return { items: items.map(record), total };
 };
 

@@ -6,9 +6,9 @@
  */
 import type { AiProvider, ChatMessage, TokenUsage } from '@flowspark/ai';
 import { type Actor, newId, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { nothingFoundAnswer } from '@flowspark/rag';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import {
   type KbRetrievalPorts,
   type KbRetrievedHit,
@@ -272,11 +272,5 @@ export const listKbQueries = async (
 ): Promise<{ items: KbQueryRow[]; total: number }> => {
   const conditions: SQL[] = [eq(kbQueries.orgId, orgId)];
   if (query.userId) conditions.push(eq(kbQueries.userId, query.userId));
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(kbQueries).where(where).orderBy(desc(kbQueries.createdAt), desc(kbQueries.id)),
-    { table: kbQueries, where },
-    query,
-  );
+  return paginateNewestFirst(db, kbQueries, and(...conditions), query);
 };

@@ -7,9 +7,9 @@
  * Every query is scoped to the tenant.
  */
 import { type Actor, conflict, newId, notFound, type PageRequest, tenantPrefix } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { deleteStatements } from './chunks';
 import { sha256OfBytes } from './hash';
 
@@ -155,13 +155,7 @@ export const listKbDocuments = async (
       sql`EXISTS (SELECT 1 FROM json_each(${kbDocuments.tags}) WHERE json_each.value = ${query.tag.toLowerCase()})`,
     );
   }
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(kbDocuments).where(where).orderBy(desc(kbDocuments.createdAt), desc(kbDocuments.id)),
-    { table: kbDocuments, where },
-    query,
-  );
+  return paginateNewestFirst(db, kbDocuments, and(...conditions), query);
 };
 
 export interface NewKbDocument {
