@@ -32,7 +32,8 @@ describe('layering', () => {
     expect(crossings('packages', ['workers'])).toEqual([]);
   });
 
-  it('workers import one way: the queue consumer, Durable Objects and shared code never import the API', () => {
+  it('workers import one way: the API and the queue consumer never import each other; Durable Objects and shared code import neither', () => {
+    expect(crossings('workers/api', ['workers/jobs'])).toEqual([]);
     expect(crossings('workers/jobs', ['workers/api'])).toEqual([]);
     expect(crossings('workers/objects', ['workers/api', 'workers/jobs'])).toEqual([]);
     expect(crossings('workers/lib', ['workers/api', 'workers/jobs', 'workers/objects'])).toEqual([]);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { type AiProvider, AiProviderError, createLocalProvider } from '@flowspark/ai';
-import { type GenerationRequest, startGeneration, updateDocument } from '@flowspark/content';
 import { createDb } from '@flowspark/db';
+import { type GenerationRequest, startGeneration, updateDocument } from '@flowspark/documents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XLSX_MAX_SHEETS } from '../../packages/docgen/src/render/xlsx';
 import { setAiProviderFactory } from '../../workers/lib/ai';

@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { createLocalProvider, type ImageRequest, type ImageResult } from '@flowspark/ai';
-import { createImageGeneration, type NewImage } from '@flowspark/content';
 import { createDb } from '@flowspark/db';
+import { createImageGeneration, type NewImage } from '@flowspark/documents';
 import { expect } from 'vitest';
 import { setAiProviderFactory } from '../../workers/lib/ai';
 import { expectOk, type TestTenant } from '../helpers/harness';

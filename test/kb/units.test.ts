@@ -2,17 +2,13 @@ import {
   buildKbMessages,
   citedSourceNumbers,
   cleanTags,
-  detectLanguage,
   type KbRetrievedHit,
   kbCitations,
   kbMinVectorScore,
-  makeSnippet,
-  meaningfulTerms,
-  mentionsTerms,
-  nothingFoundAnswer,
   resolveChunking,
   titleFromFilename,
-} from '@flowspark/content';
+} from '@flowspark/kb';
+import { detectLanguage, makeSnippet, meaningfulTerms, mentionsTerms, nothingFoundAnswer } from '@flowspark/rag';
 import { describe, expect, it } from 'vitest';
 
 const hit = (n: number, extra: Partial<KbRetrievedHit> = {}): KbRetrievedHit => ({

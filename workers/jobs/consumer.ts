@@ -7,7 +7,7 @@ import { createDb } from '@flowspark/db';
 import { failJob, getJob, isTerminal } from '@flowspark/jobs';
 import { z } from 'zod';
 import type { Env, JobMessage } from '../env';
-import { announceJobEnd } from './ended';
+import { announceJobEnd } from '../lib/job-end';
 import { runJob } from './runner';
 
 const ids = z.object({

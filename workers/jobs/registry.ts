@@ -1,3 +1,4 @@
+import { registerFailureEffect } from '../lib/job-end';
 import type { JobHandler } from './types';
 
 export type JobHandlerLoader = () => Promise<JobHandler>;
@@ -14,10 +15,19 @@ export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
   'kb.ingest': () => import('./handlers/kb-ingest').then((m) => m.kbIngestHandler),
 };
 
-/** Adds or replaces a job type at run time (tests, or types assembled elsewhere). */
+/**
+ * Adds or replaces a job type at run time (tests, or types assembled elsewhere). Its `onFailed` hook
+ * becomes the type's failure effect, run wherever the job's end is announced.
+ */
 export const registerJobHandler = (type: string, loader: JobHandlerLoader): void => {
   JOB_HANDLERS[type] = loader;
   loaded.delete(type);
+  registerFailureEffect(type, async () => {
+    const handler = await loadJobHandler(type);
+    return async (ctx) => {
+      await handler?.onFailed?.(ctx);
+    };
+  });
 };
 
 const loaded = new Map<string, Promise<JobHandler>>();

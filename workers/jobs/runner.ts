@@ -17,8 +17,8 @@ import {
   setProgress,
 } from '@flowspark/jobs';
 import type { Env } from '../env';
+import { announceJobEnd } from '../lib/job-end';
 import { publishJobEvent } from '../lib/job-events';
-import { announceJobEnd } from './ended';
 import { loadJobHandler } from './registry';
 import type { JobContext, JobHandler } from './types';
 

@@ -14,8 +14,8 @@ import {
   touchQueuedJob,
 } from '@flowspark/jobs';
 import type { Env } from '../env';
+import { announceJobEnd } from '../lib/job-end';
 import { publishJobEvent } from '../lib/job-events';
-import { announceJobEnd } from './ended';
 
 export interface RecoverySummary {
   requeued: number;

@@ -1,6 +1,7 @@
 import type { JobRow } from '@flowspark/jobs';
 import type { ZodType } from 'zod';
 import type { Env } from '../env';
+import type { JobEndContext } from '../lib/job-end';
 
 /** What a job handler gets for one attempt. */
 export interface JobContext<I = Record<string, unknown> | null> {
@@ -25,12 +26,7 @@ export interface JobContext<I = Record<string, unknown> | null> {
 }
 
 /** What `onFailed` gets: the job as it ended (status `error` or `cancelled`). */
-export interface JobEndContext {
-  env: Env;
-  job: JobRow;
-  orgId: string;
-  requestId: string;
-}
+export type { JobEndContext };
 
 /**
  * One job type. `run` returns the job's result (small JSON: ids, sizes, counts; payloads go to D1 or R2).
@@ -43,9 +39,10 @@ export interface JobHandler<I = unknown> {
   input?: ZodType<I>;
   run(ctx: JobContext<I>): Promise<Record<string, unknown>>;
   /**
-   * Called once the job ended without success, from wherever that was decided (the runner, the
-   * dead-letter consumer, stuck-job recovery, or cancelling a queued job), so the handler can mark
-   * its resource (e.g. the document) failed too. Must be idempotent; errors are logged and ignored.
+   * What the job leaves on its resource once it ended without success (e.g. the document marked
+   * failed): the same package function as the type's failure effect in workers/lib/job-end.ts, which
+   * runs wherever the end was decided (the runner, the dead-letter consumer, stuck-job recovery, or
+   * cancelling a queued job). Must be idempotent; errors are logged and ignored.
    */
   onFailed?(ctx: JobEndContext): Promise<void>;
 }

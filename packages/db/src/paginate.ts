@@ -1,6 +1,6 @@
 import { type PageRequest, pageOffset } from '@flowspark/core';
-import { count, type SQL } from 'drizzle-orm';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { count, desc, type SQL } from 'drizzle-orm';
+import type { AnySQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Database } from './client';
 
 /** A select for the page rows, with its where and orderBy already applied; the limit and offset come from the page. */
@@ -28,4 +28,22 @@ export const paginate = async <TRow>(
     db.select({ total: count() }).from(total.table).where(total.where),
   ]);
   return { items, total: totals[0]?.total ?? 0 };
+};
+
+/** A table whose rows are listed newest first: by `created_at`, then by id for rows created together. */
+export type NewestFirstTable = SQLiteTable & { createdAt: AnySQLiteColumn; id: AnySQLiteColumn };
+
+/** One page of `table`'s rows matching `where`, newest first, with their total (one batch). */
+export const paginateNewestFirst = <T extends NewestFirstTable>(
+  db: Database,
+  table: T,
+  where: SQL | undefined,
+  page: PageRequest,
+): Promise<{ items: T['$inferSelect'][]; total: number }> => {
+  const rows = db
+    .select()
+    .from(table as SQLiteTable)
+    .where(where)
+    .orderBy(desc(table.createdAt), desc(table.id));
+  return paginate(db, rows as unknown as PageQuery<T['$inferSelect']>, { table, where }, page);
 };

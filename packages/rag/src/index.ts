@@ -1,5 +1,5 @@
 // @flowspark/rag: knowledge-base ingestion (type detection, extraction, chunking) and retrieval
-// helpers (FTS5 text preparation, rank fusion). Light to import: pdf.js (unpdf) loads only when a PDF
+// helpers (FTS5 text preparation, rank fusion, query terms, snippets and the answer language). Light to import: pdf.js (unpdf) loads only when a PDF
 // is extracted; DOCX archives are read by @flowspark/archive, which has no dependencies.
 export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
 export { detectFileType } from './detect';
@@ -7,6 +7,18 @@ export { extract } from './extract';
 export { ftsQuery, ftsText, MAX_QUERY_TERMS, queryTerms } from './fts';
 export { type FusedResult, reciprocalRankFusion } from './fusion';
 export { CHUNKING_LIMITS, EXTRACTION_LIMITS } from './limits';
+export {
+  type AnswerLanguage,
+  detectLanguage,
+  findTerms,
+  foldText,
+  makeSnippet,
+  meaningfulTerms,
+  mentionsTerms,
+  NOTHING_FOUND_ANSWERS,
+  nothingFoundAnswer,
+  type TermHit,
+} from './text';
 export type {
   Chunk,
   ChunkingOptions,

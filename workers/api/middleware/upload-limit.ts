@@ -8,9 +8,9 @@ const MB = 1024 * 1024;
 const FORM_OVERHEAD_BYTES = 256 * 1024;
 
 const UPLOAD_LIMITS: ReadonlyArray<{ method: string; path: RegExp; maxBytes: number }> = [
-  // Keep in step with MAX_TEMPLATE_FILE_BYTES in @flowspark/content.
+  // Keep in step with MAX_TEMPLATE_FILE_BYTES in @flowspark/documents.
   { method: 'POST', path: /^\/api\/v1\/templates\/upload\/?$/, maxBytes: 10 * MB + FORM_OVERHEAD_BYTES },
-  // Keep in step with KB_MAX_UPLOAD_BYTES in @flowspark/content (a larger KB_MAX_UPLOAD_BYTES var
+  // Keep in step with KB_MAX_UPLOAD_BYTES in @flowspark/kb (a larger KB_MAX_UPLOAD_BYTES var
   // needs a larger limit here too; a smaller one is checked by the route itself).
   { method: 'POST', path: /^\/api\/v1\/kb\/documents\/upload\/?$/, maxBytes: 20 * MB + FORM_OVERHEAD_BYTES },
   // 2,000,000 characters of text as JSON: up to 4 bytes per character in UTF-8 (the route checks the count).

@@ -1,20 +1,4 @@
 import { structuredOutput } from '@flowspark/ai';
-import {
-  commitVersion,
-  DEFAULT_SLIDE_COUNT,
-  type DocumentRow,
-  deletePrefix,
-  documentFileKey,
-  documentOptions,
-  GENERATION_JOB_TYPES,
-  getDocumentForJob,
-  getTemplate,
-  getVersion,
-  markDocumentFailed,
-  markDocumentProcessing,
-  resourcePrefix,
-  type TemplateRecord,
-} from '@flowspark/content';
 import { AppError, isAppError } from '@flowspark/core';
 import { createDb, type Database } from '@flowspark/db';
 import {
@@ -29,18 +13,30 @@ import {
   type RenderedFile,
   render,
 } from '@flowspark/docgen';
+import {
+  commitVersion,
+  DEFAULT_SLIDE_COUNT,
+  type DocumentRow,
+  documentFileKey,
+  documentOptions,
+  failGeneration,
+  GENERATION_JOB_TYPES,
+  GenerationJobInputSchema,
+  getDocumentForJob,
+  getTemplate,
+  getVersion,
+  markDocumentProcessing,
+  type TemplateRecord,
+} from '@flowspark/documents';
 import { JobError } from '@flowspark/jobs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Env } from '../../env';
 import { aiProvider } from '../../lib/ai';
 import { r2FontSource } from '../../lib/fonts';
 import type { JobContext, JobHandler } from '../types';
 import { composePrompt, draftModel, type GenerationPlan, systemInstructions } from './document-draft';
 
-const Input = z.object({
-  document_id: z.string().regex(/^doc_[0-9a-f]{32}$/),
-  version: z.number().int().min(1),
-});
+const Input = GenerationJobInputSchema;
 type Input = z.infer<typeof Input>;
 
 interface Output {
@@ -248,29 +244,7 @@ export const createDocumentGenerateHandler = (type: string): JobHandler<Input> =
     return resultOf(doc, version, file.bytes.byteLength, tokens);
   },
 
-  async onFailed(ctx) {
-    const parsed = Input.safeParse(ctx.job.input);
-    if (!parsed.success) return;
-    const { document_id: id, version } = parsed.data;
-    const db = createDb(ctx.env.DB);
-    const doc = await getDocumentForJob(db, ctx.orgId, id);
-    if (!doc) {
-      // Deleted meanwhile: whatever a dying delivery wrote under its prefix belongs to nobody.
-      const area = ctx.job.resourceType === 'presentation' ? 'presentations' : 'documents';
-      await deletePrefix(ctx.env.FILES, resourcePrefix(ctx.orgId, area, id));
-      return;
-    }
-    if (doc.jobId !== ctx.job.id || doc.currentVersion >= version) return;
-    const cancelled = ctx.job.status === 'cancelled';
-    const marked = await markDocumentFailed(db, ctx.orgId, id, ctx.job.id, {
-      code: cancelled ? 'CANCELLED' : (ctx.job.errorCode ?? 'INTERNAL_ERROR'),
-      message: cancelled
-        ? 'The generation was cancelled'
-        : (ctx.job.errorMessage ?? 'The document could not be generated'),
-    });
-    // A delivery that died after writing the file (before committing) leaves it behind: remove it.
-    if (marked) await ctx.env.FILES.delete(documentFileKey(doc, version));
-  },
+  onFailed: (ctx) => failGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job),
 });
 
 export const documentGenerateHandler = createDocumentGenerateHandler(GENERATION_JOB_TYPES.document);

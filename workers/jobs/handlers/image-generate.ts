@@ -1,18 +1,16 @@
 import type { AiProvider } from '@flowspark/ai';
+import { createDb } from '@flowspark/db';
 import {
   completeImage,
-  deletePrefix,
-  failImage,
+  failImageGeneration,
   getImage,
   IMAGE_JOB_TYPE,
   type ImageRow,
   imageFileKey,
-  imagePrefix,
   MAX_IMAGE_BYTES,
   markImageProcessing,
   sniffImage,
-} from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+} from '@flowspark/documents';
 import { JobError } from '@flowspark/jobs';
 import { z } from 'zod';
 import type { Env } from '../../env';
@@ -105,19 +103,7 @@ export const createImageGenerateHandler = (
   },
 
   /** The job ended in error or was cancelled: the image says why, and no file stays downloadable. */
-  async onFailed(ctx) {
-    const id = ctx.job.resourceId;
-    if (!id) return;
-    const cancelled = ctx.job.status === 'cancelled';
-    await failImage(
-      createDb(ctx.env.DB),
-      ctx.orgId,
-      id,
-      cancelled ? 'CANCELLED' : (ctx.job.errorCode ?? 'INTERNAL_ERROR'),
-      cancelled ? 'The image generation was cancelled' : (ctx.job.errorMessage ?? 'The image could not be generated'),
-    );
-    await deletePrefix(ctx.env.FILES, imagePrefix(ctx.orgId, id));
-  },
+  onFailed: (ctx) => failImageGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job),
 });
 
 export const imageGenerateHandler = createImageGenerateHandler();

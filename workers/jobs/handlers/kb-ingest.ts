@@ -1,46 +1,25 @@
+import { isAppError } from '@flowspark/core';
+import { JobError } from '@flowspark/jobs';
 import {
-  discardKbIndex,
   failKbDocument,
-  getKbDocument,
+  failKbIngestion,
   ingestKbDocument,
   KB_INGEST_JOB_TYPE,
-  KB_MAX_CHUNK_SIZE,
-  KB_MIN_CHUNK_SIZE,
-  type KbPorts,
-} from '@flowspark/content';
-import { describeError, isAppError, logger } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
-import { JobError } from '@flowspark/jobs';
-import { z } from 'zod';
-import type { Env } from '../../env';
-import { aiProvider } from '../../lib/ai';
-import { vectorIndex } from '../../lib/vectors';
+  type KbIngestInput,
+  KbIngestInputSchema,
+} from '@flowspark/kb';
+import { kbPorts } from '../../lib/kb-ports';
 import type { JobHandler } from '../types';
-
-const KbIngestInput = z.object({
-  document_id: z.string().min(1).max(64),
-  reindex: z.boolean().optional(),
-  chunk_size: z.number().int().min(KB_MIN_CHUNK_SIZE).max(KB_MAX_CHUNK_SIZE).optional(),
-  chunk_overlap: z.number().int().min(0).optional(),
-});
-type KbIngestInput = z.infer<typeof KbIngestInput>;
-
-export const kbPorts = (env: Env): KbPorts => ({
-  db: createDb(env.DB),
-  files: env.FILES,
-  ai: aiProvider(env),
-  vectors: vectorIndex(env),
-});
 
 /**
  * `kb.ingest`: indexes one knowledge-base document (the job of an upload, a text or a re-index); the
- * pipeline is `ingestKbDocument` in @flowspark/content. A file that cannot be read (encrypted,
+ * pipeline is `ingestKbDocument` in @flowspark/kb. A file that cannot be read (encrypted,
  * corrupt, empty, image-only, too large) fails the job at once with the reason as its code and the
  * document says why; transient AI provider errors are retried by the runner.
  */
 export const kbIngestHandler: JobHandler<KbIngestInput> = {
   type: KB_INGEST_JOB_TYPE,
-  input: KbIngestInput,
+  input: KbIngestInputSchema,
 
   async run(ctx) {
     const { document_id, chunk_size, chunk_overlap } = ctx.input;
@@ -67,30 +46,5 @@ export const kbIngestHandler: JobHandler<KbIngestInput> = {
   },
 
   /** The job ended in error or was cancelled: the document says why and keeps no partial index. */
-  async onFailed(ctx) {
-    const input = KbIngestInput.safeParse(ctx.job.input ?? {});
-    const id = input.success ? input.data.document_id : ctx.job.resourceId;
-    if (!id) return;
-    const db = createDb(ctx.env.DB);
-    const document = await getKbDocument(db, ctx.orgId, id);
-    // Only the document's current job speaks for it (a newer re-index owns it otherwise).
-    if (!document || document.jobId !== ctx.job.id) return;
-    const cancelled = ctx.job.status === 'cancelled';
-    const existing = document.status === 'failed' ? document : null;
-    await failKbDocument(
-      db,
-      ctx.orgId,
-      id,
-      ctx.job.id,
-      cancelled ? 'CANCELLED' : (existing?.errorCode ?? ctx.job.errorCode ?? 'INTERNAL_ERROR'),
-      cancelled
-        ? 'The indexing was cancelled'
-        : (existing?.errorMessage ?? ctx.job.errorMessage ?? 'The document could not be indexed'),
-    );
-    try {
-      await discardKbIndex(kbPorts(ctx.env), ctx.orgId, id);
-    } catch (err) {
-      logger.warn('kb index cleanup failed', { request_id: ctx.requestId, document_id: id, ...describeError(err) });
-    }
-  },
+  onFailed: (ctx) => failKbIngestion(kbPorts(ctx.env), ctx.job, ctx.requestId),
 };

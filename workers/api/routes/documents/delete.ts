@@ -1,11 +1,9 @@
-import { deleteDocument } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
 import { DocumentIdParams } from './schemas';
-import { announceCancellation } from './shared';
+import { remove } from './shared';
 
 export const deleteDocumentRoute = defineRoute(
   { scope: 'documents:write' },
@@ -23,9 +21,6 @@ export const deleteDocumentRoute = defineRoute(
 
 export const registerDeleteDocument = (app: GroupApp) =>
   app.openapi(deleteDocumentRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const { id } = c.req.valid('param');
-    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, orgId, 'document', id);
-    await announceCancellation(c, cancelled);
+    await remove(c, 'document', c.req.valid('param').id);
     return noContent(c);
   });

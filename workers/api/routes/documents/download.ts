@@ -1,12 +1,10 @@
-import { getDocument } from '@flowspark/content';
-import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
 import { CONTENT_TYPES } from '@flowspark/docgen';
 import { defineRoute } from '../../lib/define-route';
+import { binary } from '../../lib/download';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
 import { DocumentIdParams, DownloadQuery } from './schemas';
-import { binary, sendDownload } from './shared';
+import { sendDownload } from './shared';
 
 export const downloadDocumentRoute = defineRoute(
   { scope: 'documents:read' },
@@ -37,9 +35,6 @@ export const downloadDocumentRoute = defineRoute(
 );
 
 export const registerDownloadDocument = (app: GroupApp) =>
-  app.openapi(downloadDocumentRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const doc = await getDocument(createDb(c.env.DB), orgId, 'document', c.req.valid('param').id);
-    if (!doc) throw notFound('Document');
-    return sendDownload(c, doc, c.req.valid('query').version);
-  });
+  app.openapi(downloadDocumentRoute, (c) =>
+    sendDownload(c, 'document', c.req.valid('param').id, c.req.valid('query').version),
+  );

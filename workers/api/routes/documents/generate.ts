@@ -1,11 +1,10 @@
-import { presentDocument, startGeneration } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { presentDocument } from './present';
 import { DocumentSchema, GenerateDocumentSchema } from './schemas';
-import { enqueueGeneration } from './shared';
+import { generate } from './shared';
 
 export const generateDocumentRoute = defineRoute(
   { scope: 'documents:write' },
@@ -32,13 +31,6 @@ export const generateDocumentRoute = defineRoute(
 
 export const registerGenerateDocument = (app: GroupApp) =>
   app.openapi(generateDocumentRoute, async (c) => {
-    const { orgId, userId } = c.get('auth');
-    const body = c.req.valid('json');
-    const { document, job } = await startGeneration(
-      createDb(c.env.DB),
-      { orgId, userId },
-      { kind: 'document', ...body },
-    );
-    await enqueueGeneration(c, job);
+    const document = await generate(c, { kind: 'document', ...c.req.valid('json') });
     return ok(c, presentDocument(document), 202);
   });

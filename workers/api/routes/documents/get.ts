@@ -1,11 +1,11 @@
-import { getDocument, presentDocument } from '@flowspark/content';
-import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { presentDocument } from './present';
 import { DocumentIdParams, DocumentSchema } from './schemas';
+import { findDocument } from './shared';
 
 export const getDocumentRoute = defineRoute(
   { scope: 'documents:read' },
@@ -22,7 +22,7 @@ export const getDocumentRoute = defineRoute(
 
 export const registerGetDocument = (app: GroupApp) =>
   app.openapi(getDocumentRoute, async (c) => {
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'document', c.req.valid('param').id);
-    if (!doc) throw notFound('Document');
+    const { db, actor } = routeContext(c);
+    const doc = await findDocument(db, actor.orgId, 'document', c.req.valid('param').id);
     return ok(c, presentDocument(doc), 200);
   });

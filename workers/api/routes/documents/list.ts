@@ -1,9 +1,10 @@
-import { listDocuments, presentDocument } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { listDocuments } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { paginatedResponse } from '../../lib/schemas';
+import { presentDocument } from './present';
 import { DocumentSchema, ListDocumentsQuery } from './schemas';
 
 export const listDocumentsRoute = defineRoute(
@@ -22,7 +23,8 @@ export const listDocumentsRoute = defineRoute(
 
 export const registerListDocuments = (app: GroupApp) =>
   app.openapi(listDocumentsRoute, async (c) => {
+    const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').orgId, 'document', query);
+    const { items, total } = await listDocuments(db, actor.orgId, 'document', query);
     return paginated(c, items.map(presentDocument), query, total);
   });

@@ -1,5 +1,5 @@
-import { DOCUMENT_FORMATS, DOCUMENT_STATUSES, MAX_PROMPT_CHARS } from '@flowspark/content';
 import { DocumentModel, FORMATS, MAX_INPUT_DATA_BYTES } from '@flowspark/docgen';
+import { DOCUMENT_FORMATS, DOCUMENT_STATUSES, MAX_PROMPT_CHARS } from '@flowspark/documents';
 import { z } from '@hono/zod-openapi';
 import { idParam, PageQuerySchema, TimestampSchema } from '../../lib/schemas';
 

@@ -1,56 +1,64 @@
-import { contentDisposition, type DocumentRow, findDownload } from '@flowspark/content';
-import { describeError, logger, notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { notFound } from '@flowspark/core';
+import type { Database } from '@flowspark/db';
 import { CONTENT_TYPES } from '@flowspark/docgen';
-import { enqueueJob, type JobRow } from '@flowspark/jobs';
-import { z } from '@hono/zod-openapi';
-import { announceJobEnd } from '../../../jobs/ended';
-import { publishJobEvent } from '../../../lib/job-events';
-import type { AppContext } from '../../lib/context';
+import {
+  type DocumentKind,
+  type DocumentPatch,
+  type DocumentRow,
+  deleteDocument,
+  findDownload,
+  type GenerationRequest,
+  getDocument,
+  startGeneration,
+  updateDocument,
+} from '@flowspark/documents';
+import { type AppContext, routeContext } from '../../lib/context';
+import { contentDisposition, ifNoneMatch } from '../../lib/download';
+import { announceCancellation, enqueueOrRecover } from '../../lib/jobs';
+import { downloadName } from './present';
 
-/** Sends the job's message; if that fails, the scheduled recovery sends it later, so the request still succeeded. */
-export const enqueueGeneration = async (c: AppContext, job: JobRow) => {
-  try {
-    await enqueueJob(c.env.JOBS, job);
-  } catch (err) {
-    logger.warn('generation job not enqueued', {
-      request_id: c.get('requestId'),
-      job_id: job.id,
-      ...describeError(err),
-    });
-  }
+// Shared by /documents and /presentations: one table, `kind` tells them apart.
+
+const label = (kind: DocumentKind) => (kind === 'document' ? 'Document' : 'Presentation');
+
+/** The tenant's document of this kind; 404 naming the kind otherwise. */
+export const findDocument = async (db: Database, orgId: string, kind: DocumentKind, id: string) => {
+  const doc = await getDocument(db, orgId, kind, id);
+  if (!doc) throw notFound(label(kind));
+  return doc;
 };
 
-/** A job cancelled by deleting its document: announced like POST /jobs/{id}/cancel does. */
-export const announceCancellation = async (
-  c: AppContext,
-  cancelled: { job: JobRow; outcome: 'cancelled' | 'cancel_requested' } | null,
-) => {
-  if (!cancelled) return;
-  if (cancelled.outcome === 'cancelled') await announceJobEnd(c.env, cancelled.job, c.get('requestId'));
-  else await publishJobEvent(c.env, cancelled.job.orgId, cancelled.job, 'job.status', 'Cancellation requested');
+/** Writes the document and its job, then enqueues the job. */
+export const generate = async (c: AppContext, request: GenerationRequest): Promise<DocumentRow> => {
+  const ctx = routeContext(c);
+  const { document, job } = await startGeneration(ctx.db, ctx.actor, request);
+  await enqueueOrRecover(ctx, job, 'generation job not enqueued');
+  return document;
 };
 
-export const binary = z.string().openapi({ type: 'string', format: 'binary' });
-
-/** The first entity tag of If-None-Match, bare (R2 compares etags without quotes or the weak prefix). */
-const ifNoneMatch = (header: string | undefined): string | undefined => {
-  const first = header?.split(',')[0]?.trim().replace(/^W\//, '').replace(/"/g, '');
-  return first && first !== '*' ? first : undefined;
+/** Applies the change; a new render's job is enqueued (`rendering` true). */
+export const update = async (c: AppContext, id: string, patch: DocumentPatch) => {
+  const ctx = routeContext(c);
+  const { document, job } = await updateDocument(ctx.db, ctx.actor, id, patch);
+  if (job) await enqueueOrRecover(ctx, job, 'generation job not enqueued');
+  return { document, rendering: job !== null };
 };
 
-/** The title as a file name: path separators and characters file systems refuse become `_`. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-const UNSAFE_NAME = /[\\/:*?"<>|\u0000-\u001f\u007f]+/g;
-export const downloadName = (doc: Pick<DocumentRow, 'title' | 'format'>) =>
-  `${doc.title.replace(UNSAFE_NAME, '_').trim() || 'document'}.${doc.format}`;
+/** Deletes the document with its versions and files; a job it cancelled is announced like POST /jobs/{id}/cancel. */
+export const remove = async (c: AppContext, kind: DocumentKind, id: string) => {
+  const ctx = routeContext(c);
+  const { cancelled } = await deleteDocument(ctx.db, ctx.env.FILES, ctx.actor.orgId, kind, id);
+  if (cancelled) await announceCancellation(ctx, cancelled, 'Cancellation requested');
+};
 
 /**
  * Streams a version's file from R2: Content-Type of the format, Content-Disposition with the title,
  * Content-Length and ETag (If-None-Match → 304). A version's file never changes under its key.
  */
-export const sendDownload = async (c: AppContext, doc: DocumentRow, version: number | undefined) => {
-  const found = await findDownload(createDb(c.env.DB), doc, version);
+export const sendDownload = async (c: AppContext, kind: DocumentKind, id: string, version: number | undefined) => {
+  const { db, actor } = routeContext(c);
+  const doc = await findDocument(db, actor.orgId, kind, id);
+  const found = await findDownload(db, doc, version);
   const etag = ifNoneMatch(c.req.header('if-none-match'));
   const object = await c.env.FILES.get(found.key, etag ? { onlyIf: { etagDoesNotMatch: etag } } : undefined);
   if (!object) throw notFound('File');

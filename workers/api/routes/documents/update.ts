@@ -1,11 +1,10 @@
-import { presentDocument, updateDocument } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { presentDocument } from './present';
 import { DocumentIdParams, DocumentSchema, UpdateDocumentSchema } from './schemas';
-import { enqueueGeneration } from './shared';
+import { update } from './shared';
 
 export const updateDocumentRoute = defineRoute(
   { scope: 'documents:write' },
@@ -31,10 +30,6 @@ export const updateDocumentRoute = defineRoute(
 
 export const registerUpdateDocument = (app: GroupApp) =>
   app.openapi(updateDocumentRoute, async (c) => {
-    const { orgId, userId } = c.get('auth');
-    const { id } = c.req.valid('param');
-    const { document, job } = await updateDocument(createDb(c.env.DB), { orgId, userId }, id, c.req.valid('json'));
-    if (!job) return ok(c, presentDocument(document), 200);
-    await enqueueGeneration(c, job);
-    return ok(c, presentDocument(document), 202);
+    const { document, rendering } = await update(c, c.req.valid('param').id, c.req.valid('json'));
+    return ok(c, presentDocument(document), rendering ? 202 : 200);
   });

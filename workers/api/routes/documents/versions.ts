@@ -1,11 +1,12 @@
-import { getDocument, listVersions, presentVersion } from '@flowspark/content';
-import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { listVersions } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { errorResponses, paginatedResponse } from '../../lib/schemas';
+import { presentVersion } from './present';
 import { DocumentIdParams, DocumentVersionSchema, ListVersionsQuery } from './schemas';
+import { findDocument } from './shared';
 
 export const listDocumentVersionsRoute = defineRoute(
   { scope: 'documents:read' },
@@ -23,12 +24,10 @@ export const listDocumentVersionsRoute = defineRoute(
 
 export const registerListDocumentVersions = (app: GroupApp) =>
   app.openapi(listDocumentVersionsRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const db = createDb(c.env.DB);
-    const doc = await getDocument(db, orgId, 'document', c.req.valid('param').id);
-    if (!doc) throw notFound('Document');
+    const { db, actor } = routeContext(c);
+    const doc = await findDocument(db, actor.orgId, 'document', c.req.valid('param').id);
     const query = c.req.valid('query');
-    const { items, total } = await listVersions(db, orgId, doc.id, query);
+    const { items, total } = await listVersions(db, actor.orgId, doc.id, query);
     return paginated(
       c,
       items.map((row) => presentVersion(doc, row)),

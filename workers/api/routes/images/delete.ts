@@ -1,12 +1,9 @@
-import { deleteImageRow, deletePrefix, getImage, imagePrefix } from '@flowspark/content';
-import { isAppError, notFound } from '@flowspark/core';
-import { createDb, type Database } from '@flowspark/db';
-import { cancelJob } from '@flowspark/jobs';
-import { announceJobEnd } from '../../../jobs/ended';
-import { publishJobEvent } from '../../../lib/job-events';
-import type { AppContext } from '../../lib/context';
+import { deletePrefix, notFound } from '@flowspark/core';
+import { deleteImageRow, getImage, imagePrefix } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { stopJob } from '../../lib/jobs';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
 import { imageIdParams } from './schemas';
@@ -27,29 +24,18 @@ export const deleteImageRoute = defineRoute(
   },
 );
 
-/** Stops the image's job if it has not ended; a job that ended meanwhile (409) needs nothing. */
-const stopJob = async (c: AppContext, db: Database, orgId: string, jobId: string) => {
-  try {
-    const { job, outcome } = await cancelJob(db, orgId, jobId);
-    if (outcome === 'cancelled') await announceJobEnd(c.env, job, c.get('requestId'));
-    else await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested: the image was deleted');
-  } catch (err) {
-    if (!isAppError(err) || (err.code !== 'CONFLICT' && err.code !== 'NOT_FOUND')) throw err;
-  }
-};
-
 export const registerDeleteImage = (app: GroupApp) =>
   app.openapi(deleteImageRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const db = createDb(c.env.DB);
-    const image = await getImage(db, orgId, c.req.valid('param').id);
+    const ctx = routeContext(c);
+    const { db, actor } = ctx;
+    const image = await getImage(db, actor.orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
     // Stop the job first, so it does not write a file after the objects below are gone; if it still
     // does, its completion finds no row and removes the file, and its end hook clears the prefix.
     if (image.jobId && (image.status === 'pending' || image.status === 'processing')) {
-      await stopJob(c, db, orgId, image.jobId);
+      await stopJob(ctx, image.jobId, 'Cancellation requested: the image was deleted');
     }
-    await deleteImageRow(db, orgId, image.id);
-    await deletePrefix(c.env.FILES, imagePrefix(orgId, image.id));
+    await deleteImageRow(db, actor.orgId, image.id);
+    await deletePrefix(ctx.env.FILES, imagePrefix(actor.orgId, image.id));
     return noContent(c);
   });

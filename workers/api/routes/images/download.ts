@@ -1,22 +1,15 @@
-import { contentDisposition, getImage, imageFileName } from '@flowspark/content';
 import { AppError, notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
-import { z } from '@hono/zod-openapi';
+import { getImage } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
+import { binary, contentDisposition, ifNoneMatch } from '../../lib/download';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
+import { imageFileName } from './present';
 import { imageIdParams } from './schemas';
 
 /** A completed image never changes under its id; the short lifetime bounds how long a deleted one lingers. */
 export const IMAGE_CACHE_SECONDS = 300;
-
-const binary = z.string().openapi({ type: 'string', format: 'binary' });
-
-/** The first entity tag of If-None-Match, bare (R2 compares etags without quotes or the weak prefix). */
-const ifNoneMatch = (header: string | undefined): string | undefined => {
-  const first = header?.split(',')[0]?.trim().replace(/^W\//, '').replace(/"/g, '');
-  return first && first !== '*' ? first : undefined;
-};
 
 export const downloadImageRoute = defineRoute(
   { scope: 'images:read' },
@@ -41,8 +34,8 @@ export const downloadImageRoute = defineRoute(
 
 export const registerDownloadImage = (app: GroupApp) =>
   app.openapi(downloadImageRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const image = await getImage(createDb(c.env.DB), orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const image = await getImage(db, actor.orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
     if (image.status !== 'completed' || !image.fileKey) {
       throw new AppError('CONFLICT', `The image is not ready to download: it is ${image.status}`, {

@@ -1,12 +1,12 @@
-import { createImageGeneration } from '@flowspark/content';
-import { describeError, logger } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
-import { enqueueJob } from '@flowspark/jobs';
+import { createImageGeneration } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { enqueueOrRecover } from '../../lib/jobs';
 import { ok } from '../../lib/respond';
 import { jsonBody, jsonResponse } from '../../lib/schemas';
-import { GenerateImageSchema, ImageWithJobSchema, present } from './schemas';
+import { presentImage } from './present';
+import { GenerateImageSchema, ImageWithJobSchema } from './schemas';
 
 export const generateImageRoute = defineRoute(
   { scope: 'images:write' },
@@ -28,13 +28,8 @@ export const generateImageRoute = defineRoute(
 
 export const registerGenerateImage = (app: GroupApp) =>
   app.openapi(generateImageRoute, async (c) => {
-    const { orgId, userId } = c.get('auth');
-    const { image, job } = await createImageGeneration(createDb(c.env.DB), { orgId, userId }, c.req.valid('json'));
-    try {
-      await enqueueJob(c.env.JOBS, job);
-    } catch (err) {
-      // The job stays queued and the scheduled recovery sends it again: the request still succeeded.
-      logger.warn('image job not enqueued', { request_id: c.get('requestId'), job_id: job.id, ...describeError(err) });
-    }
-    return ok(c, { ...present(image), job_id: job.id }, 202);
+    const ctx = routeContext(c);
+    const { image, job } = await createImageGeneration(ctx.db, ctx.actor, c.req.valid('json'));
+    await enqueueOrRecover(ctx, job, 'image job not enqueued');
+    return ok(c, { ...presentImage(image), job_id: job.id }, 202);
   });

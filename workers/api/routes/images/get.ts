@@ -1,11 +1,12 @@
-import { getImage } from '@flowspark/content';
 import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { getImage } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
-import { ImageSchema, imageIdParams, present } from './schemas';
+import { presentImage } from './present';
+import { ImageSchema, imageIdParams } from './schemas';
 
 export const getImageRoute = defineRoute(
   { scope: 'images:read' },
@@ -22,7 +23,8 @@ export const getImageRoute = defineRoute(
 
 export const registerGetImage = (app: GroupApp) =>
   app.openapi(getImageRoute, async (c) => {
-    const image = await getImage(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const image = await getImage(db, actor.orgId, c.req.valid('param').id);
     if (!image) throw notFound('Image');
-    return ok(c, present(image), 200);
+    return ok(c, presentImage(image), 200);
   });

@@ -1,10 +1,11 @@
-import { listImages } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { listImages } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { paginatedResponse } from '../../lib/schemas';
-import { ImageSchema, ListImagesQuery, present } from './schemas';
+import { presentImage } from './present';
+import { ImageSchema, ListImagesQuery } from './schemas';
 
 export const listImagesRoute = defineRoute(
   { scope: 'images:read' },
@@ -22,11 +23,12 @@ export const listImagesRoute = defineRoute(
 
 export const registerListImages = (app: GroupApp) =>
   app.openapi(listImagesRoute, async (c) => {
+    const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listImages(createDb(c.env.DB), c.get('auth').orgId, query);
+    const { items, total } = await listImages(db, actor.orgId, query);
     return paginated(
       c,
-      items.map((row) => present(row)),
+      items.map((row) => presentImage(row)),
       query,
       total,
     );

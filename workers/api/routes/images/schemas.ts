@@ -2,12 +2,10 @@ import {
   DEFAULT_IMAGE_SIDE,
   IMAGE_SIDE_STEP,
   IMAGE_STATUSES,
-  type ImageRow,
   MAX_IMAGE_PROMPT,
   MAX_IMAGE_SIDE,
   MIN_IMAGE_SIDE,
-  presentImage,
-} from '@flowspark/content';
+} from '@flowspark/documents';
 import { z } from '@hono/zod-openapi';
 import { idParam, PageQuerySchema, TimestampSchema } from '../../lib/schemas';
 
@@ -77,6 +75,3 @@ export const ImageSchema = z.object(ImageFields).openapi('Image');
 export const ImageWithJobSchema = z
   .object({ ...ImageFields, job_id: z.string().openapi({ example: 'job_7d3f9a1c5b2e4d6f8a0b1c2d3e4f5a6b' }) })
   .openapi('ImageWithJob');
-
-/** The image as the API shows it (content_type is always one of the two the job stores). */
-export const present = (row: ImageRow) => presentImage(row) as z.infer<typeof ImageSchema>;

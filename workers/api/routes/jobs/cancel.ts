@@ -1,9 +1,8 @@
 import { cancelJob, presentJob } from '@flowspark/jobs';
-import { announceJobEnd } from '../../../jobs/ended';
-import { publishJobEvent } from '../../../lib/job-events';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { announceCancellation } from '../../lib/jobs';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
 import { JobIdParams, JobSchema } from './schemas';
@@ -29,12 +28,8 @@ export const cancelJobRoute = defineRoute(
 
 export const registerCancelJob = (app: GroupApp) =>
   app.openapi(cancelJobRoute, async (c) => {
-    const { db, actor } = routeContext(c);
-    const { job, outcome } = await cancelJob(db, actor.orgId, c.req.valid('param').id);
-    if (outcome === 'cancelled') {
-      await announceJobEnd(c.env, job, c.get('requestId'));
-      return ok(c, presentJob(job), 200);
-    }
-    await publishJobEvent(c.env, actor.orgId, job, 'job.status', 'Cancellation requested');
-    return ok(c, presentJob(job), 202);
+    const ctx = routeContext(c);
+    const cancelled = await cancelJob(ctx.db, ctx.actor.orgId, c.req.valid('param').id);
+    await announceCancellation(ctx, cancelled, 'Cancellation requested');
+    return ok(c, presentJob(cancelled.job), cancelled.outcome === 'cancelled' ? 200 : 202);
   });

@@ -1,6 +1,6 @@
-import type { KbAnswerEvent } from '@flowspark/content';
 import { describeError, isAppError, logger } from '@flowspark/core';
-import type { AppContext } from '../../lib/context';
+import type { KbAnswerEvent } from '@flowspark/kb';
+import { type AppContext, requestContext } from '../../lib/context';
 
 const encoder = new TextEncoder();
 const frame = (event: string, data: unknown) => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -11,7 +11,7 @@ const frame = (event: string, data: unknown) => encoder.encode(`event: ${event}\
  * Pull-driven: the model is read only as fast as the client reads.
  */
 export const answerEventStream = (c: AppContext, events: AsyncGenerator<KbAnswerEvent>): Response => {
-  const requestId = c.get('requestId');
+  const { requestId } = requestContext(c);
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

@@ -1,11 +1,9 @@
-import { getKbDocument, removeKbDocument } from '@flowspark/content';
-import { isAppError, notFound } from '@flowspark/core';
-import { cancelJob } from '@flowspark/jobs';
-import { announceJobEnd } from '../../../jobs/ended';
-import { publishJobEvent } from '../../../lib/job-events';
-import type { AppContext } from '../../lib/context';
+import { notFound } from '@flowspark/core';
+import { getKbDocument, removeKbDocument } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { stopJob } from '../../lib/jobs';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
 import { kbDocumentIdParams } from './schemas';
@@ -27,25 +25,15 @@ export const deleteKbDocumentRoute = defineRoute(
   },
 );
 
-/** Stops the indexing job if it has not ended; one that ended meanwhile (409) needs nothing. */
-const stopJob = async (c: AppContext, orgId: string, jobId: string, db: Parameters<typeof cancelJob>[0]) => {
-  try {
-    const { job, outcome } = await cancelJob(db, orgId, jobId);
-    if (outcome === 'cancelled') await announceJobEnd(c.env, job, c.get('requestId'));
-    else await publishJobEvent(c.env, orgId, job, 'job.status', 'Cancellation requested: the document was deleted');
-  } catch (err) {
-    if (!isAppError(err) || (err.code !== 'CONFLICT' && err.code !== 'NOT_FOUND')) throw err;
-  }
-};
-
 export const registerDeleteKbDocument = (app: GroupApp) =>
   app.openapi(deleteKbDocumentRoute, async (c) => {
-    const { orgId } = c.get('auth');
+    const ctx = routeContext(c);
+    const { orgId } = ctx.actor;
     const ports = kbPortsOf(c);
     const document = await getKbDocument(ports.db, orgId, c.req.valid('param').id);
     if (!document) throw notFound('Document');
     if (document.jobId && (document.status === 'uploading' || document.status === 'processing')) {
-      await stopJob(c, orgId, document.jobId, ports.db);
+      await stopJob(ctx, document.jobId, 'Cancellation requested: the document was deleted');
     }
     await removeKbDocument(ports, orgId, document.id);
     return noContent(c);

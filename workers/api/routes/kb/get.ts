@@ -1,10 +1,11 @@
-import { getKbDocument, presentKbDocument } from '@flowspark/content';
 import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { getKbDocument } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { presentKbDocument } from './present';
 import { KbDocumentSchema, kbDocumentIdParams } from './schemas';
 
 export const getKbDocumentRoute = defineRoute(
@@ -22,7 +23,8 @@ export const getKbDocumentRoute = defineRoute(
 
 export const registerGetKbDocument = (app: GroupApp) =>
   app.openapi(getKbDocumentRoute, async (c) => {
-    const document = await getKbDocument(createDb(c.env.DB), c.get('auth').orgId, c.req.valid('param').id);
+    const { db, actor } = routeContext(c);
+    const document = await getKbDocument(db, actor.orgId, c.req.valid('param').id);
     if (!document) throw notFound('Document');
     return ok(c, presentKbDocument(document), 200);
   });

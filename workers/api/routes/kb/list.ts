@@ -1,9 +1,10 @@
-import { listKbDocuments, presentKbDocument } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { listKbDocuments } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { paginatedResponse } from '../../lib/schemas';
+import { presentKbDocument } from './present';
 import { KbDocumentSchema, ListKbDocumentsQuery } from './schemas';
 
 export const listKbDocumentsRoute = defineRoute(
@@ -22,7 +23,8 @@ export const listKbDocumentsRoute = defineRoute(
 
 export const registerListKbDocuments = (app: GroupApp) =>
   app.openapi(listKbDocumentsRoute, async (c) => {
+    const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listKbDocuments(createDb(c.env.DB), c.get('auth').orgId, query);
+    const { items, total } = await listKbDocuments(db, actor.orgId, query);
     return paginated(c, items.map(presentKbDocument), query, total);
   });

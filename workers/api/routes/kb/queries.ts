@@ -1,10 +1,11 @@
-import { listKbQueries, presentKbQuery } from '@flowspark/content';
 import { ROLE_RANK } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { listKbQueries } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { PageQuerySchema, paginatedResponse } from '../../lib/schemas';
+import { presentKbQuery } from './present';
 import { KbQueryRecordSchema } from './schemas';
 
 export const listKbQueriesRoute = defineRoute(
@@ -26,11 +27,11 @@ export const listKbQueriesRoute = defineRoute(
 export const registerListKbQueries = (app: GroupApp) =>
   app.openapi(listKbQueriesRoute, async (c) => {
     const page = c.req.valid('query');
-    const { orgId, userId, role } = c.get('auth');
-    const everyone = ROLE_RANK[role] >= ROLE_RANK.admin;
-    const { items, total } = await listKbQueries(createDb(c.env.DB), orgId, {
+    const { db, actor } = routeContext(c);
+    const everyone = ROLE_RANK[actor.role] >= ROLE_RANK.admin;
+    const { items, total } = await listKbQueries(db, actor.orgId, {
       ...page,
-      ...(everyone ? {} : { userId }),
+      ...(everyone ? {} : { userId: actor.userId }),
     });
     return paginated(c, items.map(presentKbQuery), page, total);
   });

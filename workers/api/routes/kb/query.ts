@@ -1,6 +1,7 @@
-import { answerKb, prepareKbAnswer, streamKbAnswer } from '@flowspark/content';
+import { answerKb, prepareKbAnswer, streamKbAnswer } from '@flowspark/kb';
 import { z } from '@hono/zod-openapi';
 import { aiProvider } from '../../../lib/ai';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
@@ -46,12 +47,11 @@ export const queryKbRoute = defineRoute(
 export const registerQueryKb = (app: GroupApp) =>
   app.openapi(queryKbRoute, async (c) => {
     const body = c.req.valid('json');
-    const { orgId, userId } = c.get('auth');
+    const { actor } = routeContext(c);
     const ports = kbPortsOf(c);
     const ai = aiProvider(c.env);
     // Retrieval happens before any byte is sent, so its failures are ordinary error responses.
-    const prepared = await prepareKbAnswer(ports, orgId, body, searchOptions(c));
-    const actor = { orgId, userId };
+    const prepared = await prepareKbAnswer(ports, actor.orgId, body, searchOptions(c));
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return answerEventStream(c, streamKbAnswer(ports.db, ai, actor, prepared));
     }

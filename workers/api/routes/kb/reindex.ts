@@ -1,11 +1,11 @@
-import { presentKbDocument, requestKbReindex } from '@flowspark/content';
-import { describeError, logger } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
-import { enqueueJob } from '@flowspark/jobs';
+import { requestKbReindex } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { enqueueOrRecover } from '../../lib/jobs';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { presentKbDocument } from './present';
 import { KbReindexAcceptedSchema, kbDocumentIdParams, ReindexKbDocumentSchema } from './schemas';
 
 export const reindexKbDocumentRoute = defineRoute(
@@ -33,22 +33,13 @@ export const reindexKbDocumentRoute = defineRoute(
 
 export const registerReindexKbDocument = (app: GroupApp) =>
   app.openapi(reindexKbDocumentRoute, async (c) => {
-    const { orgId, userId } = c.get('auth');
+    const ctx = routeContext(c);
     const body = (c.req.valid('json') ?? {}) as { chunk_size?: number; chunk_overlap?: number };
     const chunking = {
       ...(body.chunk_size !== undefined ? { chunk_size: body.chunk_size } : {}),
       ...(body.chunk_overlap !== undefined ? { chunk_overlap: body.chunk_overlap } : {}),
     };
-    const { document, job } = await requestKbReindex(
-      createDb(c.env.DB),
-      { orgId, userId },
-      c.req.valid('param').id,
-      chunking,
-    );
-    try {
-      await enqueueJob(c.env.JOBS, job);
-    } catch (err) {
-      logger.warn('kb job not enqueued', { request_id: c.get('requestId'), job_id: job.id, ...describeError(err) });
-    }
+    const { document, job } = await requestKbReindex(ctx.db, ctx.actor, c.req.valid('param').id, chunking);
+    await enqueueOrRecover(ctx, job, 'kb job not enqueued');
     return ok(c, { document: presentKbDocument(document), job_id: job.id }, 202);
   });

@@ -13,7 +13,7 @@ import {
   KB_MIN_CHUNK_SIZE,
   KB_SEARCH_MODES,
   utf8Length,
-} from '@flowspark/content';
+} from '@flowspark/kb';
 import { z } from '@hono/zod-openapi';
 import { idParam, PageQuerySchema, TimestampSchema } from '../../lib/schemas';
 

@@ -1,8 +1,10 @@
-import { presentKbHit, searchKb } from '@flowspark/content';
+import { searchKb } from '@flowspark/kb';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { jsonResponse } from '../../lib/schemas';
+import { presentKbHit } from './present';
 import { KbSearchResultSchema, SearchKbQuery } from './schemas';
 import { kbPortsOf } from './shared';
 
@@ -27,7 +29,7 @@ export const searchKbRoute = defineRoute(
 export const registerSearchKb = (app: GroupApp) =>
   app.openapi(searchKbRoute, async (c) => {
     const query = c.req.valid('query');
-    const result = await searchKb(kbPortsOf(c), c.get('auth').orgId, {
+    const result = await searchKb(kbPortsOf(c), routeContext(c).actor.orgId, {
       query: query.q,
       top_k: query.top_k,
       mode: query.mode,

@@ -1,19 +1,16 @@
+import { AppError } from '@flowspark/core';
 import {
   createKbDocument,
   KB_ACCEPTED_TYPES,
-  type KbCreateOutcome,
   type KbPorts,
   type KbSearchOptions,
   kbMaxUploadBytes,
   type NewKbDocument,
-  presentKbDocument,
-} from '@flowspark/content';
-import { AppError, describeError, logger } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
-import { enqueueJob } from '@flowspark/jobs';
-import { aiProvider } from '../../../lib/ai';
-import { vectorIndex } from '../../../lib/vectors';
-import type { AppContext } from '../../lib/context';
+} from '@flowspark/kb';
+import { kbPorts } from '../../../lib/kb-ports';
+import { type AppContext, routeContext } from '../../lib/context';
+import { enqueueOrRecover } from '../../lib/jobs';
+import { presentKbDocument } from './present';
 
 /** Knowledge-base vars read here only (not part of the core config). */
 type KbVars = { KB_MAX_UPLOAD_BYTES?: string; KB_MIN_VECTOR_SCORE?: string };
@@ -31,12 +28,11 @@ export const searchOptions = (c: AppContext): KbSearchOptions => {
   return Number.isFinite(value) && value >= 0 && value <= 1 ? { minVectorScore: value } : {};
 };
 
-export const kbPortsOf = (c: AppContext): KbPorts => ({
-  db: createDb(c.env.DB),
-  files: c.env.FILES,
-  ai: aiProvider(c.env),
-  vectors: vectorIndex(c.env),
-});
+/** The knowledge base's ports for a request, on the request's database. */
+export const kbPortsOf = (c: AppContext): KbPorts => {
+  const { env, db } = routeContext(c);
+  return { ...kbPorts(env), db };
+};
 
 export const tooLarge = (bytes: number, max: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `The document must be at most ${formatBytes(max)}`, {
@@ -56,24 +52,15 @@ export const unsupportedType = () =>
  * its job, or 200 with the existing one and `duplicate: true`.
  */
 export const acceptDocument = async (c: AppContext, input: NewKbDocument) => {
-  const { orgId, userId } = c.get('auth');
-  const outcome: KbCreateOutcome = await createKbDocument(createDb(c.env.DB), c.env.FILES, { orgId, userId }, input);
+  const ctx = routeContext(c);
+  const outcome = await createKbDocument(ctx.db, ctx.env.FILES, ctx.actor, input);
   if (outcome.duplicate) {
     return {
       status: 200 as const,
       body: { document: presentKbDocument(outcome.document), job_id: outcome.document.jobId, duplicate: true },
     };
   }
-  try {
-    await enqueueJob(c.env.JOBS, outcome.job);
-  } catch (err) {
-    // The job stays queued and the scheduled recovery sends it again: the request still succeeded.
-    logger.warn('kb job not enqueued', {
-      request_id: c.get('requestId'),
-      job_id: outcome.job.id,
-      ...describeError(err),
-    });
-  }
+  await enqueueOrRecover(ctx, outcome.job, 'kb job not enqueued');
   return {
     status: 202 as const,
     body: { document: presentKbDocument(outcome.document), job_id: outcome.job.id, duplicate: false },

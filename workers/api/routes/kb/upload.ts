@@ -1,5 +1,5 @@
-import { titleFromFilename } from '@flowspark/content';
 import { AppError } from '@flowspark/core';
+import { titleFromFilename } from '@flowspark/kb';
 import { detectFileType } from '@flowspark/rag';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';

@@ -1,10 +1,8 @@
-import { deleteDocument } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
-import { announceCancellation } from '../documents/shared';
+import { remove } from '../documents/shared';
 import { PresentationIdParams } from './schemas';
 
 export const deletePresentationRoute = defineRoute(
@@ -23,9 +21,6 @@ export const deletePresentationRoute = defineRoute(
 
 export const registerDeletePresentation = (app: GroupApp) =>
   app.openapi(deletePresentationRoute, async (c) => {
-    const { orgId } = c.get('auth');
-    const { id } = c.req.valid('param');
-    const { cancelled } = await deleteDocument(createDb(c.env.DB), c.env.FILES, orgId, 'presentation', id);
-    await announceCancellation(c, cancelled);
+    await remove(c, 'presentation', c.req.valid('param').id);
     return noContent(c);
   });

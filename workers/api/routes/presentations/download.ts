@@ -1,12 +1,10 @@
-import { getDocument } from '@flowspark/content';
-import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
 import { CONTENT_TYPES } from '@flowspark/docgen';
 import { defineRoute } from '../../lib/define-route';
+import { binary } from '../../lib/download';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
 import { DownloadQuery } from '../documents/schemas';
-import { binary, sendDownload } from '../documents/shared';
+import { sendDownload } from '../documents/shared';
 import { PresentationIdParams } from './schemas';
 
 export const downloadPresentationRoute = defineRoute(
@@ -30,9 +28,6 @@ export const downloadPresentationRoute = defineRoute(
 );
 
 export const registerDownloadPresentation = (app: GroupApp) =>
-  app.openapi(downloadPresentationRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'presentation', id);
-    if (!doc) throw notFound('Presentation');
-    return sendDownload(c, doc, c.req.valid('query').version);
-  });
+  app.openapi(downloadPresentationRoute, (c) =>
+    sendDownload(c, 'presentation', c.req.valid('param').id, c.req.valid('query').version),
+  );

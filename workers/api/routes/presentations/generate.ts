@@ -1,11 +1,10 @@
-import { presentPresentation, startGeneration } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { presentPresentation } from '../documents/present';
 import { PresentationSchema } from '../documents/schemas';
-import { enqueueGeneration } from '../documents/shared';
+import { generate } from '../documents/shared';
 import { GeneratePresentationSchema } from './schemas';
 
 export const generatePresentationRoute = defineRoute(
@@ -31,13 +30,6 @@ export const generatePresentationRoute = defineRoute(
 
 export const registerGeneratePresentation = (app: GroupApp) =>
   app.openapi(generatePresentationRoute, async (c) => {
-    const { orgId, userId } = c.get('auth');
-    const body = c.req.valid('json');
-    const { document, job } = await startGeneration(
-      createDb(c.env.DB),
-      { orgId, userId },
-      { kind: 'presentation', format: 'pptx', ...body },
-    );
-    await enqueueGeneration(c, job);
+    const document = await generate(c, { kind: 'presentation', format: 'pptx', ...c.req.valid('json') });
     return ok(c, presentPresentation(document), 202);
   });

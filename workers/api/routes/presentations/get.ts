@@ -1,11 +1,11 @@
-import { getDocument, presentPresentation } from '@flowspark/content';
-import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { presentPresentation } from '../documents/present';
 import { PresentationSchema } from '../documents/schemas';
+import { findDocument } from '../documents/shared';
 import { PresentationIdParams } from './schemas';
 
 export const getPresentationRoute = defineRoute(
@@ -23,8 +23,7 @@ export const getPresentationRoute = defineRoute(
 
 export const registerGetPresentation = (app: GroupApp) =>
   app.openapi(getPresentationRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const doc = await getDocument(createDb(c.env.DB), c.get('auth').orgId, 'presentation', id);
-    if (!doc) throw notFound('Presentation');
+    const { db, actor } = routeContext(c);
+    const doc = await findDocument(db, actor.orgId, 'presentation', c.req.valid('param').id);
     return ok(c, presentPresentation(doc), 200);
   });

@@ -1,9 +1,10 @@
-import { listDocuments, presentPresentation } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { listDocuments } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { paginatedResponse } from '../../lib/schemas';
+import { presentPresentation } from '../documents/present';
 import { PresentationSchema } from '../documents/schemas';
 import { ListPresentationsQuery } from './schemas';
 
@@ -23,7 +24,8 @@ export const listPresentationsRoute = defineRoute(
 
 export const registerListPresentations = (app: GroupApp) =>
   app.openapi(listPresentationsRoute, async (c) => {
+    const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listDocuments(createDb(c.env.DB), c.get('auth').orgId, 'presentation', query);
+    const { items, total } = await listDocuments(db, actor.orgId, 'presentation', query);
     return paginated(c, items.map(presentPresentation), query, total);
   });

@@ -1,4 +1,4 @@
-import { MAX_SLIDE_COUNT } from '@flowspark/content';
+import { MAX_SLIDE_COUNT } from '@flowspark/documents';
 import { z } from '@hono/zod-openapi';
 import { idParam, PageQuerySchema } from '../../lib/schemas';
 import {

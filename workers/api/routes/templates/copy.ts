@@ -1,10 +1,11 @@
-import { copyTemplate, presentTemplate } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { copyTemplate } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
-import { CopyTemplateSchema, TemplateSchema, templateActor, templateIdParams } from './schemas';
+import { presentTemplate } from './present';
+import { CopyTemplateSchema, TemplateSchema, templateIdParams } from './schemas';
 
 export const copyTemplateRoute = defineRoute(
   { scope: 'templates:write' },
@@ -31,7 +32,7 @@ export const registerCopyTemplate = (app: GroupApp) =>
   app.openapi(copyTemplateRoute, async (c) => {
     const { id } = c.req.valid('param');
     const body = (c.req.valid('json') ?? {}) as { name?: string };
-    const actor = templateActor(c);
-    const template = await copyTemplate(createDb(c.env.DB), c.env.FILES, actor, id, body);
+    const { db, actor, env } = routeContext(c);
+    const template = await copyTemplate(db, env.FILES, actor, id, body);
     return ok(c, presentTemplate(template, actor.orgId), 201);
   });

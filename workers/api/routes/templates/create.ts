@@ -1,10 +1,11 @@
-import { createTemplate, presentTemplate } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { createTemplate } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { jsonBody, jsonResponse } from '../../lib/schemas';
-import { CreateTemplateSchema, TemplateSchema, templateActor } from './schemas';
+import { presentTemplate } from './present';
+import { CreateTemplateSchema, TemplateSchema } from './schemas';
 
 export const createTemplateRoute = defineRoute(
   { scope: 'templates:write' },
@@ -26,7 +27,7 @@ export const createTemplateRoute = defineRoute(
 export const registerCreateTemplate = (app: GroupApp) =>
   app.openapi(createTemplateRoute, async (c) => {
     const body = c.req.valid('json');
-    const actor = templateActor(c);
-    const template = await createTemplate(createDb(c.env.DB), actor, body);
+    const { db, actor } = routeContext(c);
+    const template = await createTemplate(db, actor, body);
     return ok(c, presentTemplate(template, actor.orgId), 201);
   });

@@ -1,10 +1,10 @@
-import { deleteTemplate } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { deleteTemplate } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
-import { templateActor, templateIdParams } from './schemas';
+import { templateIdParams } from './schemas';
 
 export const deleteTemplateRoute = defineRoute(
   { scope: 'templates:write' },
@@ -25,6 +25,7 @@ export const deleteTemplateRoute = defineRoute(
 export const registerDeleteTemplate = (app: GroupApp) =>
   app.openapi(deleteTemplateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await deleteTemplate(createDb(c.env.DB), c.env.FILES, templateActor(c), id);
+    const { db, actor, env } = routeContext(c);
+    await deleteTemplate(db, env.FILES, actor, id);
     return noContent(c);
   });

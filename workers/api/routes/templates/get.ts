@@ -1,10 +1,11 @@
-import { getTemplate, presentTemplate } from '@flowspark/content';
 import { notFound } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { getTemplate } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { presentTemplate } from './present';
 import { TemplateSchema, templateIdParams } from './schemas';
 
 export const getTemplateRoute = defineRoute(
@@ -23,8 +24,8 @@ export const getTemplateRoute = defineRoute(
 export const registerGetTemplate = (app: GroupApp) =>
   app.openapi(getTemplateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { orgId } = c.get('auth');
-    const template = await getTemplate(createDb(c.env.DB), orgId, id);
+    const { db, actor } = routeContext(c);
+    const template = await getTemplate(db, actor.orgId, id);
     if (!template) throw notFound('Template');
-    return ok(c, presentTemplate(template, orgId), 200);
+    return ok(c, presentTemplate(template, actor.orgId), 200);
   });

@@ -1,9 +1,10 @@
-import { listTemplates, presentTemplate } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { listTemplates } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { paginated } from '../../lib/respond';
 import { paginatedResponse } from '../../lib/schemas';
+import { presentTemplate } from './present';
 import { ListTemplatesQuerySchema, TemplateSchema } from './schemas';
 
 export const listTemplatesRoute = defineRoute(
@@ -23,11 +24,11 @@ export const listTemplatesRoute = defineRoute(
 export const registerListTemplates = (app: GroupApp) =>
   app.openapi(listTemplatesRoute, async (c) => {
     const query = c.req.valid('query');
-    const { orgId } = c.get('auth');
-    const { items, total } = await listTemplates(createDb(c.env.DB), orgId, query);
+    const { db, actor } = routeContext(c);
+    const { items, total } = await listTemplates(db, actor.orgId, query);
     return paginated(
       c,
-      items.map((row) => presentTemplate(row, orgId)),
+      items.map((row) => presentTemplate(row, actor.orgId)),
       query,
       total,
     );

@@ -1,18 +1,11 @@
-import { MAX_TEMPLATE_NAME_CHARS, type TemplateActor } from '@flowspark/content';
 import { DocumentModel, FORMATS, TemplateVariables } from '@flowspark/docgen';
+import { MAX_TEMPLATE_NAME_CHARS } from '@flowspark/documents';
 import { z } from '@hono/zod-openapi';
-import type { AppContext } from '../../lib/context';
 import { idParam, PageQuerySchema, TimestampSchema } from '../../lib/schemas';
 
 export const TEMPLATE_KINDS = ['model', 'docx_file', 'pdf_form'] as const;
 const FormatSchema = z.enum(FORMATS).openapi('TemplateFormat');
 const KindSchema = z.enum(TEMPLATE_KINDS).openapi('TemplateKind');
-
-/** The caller as the template rules see it. */
-export const templateActor = (c: AppContext): TemplateActor => {
-  const { orgId, userId, role } = c.get('auth');
-  return { orgId, userId, role };
-};
 
 export const templateIdParams = z.object({ id: idParam('id', 'tpl_9a8b7c6d5e4f40312a1b2c3d4e5f6a7b') });
 

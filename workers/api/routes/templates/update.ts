@@ -1,10 +1,11 @@
-import { presentTemplate, updateTemplate } from '@flowspark/content';
-import { createDb } from '@flowspark/db';
+import { updateTemplate } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
-import { TemplateSchema, templateActor, templateIdParams, UpdateTemplateSchema } from './schemas';
+import { presentTemplate } from './present';
+import { TemplateSchema, templateIdParams, UpdateTemplateSchema } from './schemas';
 
 export const updateTemplateRoute = defineRoute(
   { scope: 'templates:write' },
@@ -28,7 +29,7 @@ export const registerUpdateTemplate = (app: GroupApp) =>
   app.openapi(updateTemplateRoute, async (c) => {
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
-    const actor = templateActor(c);
-    const template = await updateTemplate(createDb(c.env.DB), c.env.FILES, actor, id, patch);
+    const { db, actor, env } = routeContext(c);
+    const template = await updateTemplate(db, env.FILES, actor, id, patch);
     return ok(c, presentTemplate(template, actor.orgId), 200);
   });

@@ -1,11 +1,12 @@
-import { createFileTemplate, MAX_TEMPLATE_FILE_BYTES, presentTemplate } from '@flowspark/content';
 import { AppError } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
+import { createFileTemplate, MAX_TEMPLATE_FILE_BYTES } from '@flowspark/documents';
+import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
-import { TemplateSchema, templateActor, UploadTemplateSchema } from './schemas';
+import { presentTemplate } from './present';
+import { TemplateSchema, UploadTemplateSchema } from './schemas';
 
 export const uploadTemplateRoute = defineRoute(
   { scope: 'templates:write' },
@@ -36,8 +37,8 @@ export const registerUploadTemplate = (app: GroupApp) =>
         details: { max_bytes: MAX_TEMPLATE_FILE_BYTES, bytes: form.file.size },
       });
     }
-    const actor = templateActor(c);
-    const template = await createFileTemplate(createDb(c.env.DB), c.env.FILES, actor, {
+    const { db, actor, env } = routeContext(c);
+    const template = await createFileTemplate(db, env.FILES, actor, {
       name: form.name,
       description: form.description,
       variables: form.variables,

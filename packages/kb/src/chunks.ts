@@ -7,32 +7,21 @@
  * dozen statements instead of thousands.
  */
 import type { Database } from '@flowspark/db';
+import type { Chunk } from '@flowspark/rag';
 import { sql } from 'drizzle-orm';
-import { sha256OfBytes } from './kb';
+import { sha256OfBytes } from './hash';
 
-export interface KbChunkInput {
+/** A chunk to store: the chunker's chunk with its id and the text prepared for the keyword index (ftsText). */
+export interface KbChunkInput extends Chunk {
   id: string;
-  index: number;
-  text: string;
-  heading: string | null;
-  page_number: number | null;
-  start_offset: number;
-  end_offset: number;
-  token_count: number;
-  /** The text prepared for the keyword index (ftsText). */
   search_text: string;
 }
 
-export interface KbChunkRow {
+/** A stored chunk, as `listKbChunks` reads it. */
+export interface KbChunkRow extends Omit<Chunk, 'index'> {
   id: string;
   document_id: string;
   chunk_index: number;
-  text: string;
-  heading: string | null;
-  page_number: number | null;
-  start_offset: number;
-  end_offset: number;
-  token_count: number;
 }
 
 /**

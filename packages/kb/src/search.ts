@@ -8,10 +8,9 @@
 import type { AiProvider } from '@flowspark/ai';
 import { describeError, isAppError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
-import { ftsQuery, reciprocalRankFusion } from '@flowspark/rag';
+import { ftsQuery, makeSnippet, meaningfulTerms, mentionsTerms, reciprocalRankFusion } from '@flowspark/rag';
 import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
 import { type SQL, sql } from 'drizzle-orm';
-import { makeSnippet, meaningfulTerms, mentionsTerms } from './kb-text';
 
 export const KB_SEARCH_MODES = ['hybrid', 'vector', 'keyword'] as const;
 export type KbSearchMode = (typeof KB_SEARCH_MODES)[number];
@@ -274,17 +273,3 @@ export const searchKb = async (
     embedding_model: vector?.model ?? null,
   };
 };
-
-/** A hit as the search route shows it: no chunk text, no internal relevance flag. */
-export const presentKbHit = (hit: KbRetrievedHit): KbHit => ({
-  document_id: hit.document_id,
-  title: hit.title,
-  chunk_id: hit.chunk_id,
-  chunk_index: hit.chunk_index,
-  page_number: hit.page_number,
-  heading: hit.heading,
-  snippet: hit.snippet,
-  score: hit.score,
-  ...(hit.keyword_rank !== undefined ? { keyword_rank: hit.keyword_rank } : {}),
-  ...(hit.vector_rank !== undefined ? { vector_rank: hit.vector_rank } : {}),
-});

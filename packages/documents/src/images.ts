@@ -4,10 +4,11 @@
  * really are an image, stores them in R2 under the tenant and completes the row in one statement.
  * Every query is scoped to the tenant.
  */
-import { newId, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Actor, deletePrefix, newId, type PageRequest } from '@flowspark/core';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, type JobRow } from '@flowspark/jobs';
-import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { NO_OUTPUT_YET } from './document-types';
 import { resourcePrefix, versionFileKey } from './files';
 
 const { images, jobs } = schema;
@@ -35,45 +36,6 @@ export const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
 
 export type ImageContentType = 'image/png' | 'image/jpeg';
 
-export interface ImageView {
-  id: string;
-  prompt: string;
-  negative_prompt: string | null;
-  width: number;
-  height: number;
-  status: ImageStatus;
-  file_size_bytes: number;
-  content_type: string | null;
-  model_used: string | null;
-  generation_time_ms: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  job_id: string | null;
-  created_at: string;
-  updated_at: string;
-  download_url: string | null;
-}
-
-/** Never the R2 key or the organization. The download URL is the API path, like a document's. */
-export const presentImage = (row: ImageRow): ImageView => ({
-  id: row.id,
-  prompt: row.prompt,
-  negative_prompt: row.negativePrompt,
-  width: row.width,
-  height: row.height,
-  status: row.status,
-  file_size_bytes: row.fileSizeBytes,
-  content_type: row.contentType,
-  model_used: row.modelUsed,
-  generation_time_ms: row.generationTimeMs,
-  error_code: row.errorCode,
-  error_message: row.errorMessage,
-  job_id: row.jobId,
-  created_at: row.createdAt,
-  updated_at: row.updatedAt,
-  download_url: row.status === 'completed' && row.fileKey ? `/api/v1/images/${row.id}/download` : null,
-});
-
 export interface NewImage {
   prompt: string;
   negative_prompt?: string;
@@ -90,7 +52,7 @@ export interface ImageJobInput {
 /** The image row and its queued job, written in one batch (no image without a job, or the reverse). */
 export const createImageGeneration = async (
   db: Database,
-  actor: { orgId: string; userId: string | null },
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   input: NewImage,
 ): Promise<{ image: ImageRow; job: JobRow }> => {
   const id = newId('img');
@@ -110,13 +72,7 @@ export const createImageGeneration = async (
     width: input.width ?? DEFAULT_IMAGE_SIDE,
     height: input.height ?? DEFAULT_IMAGE_SIDE,
     status: 'pending',
-    fileKey: null,
-    fileSizeBytes: 0,
-    contentType: null,
-    modelUsed: null,
-    generationTimeMs: null,
-    errorCode: null,
-    errorMessage: null,
+    ...NO_OUTPUT_YET,
     jobId: job.id,
     createdBy: actor.userId,
     createdAt: job.createdAt,
@@ -143,13 +99,7 @@ export const listImages = async (
 ): Promise<{ items: ImageRow[]; total: number }> => {
   const conditions: SQL[] = [eq(images.orgId, orgId)];
   if (query.status) conditions.push(eq(images.status, query.status));
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(images).where(where).orderBy(desc(images.createdAt), desc(images.id)),
-    { table: images, where },
-    query,
-  );
+  return paginateNewestFirst(db, images, and(...conditions), query);
 };
 
 /** Deletes the row; the caller removes the files (`imagePrefix`) and stops the job. */
@@ -231,71 +181,20 @@ export const failImage = async (db: Database, orgId: string, id: string, code: s
     .where(and(eq(images.id, id), eq(images.orgId, orgId)));
 };
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-const pngInfo = (bytes: Uint8Array) => {
-  if (bytes.length < 33 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // The first chunk must be IHDR (13 bytes: width, height, ...).
-  if (view.getUint32(8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
-  return { contentType: 'image/png' as const, width: view.getUint32(16), height: view.getUint32(20) };
-};
-
-/** Start-of-frame markers carry the size: C0–CF except DHT (C4), JPG (C8) and DAC (CC). */
-const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
-
-const jpegInfo = (bytes: Uint8Array) => {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 2;
-  while (at + 4 <= bytes.length) {
-    if (bytes[at] !== 0xff) return null;
-    const marker = bytes[at + 1]!;
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      at += 2; // markers without a length
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return null; // end of image or scan data before any frame
-    const length = view.getUint16(at + 2);
-    if (isStartOfFrame(marker)) {
-      if (at + 9 > bytes.length) return null;
-      return { contentType: 'image/jpeg' as const, height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
-    }
-    at += 2 + length;
-  }
-  return null;
-};
-
 /**
- * What the bytes really are, read from their content (never from the provider's word): a PNG with its
- * IHDR or a JPEG with a frame header, and its size in pixels. Null for anything else.
+ * What an image job that ended in error or was cancelled leaves behind: the image says why, and no
+ * file stays downloadable. Idempotent.
  */
-export const sniffImage = (
-  bytes: Uint8Array,
-): { contentType: ImageContentType; width: number; height: number } | null => {
-  const info = pngInfo(bytes) ?? jpegInfo(bytes);
-  if (!info || info.width < 1 || info.height < 1) return null;
-  return info;
-};
-
-/** A download name from the prompt's first words: letters and digits of any script, joined by dashes. */
-export const imageFileName = (prompt: string, contentType: string | null): string => {
-  const words = prompt
-    .normalize('NFKC')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .slice(0, 8);
-  let base = words.join('-').toLowerCase();
-  const chars = Array.from(base);
-  // Cut at a word boundary when possible; Array.from never splits a surrogate pair.
-  if (chars.length > 60)
-    base = chars
-      .slice(0, 60)
-      .join('')
-      .replace(/-[^-]*$/, '');
-  return `${base || 'image'}.${contentType === 'image/jpeg' ? 'jpg' : 'png'}`;
+export const failImageGeneration = async (db: Database, files: R2Bucket, job: JobRow): Promise<void> => {
+  const id = job.resourceId;
+  if (!id) return;
+  const cancelled = job.status === 'cancelled';
+  await failImage(
+    db,
+    job.orgId,
+    id,
+    cancelled ? 'CANCELLED' : (job.errorCode ?? 'INTERNAL_ERROR'),
+    cancelled ? 'The image generation was cancelled' : (job.errorMessage ?? 'The image could not be generated'),
+  );
+  await deletePrefix(files, imagePrefix(job.orgId, id));
 };

@@ -4,232 +4,47 @@
  * `{{variables}}`), `docx_file` (an uploaded DOCX whose placeholders are filled) and `pdf_form` (an
  * uploaded fillable PDF whose form fields are filled). Uploaded files live in R2 under the tenant.
  */
-import { looksLikeZip, openArchive } from '@flowspark/archive';
-import { AppError, newId, notFound, type PageRequest, ROLE_RANK, type Role, validationError } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
 import {
-  CONTENT_TYPES,
-  type DocumentModelInput,
-  MAX_VARIABLES,
-  placeholdersIn,
-  placeholdersInText,
-  type TemplateVariable,
-} from '@flowspark/docgen';
-import { and, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+  type Actor,
+  AppError,
+  newId,
+  notFound,
+  type PageRequest,
+  ROLE_RANK,
+  type Role,
+  validationError,
+} from '@flowspark/core';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
+import { type DocumentModelInput, placeholdersIn, placeholdersInText, type TemplateVariable } from '@flowspark/docgen';
+import { and, eq, or, type SQL, sql } from 'drizzle-orm';
+import { resourcePrefix } from './files';
+import {
+  FILE_TYPES,
+  type FileKind,
+  inspectTemplateFile,
+  MAX_TEMPLATE_FILE_BYTES,
+  safeFileName,
+  type TemplateFormat,
+  type TemplateKind,
+} from './template-files';
 
 const { templates } = schema;
 
-export type TemplateFormat = (typeof templates.$inferSelect)['format'];
-export type TemplateKind = (typeof templates.$inferSelect)['kind'];
 type Row = typeof templates.$inferSelect;
 
-/** A stored template with its JSON columns typed. Internal: routes show it through `presentTemplate`. */
+/** A stored template with its JSON columns typed. Routes show it through their presenter. */
 export interface TemplateRecord extends Omit<Row, 'variables' | 'body'> {
   variables: TemplateVariable[];
   body: DocumentModelInput | null;
 }
 
-/** Who acts: the tenant from authentication and the caller's role (publishing needs admin). */
-export interface TemplateActor {
-  orgId: string;
-  userId: string;
-  role: Role;
-}
-
-export interface TemplateView {
-  id: string;
-  name: string;
-  description: string;
-  format: TemplateFormat;
-  kind: TemplateKind;
-  variables: TemplateVariable[];
-  body: Record<string, unknown> | null;
-  prompt_template: string | null;
-  is_public: boolean;
-  usage_count: number;
-  /** `own`: the caller's organization owns it; `public`: another organization shares it. */
-  owner: 'own' | 'public';
-  file: { name: string; size_bytes: number } | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** Uploaded template files: larger ones are refused with 413 (the route's body limit matches). */
-export const MAX_TEMPLATE_FILE_BYTES = 10 * 1024 * 1024;
-
-type FileKind = Exclude<TemplateKind, 'model'>;
-
-const FILE_TYPES: Record<FileKind, { format: TemplateFormat; contentType: string; extension: string }> = {
-  docx_file: { format: 'docx', contentType: CONTENT_TYPES.docx, extension: 'docx' },
-  pdf_form: { format: 'pdf', contentType: CONTENT_TYPES.pdf, extension: 'pdf' },
-};
-
-const unsupported = (message: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', message);
-
-const startsWith = (bytes: Uint8Array, signature: readonly number[]) => signature.every((b, i) => bytes[i] === b);
-const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
-
-/** A name that can be a variable: `First name` → `First_name`, `f1_01[0]` → `f1_01_0`. */
-const toVariableName = (raw: string, taken: Set<string>): string => {
-  let base = raw
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9_]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 56);
-  if (!base) base = 'field';
-  if (/^[0-9]/.test(base)) base = `_${base}`;
-  let name = base;
-  for (let n = 2; taken.has(name); n += 1) name = `${base}_${n}`;
-  taken.add(name);
-  return name;
-};
-
-const deriveVariables = (
-  fields: { name: string; type: TemplateVariable['type']; description: string }[],
-  required: boolean,
-): TemplateVariable[] => {
-  if (fields.length > MAX_VARIABLES) {
-    throw new AppError(
-      'UNPROCESSABLE',
-      `The file has ${fields.length} fields; a template declares at most ${MAX_VARIABLES} variables`,
-    );
-  }
-  const taken = new Set<string>();
-  return fields.map((field) => {
-    const name = toVariableName(field.name, taken);
-    return {
-      name,
-      type: field.type,
-      required,
-      description: field.description,
-      ...(name === field.name ? {} : { field: field.name }),
-    };
-  });
-};
-
-/** Parsers throw their own errors on broken files; the caller gets one clear answer. */
-const readWith = async <T>(what: string, read: () => Promise<T>): Promise<T> => {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError('UNPROCESSABLE', `The ${what} could not be read; it may be damaged or encrypted`);
-  }
-};
-
-interface InspectedFile {
-  kind: FileKind;
-  format: TemplateFormat;
-  variables: TemplateVariable[];
-}
-
-/**
- * Decides the kind from the content's magic bytes and lists what the file can be filled with. Given
- * declarations must cover every DOCX placeholder and name only existing PDF fields; without them the
- * variables are derived (DOCX placeholders: required strings; PDF fields: optional strings or
- * booleans for checkboxes).
- */
-export const inspectTemplateFile = async (bytes: Uint8Array, declared?: TemplateVariable[]): Promise<InspectedFile> => {
-  if (looksLikeZip(bytes)) {
-    // The directory is checked against the archive caps first (413/422 for bombs and unsafe archives);
-    // reading the placeholders then proves every entry's size by inflating it, streaming.
-    if (!openArchive(bytes).has('word/document.xml')) {
-      throw unsupported('The file is a ZIP archive but not a Word document (.docx): it has no word/document.xml');
-    }
-    const { listDocxPlaceholders } = await import('@flowspark/docgen');
-    const placeholders = await readWith('DOCX', () => listDocxPlaceholders(bytes));
-    if (declared) {
-      const covered = new Set(declared.map((v) => v.field ?? v.name));
-      const missing = placeholders.filter((p) => !covered.has(p));
-      if (missing.length > 0) {
-        throw validationError('The document uses placeholders the variables do not declare', {
-          variables: [`Undeclared placeholder(s) in the document: ${missing.join(', ')}`],
-        });
-      }
-    }
-    const variables =
-      declared ??
-      deriveVariables(
-        placeholders.map((p) => ({ name: p, type: 'string' as const, description: `Placeholder {{${p}}}` })),
-        true,
-      );
-    return { kind: 'docx_file', format: 'docx', variables };
-  }
-  if (startsWith(bytes, PDF_HEADER)) {
-    const { listPdfFormFields } = await import('@flowspark/docgen');
-    const fields = await readWith('PDF', () => listPdfFormFields(bytes));
-    if (fields.length === 0) {
-      throw unsupported('The PDF has no fillable form fields; upload a PDF form (AcroForm) or a .docx template');
-    }
-    if (declared) {
-      const known = new Set(fields.map((f) => f.name));
-      const problems: Record<string, string[]> = {};
-      declared.forEach((v, index) => {
-        const field = v.field ?? v.name;
-        if (!known.has(field)) problems[`variables.${index}`] = [`The PDF has no form field named "${field}"`];
-      });
-      if (Object.keys(problems).length > 0)
-        throw validationError('Variables name fields the PDF does not have', problems);
-    }
-    const variables =
-      declared ??
-      deriveVariables(
-        fields.map((f) => ({
-          name: f.name,
-          type: f.type === 'checkbox' ? ('boolean' as const) : ('string' as const),
-          description: `Form field "${f.name}" (${f.type})`,
-        })),
-        false,
-      );
-    return { kind: 'pdf_form', format: 'pdf', variables };
-  }
-  throw unsupported(
-    'Unsupported file: upload a Word document (.docx) with {{placeholders}} or a fillable PDF form. ' +
-      'The type is read from the content, not from the file name.',
-  );
-};
-
-/** The uploaded name reduced to safe characters for an R2 key, with the right extension. */
-export const safeFileName = (filename: string, kind: FileKind): string => {
-  const { extension } = FILE_TYPES[kind];
-  const base = (filename.split(/[\\/]/).pop() ?? '')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._]+/, '')
-    .replace(/\.[A-Za-z0-9]{1,8}$/, '')
-    .slice(0, 100);
-  return `${base || 'template'}.${extension}`;
-};
-
 const record = (row: Row): TemplateRecord => row as unknown as TemplateRecord;
-
-/** Never the file key or the owning organization: a public template is seen by other tenants. */
-export const presentTemplate = (row: TemplateRecord, orgId: string): TemplateView => ({
-  id: row.id,
-  name: row.name,
-  description: row.description,
-  format: row.format,
-  kind: row.kind,
-  variables: row.variables,
-  body: (row.body as Record<string, unknown> | null) ?? null,
-  prompt_template: row.promptTemplate,
-  is_public: row.isPublic,
-  usage_count: row.usageCount,
-  owner: row.orgId === orgId ? 'own' : 'public',
-  file: row.fileKey
-    ? { name: row.fileKey.slice(row.fileKey.lastIndexOf('/') + 1), size_bytes: row.fileSizeBytes ?? 0 }
-    : null,
-  created_at: row.createdAt,
-  updated_at: row.updatedAt,
-});
 
 const PUBLISH_ROLE: Role = 'admin';
 
-const mayPublish = (actor: TemplateActor) => ROLE_RANK[actor.role] >= ROLE_RANK[PUBLISH_ROLE];
+const mayPublish = (actor: Pick<Actor, 'role'>) => ROLE_RANK[actor.role] >= ROLE_RANK[PUBLISH_ROLE];
 
-const assertMayPublish = (actor: TemplateActor) => {
+const assertMayPublish = (actor: Pick<Actor, 'role'>) => {
   if (!mayPublish(actor)) throw new AppError('FORBIDDEN', 'Only owners and admins can make a template public');
 };
 
@@ -246,7 +61,7 @@ const publicChangeRefused = (action: 'change' | 'delete') =>
  * The write's row condition. For actors who may not publish it also requires the row to be private,
  * so a template published between the check and the write is not changed by them.
  */
-const writableRow = (actor: TemplateActor, id: string): SQL =>
+const writableRow = (actor: Pick<Actor, 'orgId' | 'role'>, id: string): SQL =>
   and(
     eq(templates.id, id),
     eq(templates.orgId, actor.orgId),
@@ -254,7 +69,7 @@ const writableRow = (actor: TemplateActor, id: string): SQL =>
   )!;
 
 /** The write matched no row: the template was deleted meanwhile (404) or published meanwhile (403). */
-const writeMissed = async (db: Database, actor: TemplateActor, id: string, action: 'change' | 'delete') => {
+const writeMissed = async (db: Database, actor: Pick<Actor, 'orgId'>, id: string, action: 'change' | 'delete') => {
   const now = await getTemplate(db, actor.orgId, id);
   return now?.isPublic ? publicChangeRefused(action) : notFound('Template');
 };
@@ -292,7 +107,11 @@ export interface NewModelTemplate {
 }
 
 /** A `model` template: a document model with placeholders, a prompt template, or both. */
-export const createTemplate = async (db: Database, actor: TemplateActor, input: NewModelTemplate) => {
+export const createTemplate = async (
+  db: Database,
+  actor: Pick<Actor, 'orgId' | 'userId' | 'role'>,
+  input: NewModelTemplate,
+) => {
   if (input.is_public) assertMayPublish(actor);
   if (!input.body && !input.prompt_template) {
     throw validationError('A template needs a body or a prompt_template', {
@@ -342,7 +161,7 @@ const storeTemplateFile = async (
   kind: FileKind,
   bytes: Uint8Array,
 ): Promise<string> => {
-  const fileKey = `tenants/${orgId}/templates/${id}/${fileName}`;
+  const fileKey = `${resourcePrefix(orgId, 'templates', id)}${fileName}`;
   await files.put(fileKey, bytes, { httpMetadata: { contentType: FILE_TYPES[kind].contentType } });
   return fileKey;
 };
@@ -366,7 +185,7 @@ const insertWithFile = async (db: Database, files: R2Bucket, row: Row): Promise<
 export const createFileTemplate = async (
   db: Database,
   files: R2Bucket,
-  actor: TemplateActor,
+  actor: Pick<Actor, 'orgId' | 'userId' | 'role'>,
   input: NewFileTemplate,
 ) => {
   if (input.is_public) assertMayPublish(actor);
@@ -444,13 +263,7 @@ export const listTemplates = async (
   if (query.format) conditions.push(eq(templates.format, query.format));
   if (query.kind) conditions.push(eq(templates.kind, query.kind));
   if (query.q) conditions.push(sql`${templates.name} LIKE ${likePattern(query.q)} ESCAPE '\\'`);
-  const where = and(...conditions)!;
-  const { items, total } = await paginate(
-    db,
-    db.select().from(templates).where(where).orderBy(desc(templates.createdAt), desc(templates.id)),
-    { table: templates, where },
-    query,
-  );
+  const { items, total } = await paginateNewestFirst(db, templates, and(...conditions), query);
   return { items: items.map(record), total };
 };
 
@@ -458,7 +271,7 @@ export const listTemplates = async (
  * The template the actor may change: another tenant's private template does not exist for them
  * (404); another tenant's public one is visible, so refusing it is an honest 403.
  */
-const findWritable = async (db: Database, actor: TemplateActor, id: string): Promise<TemplateRecord> => {
+const findWritable = async (db: Database, actor: Pick<Actor, 'orgId'>, id: string): Promise<TemplateRecord> => {
   const found = await getTemplate(db, actor.orgId, id);
   if (!found) throw notFound('Template');
   if (found.orgId !== actor.orgId) {
@@ -480,7 +293,7 @@ export interface TemplatePatch {
 export const updateTemplate = async (
   db: Database,
   files: R2Bucket,
-  actor: TemplateActor,
+  actor: Pick<Actor, 'orgId' | 'role'>,
   id: string,
   patch: TemplatePatch,
 ): Promise<TemplateRecord> => {
@@ -525,7 +338,12 @@ export const updateTemplate = async (
 };
 
 /** Deletes the row, then its file: a failed file delete leaves an orphan object, never a dangling row. */
-export const deleteTemplate = async (db: Database, files: R2Bucket, actor: TemplateActor, id: string) => {
+export const deleteTemplate = async (
+  db: Database,
+  files: R2Bucket,
+  actor: Pick<Actor, 'orgId' | 'role'>,
+  id: string,
+) => {
   const current = await findWritable(db, actor, id);
   if (current.isPublic && !mayPublish(actor)) throw publicChangeRefused('delete');
   const deleted = await db.delete(templates).where(writableRow(actor, id)).returning({ id: templates.id });
@@ -550,7 +368,7 @@ const copyName = (name: string) => `${name.slice(0, MAX_TEMPLATE_NAME_CHARS - CO
 export const copyTemplate = async (
   db: Database,
   files: R2Bucket,
-  actor: TemplateActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   id: string,
   input: { name?: string } = {},
 ): Promise<TemplateRecord> => {

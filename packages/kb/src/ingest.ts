@@ -8,23 +8,26 @@
  * vector ever written has a D1 row naming it until both are removed together.
  */
 import type { AiProvider } from '@flowspark/ai';
-import { AppError } from '@flowspark/core';
+import { AppError, deletePrefix, describeError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
-import { JobError } from '@flowspark/jobs';
+import { JobError, type JobRow } from '@flowspark/jobs';
 import { chunk as chunkExtraction, extract, ftsText } from '@flowspark/rag';
 import type { VectorIndex, VectorRecord } from '@flowspark/vectors';
-import { deletePrefix } from './files';
+import { z } from 'zod';
+import { deleteKbChunks, type KbChunkInput, kbChunkId, listKbChunkIds, replaceKbChunks } from './chunks';
 import {
   completeKbIndexing,
   deleteKbDocumentRows,
+  failKbDocument,
   getKbDocument,
   KB_DEFAULT_CHUNKING,
+  KB_MAX_CHUNK_SIZE,
+  KB_MIN_CHUNK_SIZE,
   type KbChunking,
   type KbDocumentRow,
   kbDocumentPrefix,
   markKbProcessing,
-} from './kb';
-import { deleteKbChunks, type KbChunkInput, kbChunkId, listKbChunkIds, replaceKbChunks } from './kb-chunks';
+} from './documents';
 
 /** What ingestion, search and deletion need, made by the caller from its environment. */
 export interface KbPorts {
@@ -250,3 +253,42 @@ export const ingestKbDocument = async (
  */
 export const embeddingText = (row: Pick<KbChunkInput, 'text' | 'heading'>): string =>
   row.heading && !row.text.startsWith(row.heading) ? `${row.heading}\n${row.text}` : row.text;
+
+/** The input of a `kb.ingest` job, as its handler validates it. */
+export const KbIngestInputSchema = z.object({
+  document_id: z.string().min(1).max(64),
+  reindex: z.boolean().optional(),
+  chunk_size: z.number().int().min(KB_MIN_CHUNK_SIZE).max(KB_MAX_CHUNK_SIZE).optional(),
+  chunk_overlap: z.number().int().min(0).optional(),
+});
+export type KbIngestInput = z.infer<typeof KbIngestInputSchema>;
+
+/**
+ * What an indexing job that ended in error or was cancelled leaves behind: the document says why (a
+ * reason the job already recorded is kept) and keeps no partial index. Only the document's current
+ * job speaks for it (a newer re-index owns it otherwise). Idempotent; a failed index cleanup is logged.
+ */
+export const failKbIngestion = async (ports: KbPorts, job: JobRow, requestId: string): Promise<void> => {
+  const input = KbIngestInputSchema.safeParse(job.input ?? {});
+  const id = input.success ? input.data.document_id : job.resourceId;
+  if (!id) return;
+  const document = await getKbDocument(ports.db, job.orgId, id);
+  if (!document || document.jobId !== job.id) return;
+  const cancelled = job.status === 'cancelled';
+  const existing = document.status === 'failed' ? document : null;
+  await failKbDocument(
+    ports.db,
+    job.orgId,
+    id,
+    job.id,
+    cancelled ? 'CANCELLED' : (existing?.errorCode ?? job.errorCode ?? 'INTERNAL_ERROR'),
+    cancelled
+      ? 'The indexing was cancelled'
+      : (existing?.errorMessage ?? job.errorMessage ?? 'The document could not be indexed'),
+  );
+  try {
+    await discardKbIndex(ports, job.orgId, id);
+  } catch (err) {
+    logger.warn('kb index cleanup failed', { request_id: requestId, document_id: id, ...describeError(err) });
+  }
+};

@@ -1,16 +1,17 @@
 /**
  * Knowledge-base documents. An upload (or a text) stores the original in R2 under the tenant, then
  * writes the document row (`uploading`) and its `kb.ingest` job in one batch. The job
- * (workers/jobs/handlers/kb-ingest.ts, pipeline in kb-ingest.ts) moves the document to `processing`
+ * (workers/jobs/handlers/kb-ingest.ts, pipeline in ingest.ts) moves the document to `processing`
  * when it starts and to `indexed` or `failed` when it ends. A re-index moves it to `processing` at once:
  * its old chunks are about to be replaced, so it leaves search until it is indexed again.
  * Every query is scoped to the tenant.
  */
-import { conflict, newId, notFound, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
+import { type Actor, conflict, newId, notFound, type PageRequest, tenantPrefix } from '@flowspark/core';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { tenantPrefix } from './files';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { deleteStatements } from './chunks';
+import { sha256OfBytes } from './hash';
 
 const { kbDocuments, jobs } = schema;
 
@@ -86,62 +87,6 @@ export const kbDocumentPrefix = (orgId: string, id: string) => `${tenantPrefix(o
 export const kbOriginalKey = (orgId: string, id: string, type: KbDocumentType) =>
   `${kbDocumentPrefix(orgId, id)}original.${FILE_FORMATS[type].extension}`;
 
-export interface KbDocumentView {
-  id: string;
-  title: string;
-  source_type: KbDocumentRow['sourceType'];
-  filename: string | null;
-  detected_type: KbDocumentType;
-  size_bytes: number;
-  sha256: string;
-  status: KbDocumentStatus;
-  error_code: string | null;
-  error_message: string | null;
-  tags: string[];
-  category: string | null;
-  page_count: number | null;
-  chunk_count: number;
-  char_count: number;
-  embedding_model: string | null;
-  chunking: KbChunking | null;
-  job_id: string | null;
-  created_at: string;
-  updated_at: string;
-  indexed_at: string | null;
-}
-
-const chunkingOf = (value: unknown): KbChunking | null => {
-  const candidate = value as Partial<KbChunking> | null;
-  return typeof candidate?.chunk_size === 'number' && typeof candidate.chunk_overlap === 'number'
-    ? { chunk_size: candidate.chunk_size, chunk_overlap: candidate.chunk_overlap }
-    : null;
-};
-
-/** Never the R2 key, the organization or the creator's internals. */
-export const presentKbDocument = (row: KbDocumentRow): KbDocumentView => ({
-  id: row.id,
-  title: row.title,
-  source_type: row.sourceType,
-  filename: row.filename,
-  detected_type: row.detectedType,
-  size_bytes: row.sizeBytes,
-  sha256: row.sha256,
-  status: row.status,
-  error_code: row.errorCode,
-  error_message: row.errorMessage,
-  tags: row.tags ?? [],
-  category: row.category,
-  page_count: row.pageCount,
-  chunk_count: row.chunkCount,
-  char_count: row.charCount,
-  embedding_model: row.embeddingModel,
-  chunking: chunkingOf(row.chunking),
-  job_id: row.jobId,
-  created_at: row.createdAt,
-  updated_at: row.updatedAt,
-  indexed_at: row.indexedAt,
-});
-
 /**
  * Tags as the API takes them: trimmed, lower-cased (filters compare them exactly, in D1 and in the
  * vector index alike), empty ones and duplicates dropped. At most 20 tags of at most 50 characters
@@ -159,13 +104,6 @@ export const cleanTags = (tags: readonly string[]): { tags: string[] } | { error
   }
   if (out.length > KB_MAX_TAGS) return { error: `At most ${KB_MAX_TAGS} tags` };
   return { tags: out };
-};
-
-export const sha256OfBytes = async (bytes: Uint8Array): Promise<string> => {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 };
 
 /** A title from a file name: the name without its directory and extension. */
@@ -217,13 +155,7 @@ export const listKbDocuments = async (
       sql`EXISTS (SELECT 1 FROM json_each(${kbDocuments.tags}) WHERE json_each.value = ${query.tag.toLowerCase()})`,
     );
   }
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(kbDocuments).where(where).orderBy(desc(kbDocuments.createdAt), desc(kbDocuments.id)),
-    { table: kbDocuments, where },
-    query,
-  );
+  return paginateNewestFirst(db, kbDocuments, and(...conditions), query);
 };
 
 export interface NewKbDocument {
@@ -234,11 +166,6 @@ export interface NewKbDocument {
   bytes: Uint8Array;
   tags: string[];
   category: string | null;
-}
-
-export interface KbActor {
-  orgId: string;
-  userId: string | null;
 }
 
 export type KbCreateOutcome =
@@ -255,7 +182,7 @@ const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed/i.test(Str
 export const createKbDocument = async (
   db: Database,
   files: R2Bucket,
-  actor: KbActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   input: NewKbDocument,
 ): Promise<KbCreateOutcome> => {
   const sha256 = await sha256OfBytes(input.bytes);
@@ -333,7 +260,7 @@ const hasLiveJob = async (db: Database, orgId: string, row: KbDocumentRow): Prom
  */
 export const requestKbReindex = async (
   db: Database,
-  actor: KbActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   id: string,
   chunking: Partial<KbChunking>,
 ): Promise<{ document: KbDocumentRow; job: JobRow }> => {
@@ -469,8 +396,7 @@ export const failKbDocument = async (
 export const deleteKbDocumentRows = async (db: Database, orgId: string, id: string): Promise<boolean> => {
   const d1: D1Database = db.$client;
   const results = await d1.batch([
-    d1.prepare('DELETE FROM kb_chunks_fts WHERE document_id = ?1 AND org_id = ?2').bind(id, orgId),
-    d1.prepare('DELETE FROM kb_chunks WHERE document_id = ?1 AND org_id = ?2').bind(id, orgId),
+    ...deleteStatements(db, orgId, id),
     d1.prepare('DELETE FROM kb_documents WHERE id = ?1 AND org_id = ?2').bind(id, orgId),
   ]);
   return (results[2]?.meta.changes ?? 0) > 0;

@@ -1,13 +1,14 @@
 /**
- * Answers from the knowledge base: retrieve (kb-search.ts), keep the relevant hits as numbered
+ * Answers from the knowledge base: retrieve (search.ts), keep the relevant hits as numbered
  * sources, ask the AI provider to answer from them only and to cite them as [n], and record the
  * question with its answer, citations, usage and timings (kb_queries). When nothing relevant is found
  * the model is not asked: the answer says so.
  */
 import type { AiProvider, ChatMessage, TokenUsage } from '@flowspark/ai';
-import { newId, type PageRequest } from '@flowspark/core';
-import { type Database, paginate, schema } from '@flowspark/db';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { type Actor, newId, type PageRequest } from '@flowspark/core';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
+import { nothingFoundAnswer } from '@flowspark/rag';
+import { and, eq, type SQL } from 'drizzle-orm';
 import {
   type KbRetrievalPorts,
   type KbRetrievedHit,
@@ -16,8 +17,7 @@ import {
   type KbSearchOptions,
   type KbSearchResult,
   searchKb,
-} from './kb-search';
-import { nothingFoundAnswer } from './kb-text';
+} from './search';
 
 const { kbQueries } = schema;
 
@@ -157,15 +157,10 @@ export const prepareKbAnswer = async (
   };
 };
 
-export interface KbQueryActor {
-  orgId: string;
-  userId: string | null;
-}
-
 /** Stores one answered question; returns its id. */
 export const recordKbQuery = async (
   db: Database,
-  actor: KbQueryActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   prepared: PreparedKbAnswer,
   outcome: Omit<KbAnswer, 'query_id'>,
 ): Promise<string> => {
@@ -200,7 +195,7 @@ const nothingFound = (prepared: PreparedKbAnswer): Omit<KbAnswer, 'query_id'> =>
 export const answerKb = async (
   db: Database,
   ai: Pick<AiProvider, 'chat'>,
-  actor: KbQueryActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   prepared: PreparedKbAnswer,
 ): Promise<KbAnswer> => {
   let outcome = nothingFound(prepared);
@@ -231,7 +226,7 @@ export type KbAnswerEvent =
 export async function* streamKbAnswer(
   db: Database,
   ai: Pick<AiProvider, 'chatStream'>,
-  actor: KbQueryActor,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
   prepared: PreparedKbAnswer,
 ): AsyncGenerator<KbAnswerEvent> {
   let outcome = nothingFound(prepared);
@@ -269,40 +264,6 @@ export async function* streamKbAnswer(
   yield { type: 'done', usage: outcome.usage, model: outcome.model, timings: outcome.timings, query_id: queryId };
 }
 
-export interface KbQueryView {
-  id: string;
-  query: string;
-  answer: string;
-  citations: KbCitation[];
-  usage: TokenUsage;
-  model: string | null;
-  timings: KbAnswerTimings;
-  top_k: number;
-  mode: KbSearchMode;
-  filters: KbSearchFilters;
-  user_id: string | null;
-  created_at: string;
-}
-
-/** The mode travels in the stored filters (kb_queries has no column of its own for it). */
-export const presentKbQuery = (row: KbQueryRow): KbQueryView => {
-  const { mode, ...filters } = row.filters as KbSearchFilters & { mode?: KbSearchMode };
-  return {
-    id: row.id,
-    query: row.query,
-    answer: row.answer,
-    citations: row.citations as KbCitation[],
-    usage: row.usage as unknown as TokenUsage,
-    model: row.modelUsed,
-    timings: { retrieval_ms: row.retrievalMs, generation_ms: row.generationMs },
-    top_k: row.topK,
-    mode: mode ?? 'hybrid',
-    filters,
-    user_id: row.userId,
-    created_at: row.createdAt,
-  };
-};
-
 /** The tenant's questions, newest first (only `userId`'s when given): one page query and one count. */
 export const listKbQueries = async (
   db: Database,
@@ -311,11 +272,5 @@ export const listKbQueries = async (
 ): Promise<{ items: KbQueryRow[]; total: number }> => {
   const conditions: SQL[] = [eq(kbQueries.orgId, orgId)];
   if (query.userId) conditions.push(eq(kbQueries.userId, query.userId));
-  const where = and(...conditions);
-  return paginate(
-    db,
-    db.select().from(kbQueries).where(where).orderBy(desc(kbQueries.createdAt), desc(kbQueries.id)),
-    { table: kbQueries, where },
-    query,
-  );
+  return paginateNewestFirst(db, kbQueries, and(...conditions), query);
 };

@@ -1,0 +1,64 @@
+import { describeError, logger } from '@flowspark/core';
+import { createDb } from '@flowspark/db';
+import type { JobRow } from '@flowspark/jobs';
+import type { Env } from '../env';
+import { publishJobEvent } from './job-events';
+
+/** What a failure effect gets: the job as it ended (status `error` or `cancelled`). */
+export interface JobEndContext {
+  env: Env;
+  job: JobRow;
+  orgId: string;
+  requestId: string;
+}
+
+/**
+ * What a job that ended without success leaves on the resource it was producing (e.g. the document
+ * marked failed, its partial output removed). Must be idempotent.
+ */
+export type FailureEffect = (ctx: JobEndContext) => Promise<void>;
+export type FailureEffectLoader = () => Promise<FailureEffect>;
+
+const generationFailed: FailureEffectLoader = () =>
+  import('@flowspark/documents').then((m) => (ctx) => m.failGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job));
+
+/**
+ * Job types and their failure effects: functions of the packages, imported on first use so the
+ * Worker starts without them. The job handlers' `onFailed` hooks call the same functions.
+ */
+const FAILURE_EFFECTS: Record<string, FailureEffectLoader> = {
+  'image.generate': () =>
+    import('@flowspark/documents').then(
+      (m) => (ctx) => m.failImageGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job),
+    ),
+  'document.generate': generationFailed,
+  'presentation.generate': generationFailed,
+  'kb.ingest': () =>
+    Promise.all([import('@flowspark/kb'), import('./kb-ports')]).then(
+      ([m, ports]) =>
+        (ctx) =>
+          m.failKbIngestion(ports.kbPorts(ctx.env), ctx.job, ctx.requestId),
+    ),
+};
+
+/** Adds or replaces the failure effect of a job type (job types registered at run time). */
+export const registerFailureEffect = (type: string, loader: FailureEffectLoader): void => {
+  FAILURE_EFFECTS[type] = loader;
+};
+
+/**
+ * After a job reached its final status: the `job.status` event, and for a job that did not succeed,
+ * its type's failure effect so the resource it was producing is marked too. Errors of the effect are
+ * logged, never thrown: the job's own end is already recorded.
+ */
+export const announceJobEnd = async (env: Env, job: JobRow, requestId: string): Promise<void> => {
+  await publishJobEvent(env, job.orgId, job, 'job.status');
+  if (job.status !== 'error' && job.status !== 'cancelled') return;
+  if (!Object.hasOwn(FAILURE_EFFECTS, job.type)) return;
+  try {
+    const effect = await FAILURE_EFFECTS[job.type]!();
+    await effect({ env, job, orgId: job.orgId, requestId });
+  } catch (err) {
+    logger.error('job failure hook failed', { request_id: requestId, job_id: job.id, ...describeError(err) });
+  }
+};
