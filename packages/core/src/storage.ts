@@ -3,7 +3,7 @@
  * `tenants/<orgId>/`, so a tenant's files can be listed, exported or deleted by prefix, and no key is
  * ever built from user input alone.
  */
-export const tenantPrefix = (orgId: string) => `tenants/${orgId}/`;
+export const orgPrefix = (orgId: string) => `tenants/${orgId}/`;
 
 /** Deletes every object under a prefix, in pages of 1,000 (R2's list and delete batch size). */
 export const deletePrefix = async (bucket: R2Bucket, prefix: string): Promise<number> => {

@@ -1,14 +1,14 @@
 /**
  * R2 layout of generated documents, presentations, images and uploaded templates, under the tenant's
- * prefix (`tenantPrefix` in @flowspark/core): one folder per resource, one object per version.
+ * prefix (`orgPrefix` in @flowspark/core): one folder per resource, one object per version.
  */
-import { tenantPrefix } from '@flowspark/core';
+import { orgPrefix } from '@flowspark/core';
 import type { DocumentKind, DocumentRow } from './document-types';
 
 export type FileArea = 'documents' | 'presentations' | 'images' | 'templates';
 
 export const resourcePrefix = (orgId: string, area: FileArea, resourceId: string) =>
-  `${tenantPrefix(orgId)}${area}/${resourceId}/`;
+  `${orgPrefix(orgId)}${area}/${resourceId}/`;
 
 /** One object per version: a re-render never overwrites a file an older version points to. */
 export const versionFileKey = (orgId: string, area: FileArea, resourceId: string, version: number, extension: string) =>

@@ -6,7 +6,7 @@
  * its old chunks are about to be replaced, so it leaves search until it is indexed again.
  * Every query is scoped to the tenant.
  */
-import { type Actor, conflict, newId, notFound, type PageRequest, tenantPrefix } from '@flowspark/core';
+import { type Actor, conflict, newId, notFound, type PageRequest, orgPrefix } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
@@ -82,7 +82,7 @@ const FILE_FORMATS: Record<KbDocumentType, { extension: string; contentType: str
 export const kbFileFormat = (type: KbDocumentType) => FILE_FORMATS[type];
 
 /** Every object of one document lives under this prefix (deleted as a whole). */
-export const kbDocumentPrefix = (orgId: string, id: string) => `${tenantPrefix(orgId)}kb/${id}/`;
+export const kbDocumentPrefix = (orgId: string, id: string) => `${orgPrefix(orgId)}kb/${id}/`;
 
 export const kbOriginalKey = (orgId: string, id: string, type: KbDocumentType) =>
   `${kbDocumentPrefix(orgId, id)}original.${FILE_FORMATS[type].extension}`;
