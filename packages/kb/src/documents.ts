@@ -6,7 +6,7 @@
  * its old chunks are about to be replaced, so it leaves search until it is indexed again.
  * Every query is scoped to the tenant.
  */
-import { type Actor, conflict, newId, notFound, type PageRequest, orgPrefix } from '@flowspark/core';
+import { type Actor, conflict, newId, notFound, orgPrefix, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
