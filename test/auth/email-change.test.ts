@@ -115,7 +115,7 @@ describe('POST /auth/email/change', () => {
   });
 
   it('refuses the current email, a taken one, API keys and bad input', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const other = await register('other');
     const same = await change(tenant, { email: tenant.email, password: PASSWORD });
     expect(same.status).toBe(400);
@@ -179,7 +179,7 @@ describe('POST /auth/email/change', () => {
 
 describe('POST /auth/email/undo', () => {
   it('reverses a completed change: the old address returns, everyone is signed out, a reset link is mailed', async () => {
-    const victim = await createTenant();
+    const victim = await createTenant({ via: 'api' });
     const attackerEmail = uniqueEmail('attacker');
     const { confirmToken, undoToken } = await requestChange(victim, attackerEmail);
     expectOk(await call('POST', CONFIRM, { body: { token: confirmToken } }));

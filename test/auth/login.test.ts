@@ -64,7 +64,7 @@ describe('POST /auth/login', () => {
 
   it('picks the requested organization, else the default one, else the oldest membership', async () => {
     const tenant = await register('tenant');
-    const member = await addMember(tenant, 'viewer');
+    const member = await addMember(tenant, 'viewer', { via: 'api' });
     // No organization asked: the member's own (default) organization.
     const own = expectOk(await login(member));
     expect(own.body.data.organization.id).not.toBe(tenant.orgId);

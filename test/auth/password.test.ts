@@ -104,7 +104,7 @@ describe('POST /auth/password/change', () => {
     const body = { current_password: PASSWORD, new_password: NEW_PASSWORD };
     const none = await call('POST', '/api/v1/auth/password/change', { body });
     expect(none.status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await change(tenant.apiKey, body);
     expect(key.status).toBe(403);
     expect(key.body.error.code).toBe('FORBIDDEN');
@@ -113,7 +113,7 @@ describe('POST /auth/password/change', () => {
 
   it('is open to every role (viewers change their own password)', async () => {
     const tenant = await register('tenant');
-    const viewer = await addMember(tenant, 'viewer');
+    const viewer = await addMember(tenant, 'viewer', { via: 'api' });
     expectOk(await change(viewer.accessToken, { current_password: PASSWORD, new_password: NEW_PASSWORD }));
   });
 });

@@ -47,7 +47,7 @@ describe('GET /auth/sessions', () => {
 
   it('leaves out revoked and expired sessions, and sessions in other organizations', async () => {
     const tenant = await register('tenant');
-    const member = await addMember(tenant, 'member');
+    const member = await addMember(tenant, 'member', { via: 'api' });
     // addMember registered the member in an organization of their own first: that session is elsewhere.
     const extra = expectOk(await login(member, tenant.orgId)).body.data.tokens;
     const expired = expectOk(await login(member, tenant.orgId)).body.data.tokens;
@@ -72,7 +72,7 @@ describe('GET /auth/sessions', () => {
     }
     const none = await call('GET', '/api/v1/auth/sessions');
     expect(none.status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await list(tenant.apiKey);
     expect(key.status).toBe(403);
     expect(key.body.error.code).toBe('FORBIDDEN');
@@ -105,7 +105,7 @@ describe('DELETE /auth/sessions/{id}', () => {
 
   it('answers 404 for someone else’s session, in this tenant or another, and for unknown ids', async () => {
     const tenant = await register('tenant');
-    const colleague = await addMember(tenant, 'admin');
+    const colleague = await addMember(tenant, 'admin', { via: 'api' });
     const stranger = await register('stranger');
     for (const id of [colleague.sessionId, stranger.sessionId, `ses_${'0'.repeat(32)}`]) {
       const res = await revoke(tenant.accessToken, id);
@@ -119,7 +119,7 @@ describe('DELETE /auth/sessions/{id}', () => {
 
   it('answers 404 for the caller’s own session in another organization', async () => {
     const tenant = await register('tenant');
-    const member = await addMember(tenant, 'member');
+    const member = await addMember(tenant, 'member', { via: 'api' });
     // `member` is signed in to the tenant; their registration session lives in their own organization.
     const ownOrgSession = await env.DB.prepare('SELECT id FROM sessions WHERE user_id = ? AND org_id != ?')
       .bind(member.userId, tenant.orgId)
@@ -133,7 +133,7 @@ describe('DELETE /auth/sessions/{id}', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_ERROR');
     expect((await revoke(undefined, user.sessionId)).status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await revoke(tenant.apiKey, tenant.sessionId);
     expect(key.status).toBe(403);
     expectOk(await me(tenant.accessToken));

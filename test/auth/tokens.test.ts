@@ -102,7 +102,7 @@ describe('POST /auth/logout', () => {
   });
 
   it('refuses API keys (they have no session to end)', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const res = await call('POST', '/api/v1/auth/logout', { token: tenant.apiKey });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('FORBIDDEN');

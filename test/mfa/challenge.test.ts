@@ -99,8 +99,8 @@ describe('POST /auth/mfa/challenge', () => {
   });
 
   it('signs a member in to the organization chosen at login, with their role', async () => {
-    const tenant = await createTenant();
-    const member = await addMember(tenant, 'member');
+    const tenant = await createTenant({ via: 'api' });
+    const member = await addMember(tenant, 'member', { via: 'api' });
     const { secret, step } = await enable(member);
     const res = expectOk(
       await challenge(member, {

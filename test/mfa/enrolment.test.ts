@@ -93,7 +93,7 @@ describe('POST /auth/mfa/totp/setup', () => {
   });
 
   it('needs a signed-in user: no token is 401, an API key is 403', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const anonymous = await call('POST', SETUP);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
@@ -175,7 +175,7 @@ describe('POST /auth/mfa/totp/verify', () => {
   });
 
   it('needs a signed-in user', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     expect((await call('POST', VERIFY, { body: { code: '123456' } })).status).toBe(401);
     const withKey = await call('POST', VERIFY, { token: tenant.apiKey, body: { code: '123456' } });
     expect(withKey.status).toBe(403);
@@ -252,7 +252,7 @@ describe('POST /auth/mfa/totp/disable', () => {
   });
 
   it('validates the body and needs a signed-in user', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     for (const body of [
       { password: tenant.password },
       { code: '123456' },
