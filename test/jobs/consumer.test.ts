@@ -45,6 +45,27 @@ describe('queue consumer', () => {
     expect(await readJob(job.id)).toEqual(first);
   });
 
+  it('accepts a message in the shape queued before the rename, { job_id, tenant_id }, and runs its job', async () => {
+    const tenant = await createTenant();
+    const job = await newScriptJob(tenant.orgId);
+
+    expect(await deliver({ job_id: job.id, tenant_id: tenant.orgId })).toEqual({
+      acked: true,
+      retried: false,
+      delaySeconds: undefined,
+    });
+    expect(runs.get(job.id)).toBe(1);
+    const row = await readJob(job.id);
+    expect(row).toMatchObject({ status: 'done', progress: 100, attempts: 1, error_code: null });
+    expect(JSON.parse(row.result)).toEqual({ ok: true, attempt: 1 });
+    // The old field names the tenant as strictly as the new one: another tenant's id runs nothing.
+    const other = await createTenant();
+    const foreign = await newScriptJob(tenant.orgId);
+    expect(await deliver({ job_id: foreign.id, tenant_id: other.orgId })).toMatchObject({ acked: true });
+    expect(await readJob(foreign.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(runs.get(foreign.id)).toBeUndefined();
+  });
+
   it('two concurrent deliveries: one runs, the other comes back after the lease', async () => {
     const tenant = await createTenant();
     const name = `concurrent-${crypto.randomUUID()}`;
