@@ -8,12 +8,11 @@ import {
   expectOk,
   lastMailTo,
   login,
+  me,
+  NEW_PASSWORD,
   PASSWORD,
   waitForMail,
 } from '../helpers/harness';
-
-const NEW_PASSWORD = 'a brand new passphrase';
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 
 describe('password change and reset revoke API keys', () => {
   it('a password change revokes every API key of the user, in every organization, and tells the address', async () => {

@@ -8,6 +8,7 @@ import {
   expectOk,
   lastMailTo,
   login,
+  me,
   nextIp,
   PASSWORD,
   register,
@@ -20,7 +21,6 @@ const CHANGE = '/api/v1/auth/email/change';
 const CONFIRM = '/api/v1/auth/email/confirm';
 const UNDO = '/api/v1/auth/email/undo';
 
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 const change = (user: Pick<TestUser, 'accessToken' | 'ip'>, body: unknown) =>
   call('POST', CHANGE, { token: user.accessToken, body, headers: { 'cf-connecting-ip': user.ip } });
 

@@ -7,15 +7,15 @@ import {
   expectOk,
   lastMailTo,
   login,
+  me,
+  NEW_PASSWORD,
   nextIp,
   PASSWORD,
+  refresh,
   register,
   uniqueEmail,
 } from '../helpers/harness';
 
-const NEW_PASSWORD = 'a brand new passphrase';
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
-const refresh = (token: string) => call('POST', '/api/v1/auth/refresh', { body: { refresh_token: token } });
 const change = (token: string, body: unknown) => call('POST', '/api/v1/auth/password/change', { token, body });
 const requestReset = (email: string) => call('POST', '/api/v1/auth/password/reset', { body: { email } });
 const confirmReset = (body: unknown) => call('POST', '/api/v1/auth/password/reset/confirm', { body });

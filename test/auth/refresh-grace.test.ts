@@ -2,11 +2,7 @@ import { sha256Hex } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../workers/env';
-import { call, env, expectOk, fetchWith, readResponse, register, toRequest } from '../helpers/harness';
-
-const refresh = (refreshToken: string) =>
-  call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
+import { call, env, expectOk, fetchWith, me, readResponse, refresh, register, toRequest } from '../helpers/harness';
 
 const tokenRow = async (token: string) =>
   env.DB.prepare('SELECT id, used_at, successor_encrypted FROM refresh_tokens WHERE token_hash = ?')

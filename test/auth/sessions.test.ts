@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk, login, register } from '../helpers/harness';
+import { addMember, call, createTenant, env, expectOk, login, me, pagination, register } from '../helpers/harness';
 
 const list = (token: string, query = '') => call('GET', `/api/v1/auth/sessions${query}`, { token });
 const revoke = (token: string | undefined, id: string) => call('DELETE', `/api/v1/auth/sessions/${id}`, { token });
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 
 describe('GET /auth/sessions', () => {
   it('lists the caller’s live sessions in this organization, newest first, marking the current one', async () => {
@@ -32,14 +31,7 @@ describe('GET /auth/sessions', () => {
     const last = expectOk(await login(user)).body.data.tokens;
     const page1 = expectOk(await list(last.access_token, '?page=1&page_size=2'));
     expect(page1.body.data).toHaveLength(2);
-    expect(page1.body.pagination).toEqual({
-      total: 3,
-      page: 1,
-      page_size: 2,
-      total_pages: 2,
-      has_next: true,
-      has_previous: false,
-    });
+    expect(page1.body.pagination).toEqual(pagination(3, 1, 2));
     const page2 = expectOk(await list(last.access_token, '?page=2&page_size=2'));
     expect(page2.body.data.map((s: { id: string }) => s.id)).toEqual([user.sessionId]);
     expect(page2.body.pagination.has_previous).toBe(true);

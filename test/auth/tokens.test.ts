@@ -1,11 +1,7 @@
 import { sha256Hex } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env, expectOk, login, register } from '../helpers/harness';
-
-const refresh = (refreshToken: unknown) =>
-  call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
+import { call, createTenant, env, expectOk, login, me, refresh, register } from '../helpers/harness';
 
 describe('POST /auth/refresh', () => {
   it('rotates: new tokens for the same session, and the old refresh token is spent', async () => {

@@ -11,6 +11,7 @@ import {
   outboxMailer,
   startSession,
 } from '@flowspark/identity';
+import { expect } from 'vitest';
 import { handleFetch } from '../../workers/api/app';
 import type { Env, JobMessage } from '../../workers/env';
 
@@ -91,6 +92,30 @@ export const fetchWith = async (request: Request, workerEnv: Env): Promise<Respo
   return response;
 };
 
+/**
+ * Requests through a recording env (see `recordingEnv`): `call`, a raw fetch, and tenants whose `as`
+ * goes the same way. Tests deliver the recorded messages themselves.
+ */
+export const recordingClient = () => {
+  const { sent, env: workerEnv } = recordingEnv();
+  const rawCall = (method: string, path: string, options: CallOptions = {}, through: Env = workerEnv) =>
+    fetchWith(toRequest(method, path, options), through);
+  const callThrough = async <T = any>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+    through: Env = workerEnv,
+  ): Promise<ApiResponse<T>> => readResponse<T>(await rawCall(method, path, options, through));
+  const createTenantThrough = async (options: TenantOptions = {}): Promise<TestTenant> => {
+    const tenant = await createTenant(options);
+    return {
+      ...tenant,
+      as: (method, path, opts = {}) => callThrough(method, path, { ...opts, token: tenant.accessToken }),
+    };
+  };
+  return { sent, env: workerEnv, rawCall, call: callThrough, createTenant: createTenantThrough };
+};
+
 let counter = 0;
 export const uniqueEmail = (label = 'user') => {
   counter += 1;
@@ -98,6 +123,8 @@ export const uniqueEmail = (label = 'user') => {
 };
 
 export const PASSWORD = 'correct horse battery staple';
+/** A password for tests that change one. */
+export const NEW_PASSWORD = 'a brand new passphrase';
 
 export interface TestUser {
   email: string;
@@ -124,6 +151,26 @@ export const expectOk = <T>(res: ApiResponse<T>, status = 200): ApiResponse<T> =
     throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
   }
   return res;
+};
+
+/** An error response in the API's envelope: this status and this error code. */
+export const expectError = <R extends { status: number; body: any }>(res: R, status: number, code: string): R => {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body).toMatchObject({ success: false, error: { code } });
+  return res;
+};
+
+/** The pagination block of a list answer for `total` items, at this page and page size. */
+export const pagination = (total: number, page: number, pageSize: number) => {
+  const totalPages = Math.ceil(total / pageSize);
+  return {
+    total,
+    page,
+    page_size: pageSize,
+    total_pages: totalPages,
+    has_next: page < totalPages,
+    has_previous: page > 1,
+  };
 };
 
 export const register = async (label = 'owner', organizationName = 'Acme Test'): Promise<TestUser> => {
@@ -262,6 +309,13 @@ export interface TenantOptions {
    */
   via?: 'api' | 'seed';
 }
+
+/** GET /auth/me with this token. */
+export const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
+
+/** POST /auth/refresh with this refresh token. */
+export const refresh = (refreshToken: unknown) =>
+  call('POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshToken } });
 
 /** A fresh organization with its owner, tokens and an all-scopes API key. */
 export const createTenant = async (options: TenantOptions = {}): Promise<TestTenant> => {

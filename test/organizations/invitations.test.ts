@@ -4,6 +4,7 @@ import {
   call,
   createTenant,
   env,
+  expectError,
   expectOk,
   lastMailTo,
   login,
@@ -13,11 +14,6 @@ import {
   type TestTenant,
   uniqueEmail,
 } from '../helpers/harness';
-
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
 
 const TOKEN_IN_MAIL = /fsi_[A-Za-z0-9_-]{43}/;
 

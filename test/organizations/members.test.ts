@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk, type TestUser } from '../helpers/harness';
+import { addMember, call, createTenant, env, expectError, expectOk, type TestUser } from '../helpers/harness';
 
 const MEMBERS = '/api/v1/organizations/current/members';
-
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
 
 const roleOf = async (orgId: string, userId: string) =>
   (
