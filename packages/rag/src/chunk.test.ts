@@ -191,9 +191,10 @@ describe('chunk', () => {
     expect(() => chunk({ ...e, text: 'Something else' })).toThrow(/does not contain its blocks/);
   });
 
-  it('chunks a large document in linear time', () => {
+  it('chunks a document of many sections, keeping every invariant', () => {
+    // The timing on a large document is a benchmark: bench/chunk-case.ts.
     const blocks = Array.from(
-      { length: 4000 },
+      { length: 200 },
       (_, i) =>
         (i % 20 === 0 ? ['heading', `Section ${i}`, 2] : ['paragraph', prose(4, `s${i}`)]) as [
           ExtractedBlock['kind'],
@@ -202,11 +203,7 @@ describe('chunk', () => {
         ],
     );
     const e = doc(blocks);
-    expect(e.text.length).toBeGreaterThan(900_000);
-    const started = Date.now();
-    const chunks = chunk(e);
-    expect(Date.now() - started).toBeLessThan(2000);
-    expectChunkInvariants(e, chunks, 1000);
+    expectChunkInvariants(e, chunk(e), 1000);
   });
 
   it('estimates tokens: ~4 characters each, one per CJK character', () => {
