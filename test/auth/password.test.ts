@@ -5,6 +5,7 @@ import {
   createTenant,
   env,
   expectOk,
+  ISO_TIME,
   lastMailTo,
   login,
   me,
@@ -63,7 +64,7 @@ describe('POST /auth/password/change', () => {
     const stored = await env.DB.prepare('SELECT password_changed_at FROM users WHERE id = ?')
       .bind(user.userId)
       .first<{ password_changed_at: string | null }>();
-    expect(stored?.password_changed_at).not.toBeNull();
+    expect(stored?.password_changed_at).toMatch(ISO_TIME);
   });
 
   it('refuses a wrong current password and counts it as a failed login', async () => {

@@ -1,7 +1,7 @@
 import { sha256Hex } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env, expectOk, login, me, refresh, register } from '../helpers/harness';
+import { call, createTenant, env, expectOk, ISO_TIME, login, me, refresh, register } from '../helpers/harness';
 
 describe('POST /auth/refresh', () => {
   it('rotates: new tokens for the same session, and the old refresh token is spent', async () => {
@@ -37,7 +37,7 @@ describe('POST /auth/refresh', () => {
     const session = await env.DB.prepare('SELECT revoked_at, revoke_reason FROM sessions WHERE id = ?')
       .bind(user.sessionId)
       .first<{ revoked_at: string | null; revoke_reason: string }>();
-    expect(session?.revoked_at).not.toBeNull();
+    expect(session?.revoked_at).toMatch(ISO_TIME);
     expect(session?.revoke_reason).toBe('refresh_token_reuse');
     // Other sessions of the same user are untouched.
     const other = expectOk(await login(user)).body.data.tokens;

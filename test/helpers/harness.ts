@@ -122,6 +122,9 @@ export const uniqueEmail = (label = 'user') => {
   return `${label}-${Date.now().toString(36)}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 };
 
+/** A stored or returned time: ISO 8601 in UTC with milliseconds, as `toISOString()` writes it. */
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export const PASSWORD = 'correct horse battery staple';
 /** A password for tests that change one. */
 export const NEW_PASSWORD = 'a brand new passphrase';

@@ -1,6 +1,6 @@
 import { totpAt, totpStep } from '@flowspark/auth';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env, expectOk, login, register, type TestUser } from '../helpers/harness';
+import { call, createTenant, env, expectOk, ISO_TIME, login, register, type TestUser } from '../helpers/harness';
 
 /**
  * TOTP codes: a test computes the step once and uses that step and the next one. The server accepts
@@ -119,7 +119,7 @@ describe('POST /auth/mfa/totp/verify', () => {
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
     expect(await mfaEnabled(user.userId)).toBe(1);
     const stored = await device(user.userId);
-    expect(stored?.confirmed_at).not.toBeNull();
+    expect(stored?.confirmed_at).toMatch(ISO_TIME);
     expect(stored?.last_used_step).toBe(step);
     const rows = await recoveryRows(user.userId);
     expect(rows).toHaveLength(10);

@@ -57,7 +57,7 @@ describe('POST /api/v1/invitations', () => {
 
     const mail = await lastMailTo(email);
     const token = mail?.body.match(TOKEN_IN_MAIL)?.[0];
-    expect(token).toBeTruthy();
+    expect(token).toMatch(/^fsi_[A-Za-z0-9_-]{43}$/);
     expect(mail?.body).toContain(`/invitations/accept?token=${token}`);
     expect(mail?.subject).toContain('Acme Test');
     expect(JSON.stringify(res.body)).not.toContain(token!);
