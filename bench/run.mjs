@@ -277,7 +277,23 @@ const renderCases = () => {
   }
 };
 
+/** Chunking about 1 MB of text (knowledge-base ingestion's CPU part), in its own Node process. */
+const chunkCase = () => {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/chunk-case.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const r = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '');
+    console.log(`\nChunking ${r.chars} characters into ${r.chunks} chunks: ${r.ms} ms`);
+  } catch {
+    console.log(`\nChunking failed: ${(out.stderr || out.stdout).slice(-400)}`);
+  }
+};
+
 renderCases();
+chunkCase();
 const bundle = productionBundle();
 console.log(
   bundle.error

@@ -131,7 +131,9 @@ describe('POST /api-keys', () => {
     });
     expect(above.status).toBe(400);
     expect(above.body.error.code).toBe('VALIDATION_ERROR');
-    expect(above.body.error.details.fields.rate_limit_per_minute).toBeDefined();
+    expect(above.body.error.details.fields.rate_limit_per_minute).toEqual([
+      "Must be at most 120 (the free plan's limit)",
+    ]);
     expectOk(
       await tenant.as('POST', KEYS, {
         body: { name: 'x', scopes: ['profile:read'], rate_limit_per_minute: planLimit },

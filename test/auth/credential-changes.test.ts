@@ -9,17 +9,16 @@ import {
   expectOk,
   lastMailTo,
   login,
+  me,
+  NEW_PASSWORD,
   PASSWORD,
   waitForMail,
 } from '../helpers/harness';
 
-const NEW_PASSWORD = 'a brand new passphrase';
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
-
 describe('password change and reset revoke API keys', () => {
   it('a password change revokes every API key of the user, in every organization, and tells the address', async () => {
-    const tenant = await createTenant();
-    const second = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
+    const second = await createTenant({ via: 'api' });
     // The same user is also a member of a second organization, with a key there.
     await env.DB.prepare(
       "INSERT INTO memberships (id, org_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, 'admin', '2026-01-01', '2026-01-01')",
@@ -54,7 +53,7 @@ describe('password change and reset revoke API keys', () => {
   });
 
   it('a password reset revokes the keys too and forgets known devices', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const device = expectOk(await login(tenant)).body.data.device_token as string;
     expectOk(await call('POST', '/api/v1/auth/password/reset', { body: { email: tenant.email } }), 202);
     const mail = await waitForMail(tenant.email, 'Reset your FlowSpark password');
@@ -80,7 +79,7 @@ describe('password change and reset revoke API keys', () => {
   });
 
   it('refuses the API keys of a deactivated user', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     // A route that does not read the profile: the key itself must be refused at authentication.
     const documents = () => call('GET', '/api/v1/documents', { token: tenant.apiKey });
     expectOk(await documents());
@@ -97,7 +96,7 @@ describe('password change and reset revoke API keys', () => {
 
 describe('every credential change needs the current credentials', () => {
   it('a password change with MFA on needs a current code', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const { secret, step } = await enableMfa(tenant);
     const change = (body: Record<string, unknown>) =>
       call('POST', '/api/v1/auth/password/change', {
@@ -116,7 +115,7 @@ describe('every credential change needs the current credentials', () => {
   });
 
   it('MFA setup needs the password: a stolen access token cannot enrol an intruder’s authenticator', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const setup = (body: unknown) => call('POST', '/api/v1/auth/mfa/totp/setup', { token: tenant.accessToken, body });
     const missing = await setup({});
     expect(missing.status).toBe(400);

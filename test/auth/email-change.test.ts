@@ -8,6 +8,7 @@ import {
   expectOk,
   lastMailTo,
   login,
+  me,
   nextIp,
   PASSWORD,
   register,
@@ -20,7 +21,6 @@ const CHANGE = '/api/v1/auth/email/change';
 const CONFIRM = '/api/v1/auth/email/confirm';
 const UNDO = '/api/v1/auth/email/undo';
 
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 const change = (user: Pick<TestUser, 'accessToken' | 'ip'>, body: unknown) =>
   call('POST', CHANGE, { token: user.accessToken, body, headers: { 'cf-connecting-ip': user.ip } });
 
@@ -115,7 +115,7 @@ describe('POST /auth/email/change', () => {
   });
 
   it('refuses the current email, a taken one, API keys and bad input', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const other = await register('other');
     const same = await change(tenant, { email: tenant.email, password: PASSWORD });
     expect(same.status).toBe(400);
@@ -179,7 +179,7 @@ describe('POST /auth/email/change', () => {
 
 describe('POST /auth/email/undo', () => {
   it('reverses a completed change: the old address returns, everyone is signed out, a reset link is mailed', async () => {
-    const victim = await createTenant();
+    const victim = await createTenant({ via: 'api' });
     const attackerEmail = uniqueEmail('attacker');
     const { confirmToken, undoToken } = await requestChange(victim, attackerEmail);
     expectOk(await call('POST', CONFIRM, { body: { token: confirmToken } }));

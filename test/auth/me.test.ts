@@ -37,7 +37,7 @@ describe('GET /auth/me', () => {
   });
 
   it('answers for the creator of an API key, with the key’s scopes', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const res = expectOk(await call('GET', '/api/v1/auth/me', { token: tenant.apiKey }));
     expect(res.body.data.user.id).toBe(tenant.userId);
     expect(res.body.data.organization.id).toBe(tenant.orgId);
@@ -55,7 +55,7 @@ describe('GET /auth/me', () => {
 
   it('shows the role in the organization the token belongs to', async () => {
     const tenant = await register('tenant');
-    const viewer = await addMember(tenant, 'viewer');
+    const viewer = await addMember(tenant, 'viewer', { via: 'api' });
     const res = expectOk(await call('GET', '/api/v1/auth/me', { token: viewer.accessToken }));
     expect(res.body.data.organization.id).toBe(tenant.orgId);
     expect(res.body.data.role).toBe('viewer');
@@ -72,7 +72,7 @@ describe('GET /auth/me', () => {
     const badScheme = await call('GET', '/api/v1/auth/me', { headers: { authorization: 'Basic abc' } });
     expect(badScheme.status).toBe(401);
 
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const narrow = await keyWithScopes(tenant.accessToken, ['org:read']);
     const res = await call('GET', '/api/v1/auth/me', { token: narrow.key });
     expect(res.status).toBe(403);
@@ -134,7 +134,7 @@ describe('PUT /auth/me', () => {
 
   it('needs credentials and profile:write; API keys may rename', async () => {
     expect((await put(undefined, { name: 'X' })).status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const readOnly = await keyWithScopes(tenant.accessToken, ['profile:read']);
     const denied = await put(readOnly.key, { name: 'X' });
     expect(denied.status).toBe(403);

@@ -5,17 +5,18 @@ import {
   createTenant,
   env,
   expectOk,
+  ISO_TIME,
   lastMailTo,
   login,
+  me,
+  NEW_PASSWORD,
   nextIp,
   PASSWORD,
+  refresh,
   register,
   uniqueEmail,
 } from '../helpers/harness';
 
-const NEW_PASSWORD = 'a brand new passphrase';
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
-const refresh = (token: string) => call('POST', '/api/v1/auth/refresh', { body: { refresh_token: token } });
 const change = (token: string, body: unknown) => call('POST', '/api/v1/auth/password/change', { token, body });
 const requestReset = (email: string) => call('POST', '/api/v1/auth/password/reset', { body: { email } });
 const confirmReset = (body: unknown) => call('POST', '/api/v1/auth/password/reset/confirm', { body });
@@ -63,7 +64,7 @@ describe('POST /auth/password/change', () => {
     const stored = await env.DB.prepare('SELECT password_changed_at FROM users WHERE id = ?')
       .bind(user.userId)
       .first<{ password_changed_at: string | null }>();
-    expect(stored?.password_changed_at).not.toBeNull();
+    expect(stored?.password_changed_at).toMatch(ISO_TIME);
   });
 
   it('refuses a wrong current password and counts it as a failed login', async () => {
@@ -104,7 +105,7 @@ describe('POST /auth/password/change', () => {
     const body = { current_password: PASSWORD, new_password: NEW_PASSWORD };
     const none = await call('POST', '/api/v1/auth/password/change', { body });
     expect(none.status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await change(tenant.apiKey, body);
     expect(key.status).toBe(403);
     expect(key.body.error.code).toBe('FORBIDDEN');
@@ -113,7 +114,7 @@ describe('POST /auth/password/change', () => {
 
   it('is open to every role (viewers change their own password)', async () => {
     const tenant = await register('tenant');
-    const viewer = await addMember(tenant, 'viewer');
+    const viewer = await addMember(tenant, 'viewer', { via: 'api' });
     expectOk(await change(viewer.accessToken, { current_password: PASSWORD, new_password: NEW_PASSWORD }));
   });
 });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk, login, register } from '../helpers/harness';
+import { addMember, call, createTenant, env, expectOk, login, me, pagination, register } from '../helpers/harness';
 
 const list = (token: string, query = '') => call('GET', `/api/v1/auth/sessions${query}`, { token });
 const revoke = (token: string | undefined, id: string) => call('DELETE', `/api/v1/auth/sessions/${id}`, { token });
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 
 describe('GET /auth/sessions', () => {
   it('lists the caller’s live sessions in this organization, newest first, marking the current one', async () => {
@@ -32,14 +31,7 @@ describe('GET /auth/sessions', () => {
     const last = expectOk(await login(user)).body.data.tokens;
     const page1 = expectOk(await list(last.access_token, '?page=1&page_size=2'));
     expect(page1.body.data).toHaveLength(2);
-    expect(page1.body.pagination).toEqual({
-      total: 3,
-      page: 1,
-      page_size: 2,
-      total_pages: 2,
-      has_next: true,
-      has_previous: false,
-    });
+    expect(page1.body.pagination).toEqual(pagination(3, 1, 2));
     const page2 = expectOk(await list(last.access_token, '?page=2&page_size=2'));
     expect(page2.body.data.map((s: { id: string }) => s.id)).toEqual([user.sessionId]);
     expect(page2.body.pagination.has_previous).toBe(true);
@@ -47,7 +39,7 @@ describe('GET /auth/sessions', () => {
 
   it('leaves out revoked and expired sessions, and sessions in other organizations', async () => {
     const tenant = await register('tenant');
-    const member = await addMember(tenant, 'member');
+    const member = await addMember(tenant, 'member', { via: 'api' });
     // addMember registered the member in an organization of their own first: that session is elsewhere.
     const extra = expectOk(await login(member, tenant.orgId)).body.data.tokens;
     const expired = expectOk(await login(member, tenant.orgId)).body.data.tokens;
@@ -72,7 +64,7 @@ describe('GET /auth/sessions', () => {
     }
     const none = await call('GET', '/api/v1/auth/sessions');
     expect(none.status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await list(tenant.apiKey);
     expect(key.status).toBe(403);
     expect(key.body.error.code).toBe('FORBIDDEN');
@@ -105,7 +97,7 @@ describe('DELETE /auth/sessions/{id}', () => {
 
   it('answers 404 for someone else’s session, in this tenant or another, and for unknown ids', async () => {
     const tenant = await register('tenant');
-    const colleague = await addMember(tenant, 'admin');
+    const colleague = await addMember(tenant, 'admin', { via: 'api' });
     const stranger = await register('stranger');
     for (const id of [colleague.sessionId, stranger.sessionId, `ses_${'0'.repeat(32)}`]) {
       const res = await revoke(tenant.accessToken, id);
@@ -119,7 +111,7 @@ describe('DELETE /auth/sessions/{id}', () => {
 
   it('answers 404 for the caller’s own session in another organization', async () => {
     const tenant = await register('tenant');
-    const member = await addMember(tenant, 'member');
+    const member = await addMember(tenant, 'member', { via: 'api' });
     // `member` is signed in to the tenant; their registration session lives in their own organization.
     const ownOrgSession = await env.DB.prepare('SELECT id FROM sessions WHERE user_id = ? AND org_id != ?')
       .bind(member.userId, tenant.orgId)
@@ -133,7 +125,7 @@ describe('DELETE /auth/sessions/{id}', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_ERROR');
     expect((await revoke(undefined, user.sessionId)).status).toBe(401);
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const key = await revoke(tenant.apiKey, tenant.sessionId);
     expect(key.status).toBe(403);
     expectOk(await me(tenant.accessToken));

@@ -80,7 +80,7 @@ describe('POST /documents/generate', () => {
       error_message: null,
       download_url: `${DOCUMENTS}/${created.id}/download`,
     });
-    expect(doc.tokens_used).toBeGreaterThan(0);
+    expect(doc.tokens_used).toBe(1029);
     expect(doc.file_size_bytes).toBeGreaterThan(1000);
     expect(doc.generation_time_ms).toBeGreaterThanOrEqual(0);
 
@@ -230,7 +230,7 @@ describe('POST /documents/generate', () => {
       400,
       'VALIDATION_ERROR',
     );
-    expect(both.body.error.details.fields.content).toBeDefined();
+    expect(both.body.error.details.fields.content).toEqual(['content cannot be combined with prompt or template_id']);
     const types = expectError(
       await post({ title: 42, format: 'pdf', prompt: ['a'], input_data: 'x' }),
       400,

@@ -1,38 +1,15 @@
 import { expect } from 'vitest';
 import type { JobMessage } from '../../workers/env';
-import {
-  type ApiResponse,
-  type CallOptions,
-  createTenant as createHarnessTenant,
-  env,
-  expectOk,
-  fetchWith,
-  readResponse,
-  recordingEnv,
-  type TestTenant,
-  toRequest,
-} from '../helpers/harness';
+import { openZip } from '../helpers/files';
+import { type ApiResponse, env, expectOk, fetchWith, recordingClient, type TestTenant } from '../helpers/harness';
 import { deliver, eventually, messageFor, readJob } from '../jobs/helpers';
 
 /** Requests go through an env whose JOBS queue records messages; tests deliver them (runToEnd). */
-const recording = recordingEnv();
-export const sentMessages: JobMessage[] = recording.sent;
-const testEnv = recording.env;
+const client = recordingClient();
+export const sentMessages: JobMessage[] = client.sent;
+export const { call, createTenant } = client;
 
-const fetchWorker = (request: Request): Promise<Response> => fetchWith(request, testEnv);
-
-/** The harness's `call`, through the recording env. */
-export const call = async <T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> =>
-  readResponse<T>(await fetchWorker(toRequest(method, path, options)));
-
-/** A harness tenant whose `as` goes through the recording env. */
-export const createTenant = async (): Promise<TestTenant> => {
-  const tenant = await createHarnessTenant();
-  return {
-    ...tenant,
-    as: (method, path, options = {}) => call(method, path, { ...options, token: tenant.accessToken }),
-  };
-};
+const fetchWorker = (request: Request): Promise<Response> => fetchWith(request, client.env);
 
 export const DOCUMENTS = '/api/v1/documents';
 export const PRESENTATIONS = '/api/v1/presentations';
@@ -40,15 +17,6 @@ export const PRESENTATIONS = '/api/v1/presentations';
 export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const PPTX_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
-
-export const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  if (res.status !== status)
-    throw new Error(`expected ${status} ${code}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  if (res.body?.success !== false || res.body?.error?.code !== code) {
-    throw new Error(`expected error ${code}, got ${JSON.stringify(res.body)}`);
-  }
-  return res;
-};
 
 type Kind = 'documents' | 'presentations';
 const base = (kind: Kind) => (kind === 'documents' ? DOCUMENTS : PRESENTATIONS);
@@ -131,14 +99,6 @@ const decodeXml = (s: string) =>
     .replace(/&apos;/g, "'")
     .replace(/&amp;/g, '&');
 
-export const openZip = async (bytes: Uint8Array) => {
-  const mod: any = await import('jszip');
-  const zip = await (mod.default ?? mod).loadAsync(bytes);
-  const names = Object.keys(zip.files);
-  const read = async (name: string): Promise<string> => (zip.file(name) ? zip.file(name).async('string') : '');
-  return { names, read };
-};
-
 /** Paragraph texts of a DOCX body: the <w:t> runs of each <w:p>, joined. */
 export const docxParagraphs = async (bytes: Uint8Array): Promise<string[]> => {
   const xml = await (await openZip(bytes)).read('word/document.xml');
@@ -182,4 +142,6 @@ export const countRows = async (table: 'documents' | 'jobs' | 'document_versions
   return row?.n ?? 0;
 };
 
+export { expectError } from '../helpers/harness';
 export type { ApiResponse };
+export { openZip };

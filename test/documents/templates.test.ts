@@ -69,7 +69,7 @@ describe('generating from templates', () => {
       prompt: 'Keep it short.',
       input_data: { product: 'FlowSpark Édition 東京' },
     });
-    expect(doc.tokens_used).toBeGreaterThan(0);
+    expect(doc.tokens_used).toBe(1022);
     expect(doc.model_used).toBe('local-extractive-v1');
     const { text } = await pdfText((await downloadOk(tenant.accessToken, doc.download_url)).bytes);
     expect(text).toContain('Launch note');
@@ -196,7 +196,9 @@ describe('generating from templates', () => {
       400,
       'VALIDATION_ERROR',
     );
-    expect(prompt.body.error.details.fields.prompt).toBeDefined();
+    expect(prompt.body.error.details.fields.prompt).toEqual([
+      'A DOCX file template is filled from input_data only; leave out the prompt',
+    ]);
     const both = expectError(
       await tenant.as('POST', `${DOCUMENTS}/generate`, {
         body: { title: 'x', format: 'docx', template_id: docx.id, content: { title: 't', sections: [] } },
@@ -204,7 +206,7 @@ describe('generating from templates', () => {
       400,
       'VALIDATION_ERROR',
     );
-    expect(both.body.error.details.fields.content).toBeDefined();
+    expect(both.body.error.details.fields.content).toEqual(['content cannot be combined with prompt or template_id']);
     expect(await countRows('documents', 'org_id', tenant.orgId)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, expectOk } from '../helpers/harness';
+import { addMember, call, createTenant, expectOk, ISO_TIME } from '../helpers/harness';
 import { deliver, eventually, failures, gate, messageFor, newScriptJob, openFeed, readJob, runs } from './helpers';
 
 const cancelPath = (id: string) => `/api/v1/jobs/${id}/cancel`;
@@ -11,7 +11,7 @@ describe('POST /jobs/{id}/cancel', () => {
     const job = await newScriptJob(tenant.orgId);
     const res = expectOk(await tenant.as('POST', cancelPath(job.id)), 200);
     expect(res.body.data).toMatchObject({ id: job.id, status: 'cancelled', cancel_requested: true });
-    expect(res.body.data.finished_at).toBeTruthy();
+    expect(res.body.data.finished_at).toMatch(ISO_TIME);
     expect(failures.get(job.id)).toBe('cancelled');
     await feed.waitFor(() => feed.events().some((e) => e.job_id === job.id));
     expect(feed.events().find((e) => e.job_id === job.id)).toMatchObject({ type: 'job.status', status: 'cancelled' });

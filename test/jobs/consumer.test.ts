@@ -2,7 +2,7 @@ import { claimJob, DEFAULT_LEASE_SECONDS } from '@flowspark/jobs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { registerJobHandler } from '../../workers/jobs/registry';
-import { createTenant, env } from '../helpers/harness';
+import { createTenant, env, ISO_TIME } from '../helpers/harness';
 import { db, deliver, failures, gate, messageFor, newScriptJob, openFeed, readJob, runs, sleep } from './helpers';
 
 describe('queue consumer', () => {
@@ -16,8 +16,9 @@ describe('queue consumer', () => {
     const row = await readJob(job.id);
     expect(row).toMatchObject({ status: 'done', progress: 100, attempts: 1, error_code: null, lease_until: null });
     expect(JSON.parse(row.result)).toEqual({ ok: true, attempt: 1 });
-    expect(row.started_at).toBeTruthy();
-    expect(row.finished_at).toBeTruthy();
+    expect(row.started_at).toMatch(ISO_TIME);
+    expect(row.finished_at).toMatch(ISO_TIME);
+    expect(row.finished_at >= row.started_at).toBe(true);
 
     await feed.waitFor(() => feed.events().some((e) => e.status === 'done'));
     const events = feed.events().filter((e) => e.job_id === job.id);
@@ -43,6 +44,27 @@ describe('queue consumer', () => {
     expect(await deliver(messageFor(job), { attempts: 2 })).toMatchObject({ acked: true, retried: false });
     expect(runs.get(job.id)).toBe(1);
     expect(await readJob(job.id)).toEqual(first);
+  });
+
+  it('accepts a message in the shape queued before the rename, { job_id, tenant_id }, and runs its job', async () => {
+    const tenant = await createTenant();
+    const job = await newScriptJob(tenant.orgId);
+
+    expect(await deliver({ job_id: job.id, tenant_id: tenant.orgId })).toEqual({
+      acked: true,
+      retried: false,
+      delaySeconds: undefined,
+    });
+    expect(runs.get(job.id)).toBe(1);
+    const row = await readJob(job.id);
+    expect(row).toMatchObject({ status: 'done', progress: 100, attempts: 1, error_code: null });
+    expect(JSON.parse(row.result)).toEqual({ ok: true, attempt: 1 });
+    // The old field names the tenant as strictly as the new one: another tenant's id runs nothing.
+    const other = await createTenant();
+    const foreign = await newScriptJob(tenant.orgId);
+    expect(await deliver({ job_id: foreign.id, tenant_id: other.orgId })).toMatchObject({ acked: true });
+    expect(await readJob(foreign.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(runs.get(foreign.id)).toBeUndefined();
   });
 
   it('two concurrent deliveries: one runs, the other comes back after the lease', async () => {
@@ -174,7 +196,7 @@ describe('queue consumer', () => {
   it('a dead-lettered duplicate does not fail a job that a live delivery is running', async () => {
     const tenant = await createTenant();
     const job = await newScriptJob(tenant.orgId);
-    expect(await claimJob(db(), job.id)).not.toBeNull();
+    expect(await claimJob(db(), job.id)).toMatchObject({ id: job.id, status: 'running', attempts: 1 });
     expect(await deliver(messageFor(job), { queue: 'flowspark-jobs-dlq' })).toMatchObject({ acked: true });
     expect((await readJob(job.id)).status).toBe('running');
   });

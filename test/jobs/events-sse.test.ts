@@ -49,7 +49,7 @@ describe('GET /jobs/{id}/events (SSE)', () => {
     const res = await open(`/api/v1/jobs/${job.id}/events`, tenant.accessToken);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
     const stream = sseReader(res);
 
     const first = await stream.next();

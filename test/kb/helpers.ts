@@ -1,54 +1,16 @@
 import { expect } from 'vitest';
 import type { Env, JobMessage } from '../../workers/env';
-import {
-  type ApiResponse,
-  type CallOptions,
-  createTenant as createHarnessTenant,
-  env,
-  expectOk,
-  fetchWith,
-  readResponse,
-  recordingEnv,
-  type TestTenant,
-  toRequest,
-} from '../helpers/harness';
+import { rawPdf, utf8 } from '../helpers/files';
+import { env, expectOk, recordingClient, type TestTenant } from '../helpers/harness';
 import { deliver, eventually, messageFor, readJob } from '../jobs/helpers';
 
 /** Requests go through an env whose JOBS queue records messages; tests deliver them (`ingest`). */
-const recording = recordingEnv();
-export const sentMessages: JobMessage[] = recording.sent;
-export const testEnv: Env = recording.env;
+const client = recordingClient();
+export const sentMessages: JobMessage[] = client.sent;
+export const testEnv: Env = client.env;
+export const { rawCall, call, createTenant } = client;
 
 export const KB = '/api/v1/kb';
-
-export const rawCall = (method: string, path: string, options: CallOptions = {}, workerEnv: Env = testEnv) =>
-  fetchWith(toRequest(method, path, options), workerEnv);
-
-/** The harness's `call`, through the recording env (or another one). */
-export const call = async <T = any>(
-  method: string,
-  path: string,
-  options: CallOptions = {},
-  workerEnv: Env = testEnv,
-): Promise<ApiResponse<T>> => readResponse<T>(await rawCall(method, path, options, workerEnv));
-
-export const createTenant = async (options: { plan?: 'free' | 'pro' | 'enterprise' } = {}): Promise<TestTenant> => {
-  const tenant = await createHarnessTenant(options);
-  return {
-    ...tenant,
-    as: (method, path, options = {}) => call(method, path, { ...options, token: tenant.accessToken }),
-  };
-};
-
-export const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  if (res.status !== status || res.body?.success !== false || res.body?.error?.code !== code) {
-    throw new Error(`expected ${status} ${code}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  }
-  return res;
-};
-
-export const fileOf = (bytes: Uint8Array | string, name: string, type = 'application/octet-stream') =>
-  new File([typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes], name, { type });
 
 /** POST /kb/documents/upload (multipart) with a token. */
 export const upload = (
@@ -141,69 +103,7 @@ export const r2Keys = async (orgId: string, documentId: string) =>
   (await env.FILES.list({ prefix: `tenants/${orgId}/kb/${documentId}/` })).objects.map((o) => o.key);
 
 // ---------------------------------------------------------------------------------------------
-// Files made in the tests
-
-const utf8 = (text: string) => new TextEncoder().encode(text);
-
-/** A PDF with a heading (24 pt) and lines of text (12 pt) per page, in Helvetica. */
-export const makePdf = async (pages: { heading?: string; lines: string[] }[], title?: string) => {
-  const { PDFDocument, StandardFonts } = await import('pdf-lib');
-  const doc = await PDFDocument.create();
-  if (title) doc.setTitle(title);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (const spec of pages) {
-    const page = doc.addPage([595, 842]);
-    let y = 780;
-    if (spec.heading) {
-      page.drawText(spec.heading, { x: 50, y, size: 24, font });
-      y -= 44;
-    }
-    for (const line of spec.lines) {
-      page.drawText(line, { x: 50, y, size: 12, font });
-      y -= 15;
-    }
-  }
-  return doc.save();
-};
-
-/** One page with a drawn rectangle and no text: what a scan without OCR looks like. */
-export const makeImageOnlyPdf = async () => {
-  const { PDFDocument, rgb } = await import('pdf-lib');
-  const doc = await PDFDocument.create();
-  doc.addPage([595, 842]).drawRectangle({ x: 50, y: 50, width: 300, height: 200, color: rgb(0.2, 0.4, 0.8) });
-  return doc.save();
-};
-
-/** A PDF written object by object, with a correct cross-reference table. */
-const rawPdf = (objects: string[], trailer: string) => {
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
-  return utf8(out);
-};
-
-/** Password-protected (standard security handler whose check fails for the empty password). */
-export const makeEncryptedPdf = () => {
-  const stream = 'BT /F1 12 Tf 50 700 Td (Secret text) Tj ET';
-  return rawPdf(
-    [
-      '<< /Type /Catalog /Pages 2 0 R >>',
-      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-      `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-      '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-      `<< /Filter /Standard /V 1 /R 2 /O <${'ab'.repeat(32)}> /U <${'cd'.repeat(32)}> /P -4 >>`,
-    ],
-    `/Encrypt 6 0 R /ID [<${'01'.repeat(16)}> <${'01'.repeat(16)}>]`,
-  );
-};
+// Files made in the tests (the shared makers are in test/helpers/files.ts)
 
 /** A PDF whose page tree holds no page. */
 export const makeEmptyPdf = () =>
@@ -257,14 +157,10 @@ export const HTML_PAGE = `<!doctype html>
 </body>
 </html>`;
 
-/** A real 1×1 PNG. */
-export const PNG = Uint8Array.from(
-  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='),
-  (c) => c.charCodeAt(0),
-);
-
 /** A unique word per test, so assertions never see another test's documents by accident. */
 export const marker = (label = 'zq') => `${label}${crypto.randomUUID().replaceAll('-', '').slice(0, 10)}`;
 
+export { fileOf, makeEncryptedPdf, makeImageOnlyPdf, makePdf, PNG } from '../helpers/files';
+export { expectError } from '../helpers/harness';
 export type { TestTenant };
 export { env, expectOk };

@@ -1,6 +1,6 @@
 import { totpAt, totpStep } from '@flowspark/auth';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env, expectOk, login, register, type TestUser } from '../helpers/harness';
+import { call, createTenant, env, expectOk, ISO_TIME, login, register, type TestUser } from '../helpers/harness';
 
 /**
  * TOTP codes: a test computes the step once and uses that step and the next one. The server accepts
@@ -93,7 +93,7 @@ describe('POST /auth/mfa/totp/setup', () => {
   });
 
   it('needs a signed-in user: no token is 401, an API key is 403', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     const anonymous = await call('POST', SETUP);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
@@ -119,7 +119,7 @@ describe('POST /auth/mfa/totp/verify', () => {
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
     expect(await mfaEnabled(user.userId)).toBe(1);
     const stored = await device(user.userId);
-    expect(stored?.confirmed_at).not.toBeNull();
+    expect(stored?.confirmed_at).toMatch(ISO_TIME);
     expect(stored?.last_used_step).toBe(step);
     const rows = await recoveryRows(user.userId);
     expect(rows).toHaveLength(10);
@@ -175,7 +175,7 @@ describe('POST /auth/mfa/totp/verify', () => {
   });
 
   it('needs a signed-in user', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     expect((await call('POST', VERIFY, { body: { code: '123456' } })).status).toBe(401);
     const withKey = await call('POST', VERIFY, { token: tenant.apiKey, body: { code: '123456' } });
     expect(withKey.status).toBe(403);
@@ -252,7 +252,7 @@ describe('POST /auth/mfa/totp/disable', () => {
   });
 
   it('validates the body and needs a signed-in user', async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ via: 'api' });
     for (const body of [
       { password: tenant.password },
       { code: '123456' },

@@ -4,6 +4,7 @@ import {
   call,
   createTenant,
   env,
+  expectError,
   expectOk,
   lastMailTo,
   login,
@@ -13,11 +14,6 @@ import {
   type TestTenant,
   uniqueEmail,
 } from '../helpers/harness';
-
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
 
 const TOKEN_IN_MAIL = /fsi_[A-Za-z0-9_-]{43}/;
 
@@ -61,7 +57,7 @@ describe('POST /api/v1/invitations', () => {
 
     const mail = await lastMailTo(email);
     const token = mail?.body.match(TOKEN_IN_MAIL)?.[0];
-    expect(token).toBeTruthy();
+    expect(token).toMatch(/^fsi_[A-Za-z0-9_-]{43}$/);
     expect(mail?.body).toContain(`/invitations/accept?token=${token}`);
     expect(mail?.subject).toContain('Acme Test');
     expect(JSON.stringify(res.body)).not.toContain(token!);

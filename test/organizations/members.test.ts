@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk, type TestUser } from '../helpers/harness';
+import { addMember, call, createTenant, env, expectError, expectOk, ISO_TIME, type TestUser } from '../helpers/harness';
 
 const MEMBERS = '/api/v1/organizations/current/members';
-
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
 
 const roleOf = async (orgId: string, userId: string) =>
   (
@@ -205,7 +200,7 @@ describe('DELETE /api/v1/organizations/current/members/{user_id}', () => {
     const keyRow = await env.DB.prepare('SELECT revoked_at FROM api_keys WHERE id = ?')
       .bind(key.body.data.id)
       .first<{ revoked_at: string | null }>();
-    expect(keyRow?.revoked_at).toBeTruthy();
+    expect(keyRow?.revoked_at).toMatch(ISO_TIME);
     const sessions = await env.DB.prepare(
       'SELECT count(*) AS n FROM sessions WHERE user_id = ? AND org_id = ? AND revoked_at IS NULL',
     )

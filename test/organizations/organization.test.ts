@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, call, createTenant, env, expectOk } from '../helpers/harness';
-
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
+import { addMember, call, createTenant, env, expectError, expectOk } from '../helpers/harness';
 
 describe('GET /api/v1/organizations/current', () => {
   it("returns the caller's organization with its member count", async () => {

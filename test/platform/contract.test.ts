@@ -143,7 +143,7 @@ describe('Idempotency-Key', () => {
     const row = await env.DB.prepare('SELECT response_body FROM idempotency_keys WHERE org_id = ? AND key = ?')
       .bind(tenant.orgId, 'idem-secret')
       .first<{ response_body: string }>();
-    expect(row?.response_body).toBeTruthy();
+    expect(row?.response_body).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(row!.response_body).not.toContain(created.body.data.key);
   });
 

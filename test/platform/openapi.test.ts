@@ -42,15 +42,19 @@ describe('OpenAPI document', () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         documented.add(`${method.toUpperCase()} ${path}`);
-        expect(op.operationId, `${method} ${path} operationId`).toBeTruthy();
+        expect(op.operationId, `${method} ${path} operationId`).toMatch(/^[a-z][A-Za-z0-9]+$/);
         expect(operationIds.has(op.operationId!), `duplicate operationId ${op.operationId}`).toBe(false);
         operationIds.add(op.operationId!);
-        expect(op.tags?.length, `${method} ${path} tags`).toBeGreaterThan(0);
-        expect(op.summary, `${method} ${path} summary`).toBeTruthy();
-        expect(op.responses['400'] ?? op.responses['500'], `${method} ${path} error responses`).toBeTruthy();
+        expect(op.tags, `${method} ${path} tags`).toEqual([expect.stringMatching(/^[A-Z]/)]);
+        expect(op.summary, `${method} ${path} summary`).toMatch(/^\S/);
+        expect(op.responses['400'] ?? op.responses['500'], `${method} ${path} error responses`).toMatchObject({
+          description: expect.any(String),
+        });
         if (op.security && op.security.length > 0) {
           for (const status of ['401', '403', '429'])
-            expect(op.responses[status], `${method} ${path} ${status}`).toBeTruthy();
+            expect(op.responses[status], `${method} ${path} ${status}`).toMatchObject({
+              description: expect.any(String),
+            });
         }
       }
     }

@@ -1,6 +1,6 @@
 import { importJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { call, createTenant, env } from '../helpers/harness';
+import { call, createTenant, env, me } from '../helpers/harness';
 
 const ISSUER = 'http://localhost:8787';
 const AUDIENCE = 'flowspark-api';
@@ -27,8 +27,6 @@ const signWithApiKey = async (
     .setJti(crypto.randomUUID())
     .sign(key);
 };
-
-const me = (token: string) => call('GET', '/api/v1/auth/me', { token });
 
 const expectRejected = async (token: string, code = 'INVALID_TOKEN') => {
   const res = await me(token);

@@ -1,12 +1,9 @@
-import { expect } from 'vitest';
 import { call, env, expectOk, type TestTenant } from '../helpers/harness';
 
-export const TEMPLATES = '/api/v1/templates';
+export { fileOf } from '../helpers/files';
+export { expectError } from '../helpers/harness';
 
-export const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ success: false, error: { code } });
-};
+export const TEMPLATES = '/api/v1/templates';
 
 /** A name no other test uses, so list filters (`q=`) see only this test's templates. */
 export const uniqueName = (label = 'Template') => `${label} ${crypto.randomUUID().slice(0, 12)}`;
@@ -50,9 +47,6 @@ export const upload = (token: string | undefined, fields: Record<string, string 
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   return call('POST', `${TEMPLATES}/upload`, { token, rawBody: form, headers });
 };
-
-export const fileOf = (bytes: Uint8Array, name: string, type = 'application/octet-stream') =>
-  new File([bytes], name, { type });
 
 /** A DOCX whose placeholders are split across runs, as Word does when formatting changes mid-word. */
 export const buildDocx = async (): Promise<Uint8Array> => {

@@ -220,7 +220,7 @@ describe('MFA tokens', () => {
     expect(decodePart(header)).toEqual({ alg: 'ES256', kid: 'k1', typ: 'mfa+jwt' });
     const verified = await verifyMfaToken(keys, token, { ...OPTS, now: NOW + 299 });
     expect(verified).toMatchObject({ sub: 'usr_1', tid: 'org_1', purpose: 'mfa', exp: NOW + 300 });
-    expect(verified.jti).toBeTruthy();
+    expect(verified.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
     await expect(verifyMfaToken(keys, token, { ...OPTS, now: NOW + 300 })).rejects.toMatchObject({
       code: 'TOKEN_EXPIRED',
     });
@@ -340,8 +340,8 @@ describe('signing keys', () => {
     const a = await generateSigningKeyJwk('a');
     const b = await generateSigningKeyJwk();
     expect(a).toMatchObject({ kty: 'EC', crv: 'P-256', kid: 'a', alg: 'ES256', use: 'sig' });
-    expect(a.d).toBeTruthy();
-    expect(b.kid).toBeTruthy();
+    expect(a.d).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b.kid).toMatch(/^\d{4}-\d{2}-\d{2}-[A-Za-z0-9_-]{8}$/);
     expect(b.d).not.toBe(a.d);
   });
 });

@@ -80,7 +80,7 @@ describe('chunk', () => {
     expect(tiny.text).toBe('Tiny\n\nJust a line.\n\nAlso tiny\n\nAnother line.');
     expect(tiny.heading).toBe('Tiny');
     const long = chunks.findIndex((c) => c.text.startsWith('Long\n\n'));
-    expect(long).toBeGreaterThan(0);
+    expect(long).toBe(2);
     // No overlap across a heading break: the chunk before "Long" ends where it begins.
     expect(chunks[long - 1]!.end_offset).toBeLessThan(chunks[long]!.start_offset);
     for (const c of chunks.slice(long)) expect(c.heading).toBe('Long');
@@ -140,9 +140,10 @@ describe('chunk', () => {
     for (let i = 1; i < chunks.length; i++) {
       const previous = chunks[i - 1]!;
       const c = chunks[i]!;
-      const shared = previous.end_offset - c.start_offset;
-      expect(shared).toBeGreaterThan(0);
-      expect(shared).toBeLessThanOrEqual(60);
+      // The overlap starts at the first word within chunk_overlap characters of the previous end.
+      let wordStart = previous.end_offset - 60;
+      while (e.text[wordStart - 1] !== ' ' || e.text[wordStart] === ' ') wordStart += 1;
+      expect(c.start_offset).toBe(wordStart);
       expect(e.text[c.start_offset - 1]).toBe(' ');
       expect(previous.text.endsWith(e.text.slice(c.start_offset, previous.end_offset))).toBe(true);
     }
@@ -191,9 +192,10 @@ describe('chunk', () => {
     expect(() => chunk({ ...e, text: 'Something else' })).toThrow(/does not contain its blocks/);
   });
 
-  it('chunks a large document in linear time', () => {
+  it('chunks a document of many sections, keeping every invariant', () => {
+    // The timing on a large document is a benchmark: bench/chunk-case.ts.
     const blocks = Array.from(
-      { length: 4000 },
+      { length: 200 },
       (_, i) =>
         (i % 20 === 0 ? ['heading', `Section ${i}`, 2] : ['paragraph', prose(4, `s${i}`)]) as [
           ExtractedBlock['kind'],
@@ -202,11 +204,7 @@ describe('chunk', () => {
         ],
     );
     const e = doc(blocks);
-    expect(e.text.length).toBeGreaterThan(900_000);
-    const started = Date.now();
-    const chunks = chunk(e);
-    expect(Date.now() - started).toBeLessThan(2000);
-    expectChunkInvariants(e, chunks, 1000);
+    expectChunkInvariants(e, chunk(e), 1000);
   });
 
   it('estimates tokens: ~4 characters each, one per CJK character', () => {

@@ -16,7 +16,11 @@ const code = (fn: () => unknown) => {
 
 describe('createVectorIndex', () => {
   it('chooses the adapter from VECTOR_PROVIDER (default local)', async () => {
-    expect(createVectorIndex({ VECTOR_INDEX: localNamespace })).toBeDefined();
+    expect(createVectorIndex({ VECTOR_INDEX: localNamespace })).toEqual({
+      upsert: expect.any(Function),
+      query: expect.any(Function),
+      deleteByIds: expect.any(Function),
+    });
     const fake = fakeVectorize({ dimensions: 2 });
     const index = createVectorIndex({
       VECTOR_PROVIDER: 'vectorize',

@@ -158,18 +158,17 @@ describe('renderXlsx', () => {
     expect(sheet.getCell('A3').value).toBe('<&>"');
   });
 
-  it('writes the 100,000-row benchmark table', async () => {
-    const table = buildSampleTable(100_000);
+  it('writes the sample table as one sheet with its dimension, filter and rows', async () => {
+    // The 100,000-row render is a benchmark: bench/render-case.ts xlsx-100k.
+    const table = buildSampleTable(1_000);
     expect(table.columns).toHaveLength(8);
-    expect(table.rows).toHaveLength(100_000);
-    const started = Date.now();
+    expect(table.rows).toHaveLength(1_000);
     const file = await renderXlsx(model({ title: 'Orders', sections: [{ blocks: [table] }] }));
-    console.log(`xlsx 100,000 × 8 in workerd: ${Date.now() - started} ms, ${(file.bytes.length / 1e6).toFixed(1)} MB`);
     const zip = await loadZip(file.bytes);
     const xml: string = await zip.file('xl/worksheets/sheet2.xml').async('string');
-    expect(xml).toContain('<dimension ref="A1:H100001"/>');
-    expect(xml).toContain('<autoFilter ref="A1:H100001"/>');
-    expect(xml).toContain('<row r="100001"><c r="A100001"><v>100000</v></c>');
+    expect(xml).toContain('<dimension ref="A1:H1001"/>');
+    expect(xml).toContain('<autoFilter ref="A1:H1001"/>');
+    expect(xml).toContain('<row r="1001"><c r="A1001"><v>1000</v></c>');
     expect(xml.endsWith('</worksheet>')).toBe(true);
   });
 
