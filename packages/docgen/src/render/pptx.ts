@@ -1,9 +1,9 @@
-import { openArchive } from '@flowspark/archive';
+import { openArchive, ZipWriter } from '@flowspark/archive';
 import { AppError } from '@flowspark/core';
 import type PptxGenJS from 'pptxgenjs';
 import { decodeImage } from '../image-data';
 import { type Block, CONTENT_TYPES, DocumentModel, type RenderedFile, type Section } from '../model';
-import { xmlSafe, ZipWriter } from './xlsx';
+import { xmlSafe } from './xml';
 
 /**
  * PPTX renderer (pptxgenjs, which runs in workerd: it only touches Node or browser APIs to fetch

@@ -1,5 +1,7 @@
+import { ZipWriter } from '@flowspark/archive';
 import { AppError } from '@flowspark/core';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
+import { escapeXml, XML_HEAD, xmlSafe } from './xml';
 
 /**
  * XLSX renderer: an "Overview" sheet (title, metadata, the document's text as rows), then one sheet
@@ -10,8 +12,9 @@ import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from
  * already ~100 MB of heap). Its streaming WorkbookWriter needs its Node build, which does not load in
  * workerd (the bundler resolves the browser build, which has no streaming writer). So the workbook is
  * written here: SpreadsheetML generated row by row with inline strings (no shared-string table to
- * hold), deflated through `CompressionStream` into a minimal ZIP writer. Memory ≈ the compressed
- * output (~5 MB for 100,000 × 8) plus a 64 KB buffer; exceljs is still what the tests read it with.
+ * hold), deflated while it is produced by the streaming ZipWriter of @flowspark/archive. Memory ≈ the
+ * compressed output (~5 MB for 100,000 × 8) plus a 64 KB buffer; exceljs is still what the tests
+ * read it with.
  */
 
 /**
@@ -33,207 +36,6 @@ const OVERVIEW = 'Overview';
 
 type TableBlock = Extract<Block, { type: 'table' }>;
 type Cell = TableBlock['rows'][number][number];
-
-// ---------------------------------------------------------------------------------------------
-// XML text
-
-// XML 1.0 forbids most C0 controls, U+FFFE/U+FFFF and unpaired surrogates: a single one makes
-// Excel refuse the whole file, so they are dropped rather than escaped.
-const INVALID_XML =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: same set as above, without the g flag
-const HAS_INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
-const HAS_SPECIAL = /[&<>"]/;
-const SPECIAL = /[&<>"]/g;
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/** Removes characters that XML 1.0 cannot carry (emoji and other astral characters are kept). */
-export const xmlSafe = (text: string): string => (HAS_INVALID_XML.test(text) ? text.replace(INVALID_XML, '') : text);
-
-/** Escapes text for an element or a double-quoted attribute, after `xmlSafe`. */
-export const escapeXml = (text: string): string => {
-  const safe = xmlSafe(text);
-  return HAS_SPECIAL.test(safe) ? safe.replace(SPECIAL, (c) => ENTITY[c]!) : safe;
-};
-
-// ---------------------------------------------------------------------------------------------
-// ZIP (deflate via CompressionStream, which workerd and Node both provide natively)
-
-let crcTable: Int32Array | undefined;
-const crc32Update = (state: number, bytes: Uint8Array): number => {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  const table = crcTable;
-  let c = state;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return c;
-};
-
-interface ZipEntry {
-  name: Uint8Array;
-  /** 0 stored, 8 deflated. */
-  method: 0 | 8;
-  crc: number;
-  compressedSize: number;
-  size: number;
-  offset: number;
-}
-
-/** DOS date 1980-01-01 00:00: a fixed timestamp keeps the output a function of the model only. */
-const DOS_DATE = (1 << 5) | 1;
-const CHUNK_CHARS = 64 * 1024;
-const CHUNK_BYTES = 64 * 1024;
-
-/**
- * A write-only ZIP archive held as compressed chunks; entries are deflated as they are produced,
- * so a large part never exists uncompressed in memory as a whole.
- */
-export class ZipWriter {
-  private readonly parts: Uint8Array[] = [];
-  private readonly entries: ZipEntry[] = [];
-  private offset = 0;
-  private readonly encoder = new TextEncoder();
-
-  /**
-   * Adds a file. Strings (or pieces of one) are UTF-8 encoded; `store` keeps bytes as they are
-   * (for PNG/JPEG, which deflate cannot shrink).
-   */
-  async add(
-    path: string,
-    content: string | Iterable<string> | Uint8Array,
-    options: { store?: boolean } = {},
-  ): Promise<void> {
-    if (content instanceof Uint8Array && options.store) {
-      this.entry(path, 0, crc32Update(-1, content), content.length, [content], content.length);
-      return;
-    }
-    const stream = new CompressionStream('deflate-raw');
-    const writer = stream.writable.getWriter();
-    const compressed: Uint8Array[] = [];
-    let compressedSize = 0;
-    const reading = (async () => {
-      const reader = stream.readable.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        compressed.push(value);
-        compressedSize += value.length;
-      }
-    })();
-    let crc = -1;
-    let size = 0;
-    const write = async (bytes: Uint8Array) => {
-      crc = crc32Update(crc, bytes);
-      size += bytes.length;
-      await writer.write(bytes);
-    };
-    try {
-      if (content instanceof Uint8Array) {
-        for (let at = 0; at < content.length; at += CHUNK_BYTES) await write(content.subarray(at, at + CHUNK_BYTES));
-      } else {
-        let buffer = '';
-        for (const piece of typeof content === 'string' ? [content] : content) {
-          buffer += piece;
-          if (buffer.length >= CHUNK_CHARS) {
-            await write(this.encoder.encode(buffer));
-            buffer = '';
-          }
-        }
-        if (buffer.length > 0) await write(this.encoder.encode(buffer));
-      }
-      await writer.close();
-      await reading;
-    } catch (err) {
-      await writer.abort(err).catch(() => {});
-      throw err;
-    }
-    this.entry(path, 8, crc, size, compressed, compressedSize);
-  }
-
-  /** Adds an entry copied as it is from another archive (already compressed, CRC known). */
-  addRaw(path: string, raw: { method: 0 | 8; crc: number; size: number; data: Uint8Array }) {
-    this.entry(path, raw.method, (raw.crc ^ -1) | 0, raw.size, [raw.data], raw.data.length);
-  }
-
-  private entry(
-    path: string,
-    method: 0 | 8,
-    crcState: number,
-    size: number,
-    data: Uint8Array[],
-    compressedSize: number,
-  ) {
-    const name = this.encoder.encode(path);
-    const entry: ZipEntry = { name, method, crc: (crcState ^ -1) >>> 0, compressedSize, size, offset: this.offset };
-    const header = new Uint8Array(30 + name.length);
-    const view = new DataView(header.buffer);
-    view.setUint32(0, 0x04034b50, true);
-    view.setUint16(4, 20, true); // version needed: 2.0 (deflate)
-    view.setUint16(6, 0x0800, true); // names are UTF-8
-    view.setUint16(8, method, true);
-    view.setUint16(10, 0, true);
-    view.setUint16(12, DOS_DATE, true);
-    view.setUint32(14, entry.crc, true);
-    view.setUint32(18, compressedSize, true);
-    view.setUint32(22, size, true);
-    view.setUint16(26, name.length, true);
-    header.set(name, 30);
-    this.push(header);
-    for (const part of data) this.push(part);
-    this.entries.push(entry);
-  }
-
-  /** The archive: local entries, then the central directory. */
-  finish(): Uint8Array {
-    const start = this.offset;
-    for (const entry of this.entries) {
-      const record = new Uint8Array(46 + entry.name.length);
-      const view = new DataView(record.buffer);
-      view.setUint32(0, 0x02014b50, true);
-      view.setUint16(4, 20, true);
-      view.setUint16(6, 20, true);
-      view.setUint16(8, 0x0800, true);
-      view.setUint16(10, entry.method, true);
-      view.setUint16(12, 0, true);
-      view.setUint16(14, DOS_DATE, true);
-      view.setUint32(16, entry.crc, true);
-      view.setUint32(20, entry.compressedSize, true);
-      view.setUint32(24, entry.size, true);
-      view.setUint16(28, entry.name.length, true);
-      view.setUint32(42, entry.offset, true);
-      record.set(entry.name, 46);
-      this.push(record);
-    }
-    const end = new Uint8Array(22);
-    const view = new DataView(end.buffer);
-    view.setUint32(0, 0x06054b50, true);
-    view.setUint16(8, this.entries.length, true);
-    view.setUint16(10, this.entries.length, true);
-    view.setUint32(12, this.offset - start, true);
-    view.setUint32(16, start, true);
-    this.push(end);
-    const out = new Uint8Array(this.offset);
-    let at = 0;
-    for (const part of this.parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    this.parts.length = 0;
-    return out;
-  }
-
-  private push(part: Uint8Array) {
-    this.parts.push(part);
-    this.offset += part.length;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sheet names and layout
@@ -346,7 +148,6 @@ const cellXml = (ref: string, cell: Cell | undefined): string => {
 // ---------------------------------------------------------------------------------------------
 // Parts
 
-const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PAGE_MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>';
