@@ -13,5 +13,11 @@ export { render } from './render/index';
 export { renderPdf } from './render/pdf';
 export { renderPptx } from './render/pptx';
 export { renderXlsx } from './render/xlsx';
-export { buildSampleModel, type SampleOptions } from './sample';
+export {
+  buildSampleDeck,
+  buildSampleModel,
+  buildSampleTable,
+  SAMPLE_PNG_BASE64,
+  type SampleOptions,
+} from './sample';
 export * from './variables';

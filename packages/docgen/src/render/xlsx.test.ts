@@ -1,7 +1,8 @@
 import { AppError } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import { DocumentModel, type DocumentModelInput } from '../model';
-import { buildSampleTable, renderXlsx, sheetName, XLSX_MAX_CELLS, XLSX_MAX_ROWS_PER_SHEET } from './xlsx';
+import { buildSampleTable } from '../sample';
+import { renderXlsx, sheetName, XLSX_MAX_CELLS, XLSX_MAX_ROWS_PER_SHEET } from './xlsx';
 
 const loadWorkbook = async (bytes: Uint8Array) => {
   const mod: any = await import('exceljs');
