@@ -1,7 +1,7 @@
 import { openArchive, ZipWriter } from '@flowspark/archive';
-import { AppError } from '@flowspark/core';
 import type PptxGenJS from 'pptxgenjs';
 import { decodeImage } from '../image-data';
+import { RenderLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile, type Section } from '../model';
 import { xmlSafe } from './xml';
 
@@ -99,8 +99,6 @@ interface SlidePlan {
   notes?: string;
 }
 
-const tooLarge = (message: string, limit: number, actual: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit, actual } });
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 // ---------------------------------------------------------------------------------------------
@@ -261,17 +259,21 @@ class Planner {
     }
     this.checkSlides(minimum);
     if (this.images > PPTX_MAX_IMAGES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${PPTX_MAX_IMAGES} images; this one has ${this.images}`,
-        PPTX_MAX_IMAGES,
-        this.images,
+        {
+          limit: PPTX_MAX_IMAGES,
+          actual: this.images,
+        },
       );
     }
     if (this.imageBytes > PPTX_MAX_IMAGE_BYTES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${fmt(PPTX_MAX_IMAGE_BYTES)} bytes of images; this one has ${fmt(this.imageBytes)}`,
-        PPTX_MAX_IMAGE_BYTES,
-        this.imageBytes,
+        {
+          limit: PPTX_MAX_IMAGE_BYTES,
+          actual: this.imageBytes,
+        },
       );
     }
     for (const [i, section] of this.model.sections.entries()) this.section(section, i);
@@ -281,10 +283,12 @@ class Planner {
 
   private checkSlides(count: number) {
     if (count > PPTX_MAX_SLIDES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${PPTX_MAX_SLIDES} slides; this document needs at least ${fmt(count)}`,
-        PPTX_MAX_SLIDES,
-        count,
+        {
+          limit: PPTX_MAX_SLIDES,
+          actual: count,
+        },
       );
     }
   }

@@ -1,5 +1,5 @@
 import { ZipWriter } from '@flowspark/archive';
-import { AppError } from '@flowspark/core';
+import { RenderLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
 import { escapeXml, XML_HEAD, xmlSafe } from './xml';
 
@@ -357,9 +357,6 @@ const appXml = (sheetNames: string[]): string =>
 
 // ---------------------------------------------------------------------------------------------
 
-const tooLarge = (message: string, limit: number, actual: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit, actual } });
-
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** Checks the caps before any work, then names the sheets. */
@@ -368,28 +365,34 @@ const planSheets = (model: DocumentModel): SheetPlan[] => {
   for (const section of model.sections)
     for (const block of section.blocks) if (block.type === 'table') tables.push(block);
   if (tables.length > XLSX_MAX_SHEETS) {
-    throw tooLarge(
+    throw new RenderLimitError(
       `An XLSX workbook holds at most ${fmt(XLSX_MAX_SHEETS)} tables (one sheet each); this document has ${fmt(tables.length)}`,
-      XLSX_MAX_SHEETS,
-      tables.length,
+      {
+        limit: XLSX_MAX_SHEETS,
+        actual: tables.length,
+      },
     );
   }
   let cells = 0;
   for (const [i, table] of tables.entries()) {
     if (table.rows.length > XLSX_MAX_ROWS_PER_SHEET) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `Table ${i + 1} has ${fmt(table.rows.length)} rows; an XLSX sheet holds at most ${fmt(XLSX_MAX_ROWS_PER_SHEET)} rows`,
-        XLSX_MAX_ROWS_PER_SHEET,
-        table.rows.length,
+        {
+          limit: XLSX_MAX_ROWS_PER_SHEET,
+          actual: table.rows.length,
+        },
       );
     }
     for (const row of table.rows) cells += row.length;
   }
   if (cells > XLSX_MAX_CELLS) {
-    throw tooLarge(
+    throw new RenderLimitError(
       `An XLSX workbook holds at most ${fmt(XLSX_MAX_CELLS)} table cells; this document has ${fmt(cells)}`,
-      XLSX_MAX_CELLS,
-      cells,
+      {
+        limit: XLSX_MAX_CELLS,
+        actual: cells,
+      },
     );
   }
   const used = new Set([OVERVIEW.toLowerCase()]);
