@@ -1,6 +1,6 @@
-// Only light modules are imported here: each renderer loads its library (pdf-lib, docx, exceljs,
-// pptxgenjs, jszip) with a dynamic import() when it runs, so importing this package costs nothing
-// at Worker start-up.
+// Only light modules are imported here: each renderer loads its library (pdf-lib, docx, pptxgenjs,
+// jszip; the XLSX renderer needs none) with a dynamic import() when it runs, so importing this
+// package costs nothing at Worker start-up.
 
 export { fillDocxTemplate, listDocxPlaceholders } from './docx-template';
 export * from './fonts';
