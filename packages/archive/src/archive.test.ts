@@ -1,18 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveLimitError, ArchiveUnsafeError, DEFAULT_ARCHIVE_LIMITS, looksLikeZip, openArchive } from './index';
-import { buildBombs, buildDocx, buildZip, type ZipEntrySpec } from './test-support';
+import { buildBombs, buildDocx, buildZip, failure, noise, type ZipEntrySpec } from './test-support';
 
 const MiB = 1024 * 1024;
-
-/** The error `fn` throws (sync or async), for toMatchObject. */
-const failure = async (fn: () => unknown): Promise<any> => {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-};
 
 const unsafe = (problem: string, extra: Record<string, unknown> = {}) => ({
   code: 'ARCHIVE_UNSAFE',
@@ -32,17 +22,6 @@ const centralRecord = (zip: Uint8Array, index: number) => {
   let at = view.getUint32(zip.length - 22 + 16, true);
   for (let i = 0; i < index; i++) at += 46 + view.getUint16(at + 28, true);
   return { view, at };
-};
-
-/** Bytes that barely compress (a linear congruential sequence). */
-const noise = (length: number) => {
-  const out = new Uint8Array(length);
-  let x = 12345;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
 };
 
 let bombs: Awaited<ReturnType<typeof buildBombs>>;

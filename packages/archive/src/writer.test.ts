@@ -1,28 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, openArchive, ZipWriter } from './index';
-
-/** The error `fn` throws (sync or async), for toMatchObject. */
-const failure = async (fn: () => unknown): Promise<any> => {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-};
+import { failure, noise } from './test-support';
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
-
-/** Bytes that barely compress (a linear congruential sequence). */
-const noise = (length: number) => {
-  const out = new Uint8Array(length);
-  let x = 987654321;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-};
 
 /** 5,000 rows of text in pieces, about 190 KB: more than two of the writer's 64 K-character chunks. */
 function* rows(): Generator<string> {

@@ -1,4 +1,5 @@
 import { CRC32_START, crc32Final, crc32Update } from './crc32';
+import { deflateRaw } from './deflate';
 
 /**
  * Text (whole, or in pieces from a generator, encoded as they come) or bytes. Pieces are gathered
@@ -63,9 +64,8 @@ function* chunksOf(content: ZipContent, encoder: TextEncoder): Generator<Uint8Ar
 }
 
 /**
- * A write-only ZIP archive, held as compressed chunks: each entry is deflated (natively, through
- * `CompressionStream`, which workerd and Node both provide) while it is produced, so a large part
- * never exists uncompressed in memory as a whole. Memory ≈ the compressed output plus one chunk.
+ * A write-only ZIP archive, held as compressed chunks: each entry is deflated (natively, see
+ * `deflateRaw`) while it is produced, so a large part never exists uncompressed in memory as a whole. Memory ≈ the compressed output plus one chunk.
  * No ZIP64: meant for archives well below 4 GB and 65,535 entries.
  */
 export class ZipWriter {
@@ -90,34 +90,8 @@ export class ZipWriter {
       this.entry(path, { method: 0, crc: crc32Final(crc), size }, data, size);
       return;
     }
-    const stream = new CompressionStream('deflate-raw');
-    const writer = stream.writable.getWriter();
-    const compressed: Uint8Array[] = [];
-    let compressedSize = 0;
-    const reading = (async () => {
-      const reader = stream.readable.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        compressed.push(value);
-        compressedSize += value.length;
-      }
-    })();
-    let crc = CRC32_START;
-    let size = 0;
-    try {
-      for (const chunk of chunksOf(content, this.encoder)) {
-        crc = crc32Update(crc, chunk);
-        size += chunk.length;
-        await writer.write(chunk);
-      }
-      await writer.close();
-      await reading;
-    } catch (err) {
-      await writer.abort(err).catch(() => {});
-      throw err;
-    }
-    this.entry(path, { method: 8, crc: crc32Final(crc), size }, compressed, compressedSize);
+    const { compressed, compressedSize, crc, size } = await deflateRaw(chunksOf(content, this.encoder));
+    this.entry(path, { method: 8, crc, size }, compressed, compressedSize);
   }
 
   /** Adds an entry copied as it is from another archive (already compressed, CRC known). */
