@@ -6,3 +6,4 @@ export * from './ids';
 export * from './logger';
 export * from './pagination';
 export * from './scopes';
+export * from './text';

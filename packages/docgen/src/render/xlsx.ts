@@ -1,4 +1,5 @@
 import { ZipWriter } from '@flowspark/archive';
+import { truncateUtf16 } from '@flowspark/core';
 import { RenderLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
 import { escapeXml, XML_HEAD, xmlSafe } from './xml';
@@ -40,16 +41,6 @@ type Cell = TableBlock['rows'][number][number];
 // ---------------------------------------------------------------------------------------------
 // Sheet names and layout
 
-const truncateChars = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const ch of text) {
-    if (out.length + ch.length > max) break;
-    out += ch;
-  }
-  return out;
-};
-
 // Excel rejects []:*?/\ in sheet names, names starting or ending with an apostrophe, and "History".
 const SHEET_FORBIDDEN = /[[\]:*?/\\]/g;
 
@@ -63,11 +54,11 @@ export const sheetName = (raw: string | undefined, fallback: string, used: Set<s
     .replace(/\s+/g, ' ')
     .replace(/^[\s']+|[\s']+$/g, '');
   if (!name || name.toLowerCase() === 'history') name = fallback;
-  name = truncateChars(name, XLSX_SHEET_NAME_MAX).trimEnd();
+  name = truncateUtf16(name, XLSX_SHEET_NAME_MAX).trimEnd();
   let candidate = name;
   for (let n = 2; used.has(candidate.toLowerCase()); n++) {
     const suffix = ` (${n})`;
-    candidate = truncateChars(name, XLSX_SHEET_NAME_MAX - suffix.length).trimEnd() + suffix;
+    candidate = truncateUtf16(name, XLSX_SHEET_NAME_MAX - suffix.length).trimEnd() + suffix;
   }
   used.add(candidate.toLowerCase());
   return candidate;
