@@ -3,15 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  buildSampleDeck,
   buildSampleModel,
+  buildSampleTable,
   DocumentModel,
   FONT_NAMES,
   type FontName,
   memoryFontSource,
   render,
 } from '@flowspark/docgen';
-import { buildSampleDeck } from '../packages/docgen/src/render/pptx';
-import { buildSampleTable } from '../packages/docgen/src/render/xlsx';
 // @ts-expect-error: plain ES module without types
 import { FONT_FILES } from '../scripts/fonts.mjs';
 

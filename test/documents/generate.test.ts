@@ -287,7 +287,8 @@ describe('POST /documents/generate', () => {
       413,
       'PAYLOAD_TOO_LARGE',
     );
-    expect(data.body.error.details.max_bytes).toBe(65_536);
+    // {"blob":"…"}: 9 + 70,000 + 2 bytes.
+    expect(data.body.error.details).toEqual({ limit: 65_536, actual: 70_011 });
     expect(await countRows('documents', 'org_id', tenant.orgId)).toBe(1);
     expect(await countRows('jobs', 'org_id', tenant.orgId)).toBe(1);
   });

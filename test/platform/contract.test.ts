@@ -55,10 +55,18 @@ describe('bad input gets a clear 4xx in the envelope', () => {
 
   it('an oversized body is 413 and stores nothing', async () => {
     const email = `big-${crypto.randomUUID()}@example.test`;
-    const res = await call('POST', '/api/v1/auth/register', {
-      body: { email, password: 'long enough password', name: 'x'.repeat(1024 * 1024 + 10), organization_name: 'X' },
-    });
+    const body = {
+      email,
+      password: 'long enough password',
+      name: 'x'.repeat(1024 * 1024 + 10),
+      organization_name: 'X',
+    };
+    const res = await call('POST', '/api/v1/auth/register', { body });
     expectEnvelopeError(res, 413, 'PAYLOAD_TOO_LARGE');
+    expect(res.body.error.details).toEqual({
+      limit: 1024 * 1024,
+      actual: new TextEncoder().encode(JSON.stringify(body)).length,
+    });
     const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first();
     expect(row).toBeNull();
   });

@@ -1,3 +1,5 @@
+import { truncateUtf16 } from '@flowspark/core';
+
 /**
  * A deterministic instance of a JSON schema (the subset `z.toJSONSchema` emits): what the local
  * provider answers in JSON mode when the caller gave no draft.
@@ -70,17 +72,6 @@ const mergeAllOf = (schema: JsonSchema): JsonSchema => {
   return merged;
 };
 
-/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
-const cut = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const ch of text) {
-    if (out.length + ch.length > max) break;
-    out += ch;
-  }
-  return out;
-};
-
 const FORMATS: Record<string, (walk: Walk) => string> = {
   email: () => 'user@example.com',
   uri: () => 'https://example.com/',
@@ -111,7 +102,7 @@ const sampleString = (walk: Walk, schema: JsonSchema, key?: string): string => {
   const min = num(schema.minLength) ?? 0;
   const max = num(schema.maxLength) ?? Number.POSITIVE_INFINITY;
   while (text.length < min) text = `${text} ${words(walk, 8)}`;
-  text = cut(text, max);
+  text = truncateUtf16(text, max);
   if (text.trimEnd().length >= min) text = text.trimEnd();
   if (typeof schema.pattern === 'string') {
     let pattern: RegExp | undefined;

@@ -1,4 +1,4 @@
-import { AppError } from '@flowspark/core';
+import { AppError, PayloadTooLargeError } from '@flowspark/core';
 
 /** Which cap an archive passed. */
 export type ArchiveCap = 'entries' | 'entry_bytes' | 'total_bytes' | 'ratio';
@@ -55,15 +55,19 @@ const limitMessage = (cap: ArchiveCap, limit: number, actual: number, entry?: st
  * job that meets it ends with that code), `cap`, `limit`, `actual` and the `entry` when one is to
  * blame. For `ratio`, limit and actual are ratios (x:1).
  */
-export class ArchiveLimitError extends AppError {
+export class ArchiveLimitError extends PayloadTooLargeError {
   readonly cap: ArchiveCap;
   readonly limit: number;
   readonly actual: number;
   readonly entry?: string;
 
   constructor(cap: ArchiveCap, limit: number, actual: number, entry?: string) {
-    super('PAYLOAD_TOO_LARGE', limitMessage(cap, limit, actual, entry), {
-      details: { reason: 'ARCHIVE_TOO_LARGE', cap, limit, actual, ...(entry === undefined ? {} : { entry }) },
+    super(limitMessage(cap, limit, actual, entry), {
+      reason: 'ARCHIVE_TOO_LARGE',
+      cap,
+      limit,
+      actual,
+      ...(entry === undefined ? {} : { entry }),
     });
     this.name = 'ArchiveLimitError';
     this.cap = cap;

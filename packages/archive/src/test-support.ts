@@ -4,6 +4,7 @@
  * names with path tricks, duplicates and thousands of entries.
  */
 import { CRC32_START, crc32Final, crc32Update } from './crc32';
+import { deflateRaw } from './deflate';
 
 /** `length` copies of `byte`, produced in 1 MiB pieces. */
 export interface RepeatedByte {
@@ -57,35 +58,18 @@ export const deflate = async (content: Plain): Promise<Deflated> => {
 
 const compress = async (content: ZipEntrySpec['content'], method: 0 | 8) => {
   if (isDeflated(content)) return { data: content.deflated, crc: content.crc, size: content.size };
+  if (method === 8) {
+    const { compressed, crc, size } = await deflateRaw(pieces(content));
+    return { data: concat(compressed), crc, size };
+  }
+  const chunks = [...pieces(content)];
   let crc = CRC32_START;
   let size = 0;
-  if (method === 0) {
-    const chunks = [...pieces(content)];
-    for (const chunk of chunks) {
-      crc = crc32Update(crc, chunk);
-      size += chunk.length;
-    }
-    return { data: concat(chunks), crc: crc32Final(crc), size };
-  }
-  const stream = new CompressionStream('deflate-raw');
-  const writer = stream.writable.getWriter();
-  const out: Uint8Array[] = [];
-  const reading = (async () => {
-    const reader = stream.readable.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      out.push(value);
-    }
-  })();
-  for (const chunk of pieces(content)) {
+  for (const chunk of chunks) {
     crc = crc32Update(crc, chunk);
     size += chunk.length;
-    await writer.write(chunk);
   }
-  await writer.close();
-  await reading;
-  return { data: concat(out), crc: crc32Final(crc), size };
+  return { data: concat(chunks), crc: crc32Final(crc), size };
 };
 
 const concat = (chunks: Uint8Array[]) => {
@@ -210,4 +194,26 @@ export const buildBombs = async () => {
     ),
     parentPath: await buildDocx(body, [{ name: '../evil.xml', content: '<x/>' }]),
   };
+};
+
+/** The error `fn` throws (sync or async), for toMatchObject. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever fields the error has
+export const failure = async (fn: () => unknown): Promise<any> => {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error');
+};
+
+/** Bytes that barely compress (a linear congruential sequence). */
+export const noise = (length: number, seed = 12345) => {
+  const out = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
 };

@@ -66,3 +66,22 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError('CONFLICT', message, { details });
 export const validationError = (message: string, fields: Record<string, string[]>) =>
   new AppError('VALIDATION_ERROR', message, { details: { fields } });
+
+/**
+ * What every PAYLOAD_TOO_LARGE carries: the cap and the actual figure, in the same unit (bytes,
+ * characters, rows, pages, entries...). Producers may add fields, e.g. a `reason` clients branch on
+ * (TOO_LARGE, ARCHIVE_TOO_LARGE) or what was measured.
+ */
+export type PayloadTooLargeDetails = { limit: number; actual: number } & Record<string, unknown>;
+
+/** 413 PAYLOAD_TOO_LARGE with `{ limit, actual, ...extra }` details; the base of the packages' own. */
+export class PayloadTooLargeError extends AppError {
+  declare readonly details: PayloadTooLargeDetails;
+
+  constructor(message: string, details: PayloadTooLargeDetails, options: { cause?: unknown } = {}) {
+    super('PAYLOAD_TOO_LARGE', message, { details, cause: options.cause });
+  }
+}
+
+export const payloadTooLarge = (message: string, details: PayloadTooLargeDetails, options: { cause?: unknown } = {}) =>
+  new PayloadTooLargeError(message, details, options);

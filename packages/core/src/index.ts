@@ -7,3 +7,4 @@ export * from './logger';
 export * from './pagination';
 export * from './scopes';
 export * from './storage';
+export * from './text';

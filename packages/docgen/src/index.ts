@@ -1,6 +1,6 @@
-// Only light modules are imported here: each renderer loads its library (pdf-lib, docx, exceljs,
-// pptxgenjs, jszip) with a dynamic import() when it runs, so importing this package costs nothing
-// at Worker start-up.
+// Only light modules are imported here: each renderer loads its library (pdf-lib, docx, pptxgenjs,
+// jszip; the XLSX renderer needs none) with a dynamic import() when it runs, so importing this
+// package costs nothing at Worker start-up.
 
 export { fillDocxTemplate, listDocxPlaceholders } from './docx-template';
 export * from './fonts';
@@ -13,5 +13,11 @@ export { render } from './render/index';
 export { renderPdf } from './render/pdf';
 export { renderPptx } from './render/pptx';
 export { renderXlsx } from './render/xlsx';
-export { buildSampleModel, type SampleOptions } from './sample';
+export {
+  buildSampleDeck,
+  buildSampleModel,
+  buildSampleTable,
+  SAMPLE_PNG_BASE64,
+  type SampleOptions,
+} from './sample';
 export * from './variables';

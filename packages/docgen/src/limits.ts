@@ -1,13 +1,13 @@
-import { AppError } from '@flowspark/core';
+import { type PayloadTooLargeDetails, PayloadTooLargeError } from '@flowspark/core';
 import type { DocumentModel } from './model';
 
 /**
  * A model too large to render within the Worker's 128 MB. Raised before the renderer starts, with
  * the cap and the actual figure, so the caller can tell the user what to shrink.
  */
-export class RenderLimitError extends AppError {
-  constructor(message: string, details: { limit: number; actual: number } & Record<string, unknown>) {
-    super('PAYLOAD_TOO_LARGE', message, { details });
+export class RenderLimitError extends PayloadTooLargeError {
+  constructor(message: string, details: PayloadTooLargeDetails) {
+    super(message, details);
     this.name = 'RenderLimitError';
   }
 }

@@ -169,7 +169,8 @@ describe('checkTemplateInput', () => {
     const err = failure(() => checkTemplateInput(declared, { blob: 'x'.repeat(MAX_INPUT_DATA_BYTES) }));
     expect(err.code).toBe('PAYLOAD_TOO_LARGE');
     expect(err.status).toBe(413);
-    expect(err.details).toMatchObject({ max_bytes: MAX_INPUT_DATA_BYTES });
+    // {"blob":"…"}: 9 + 65,536 + 2 bytes.
+    expect(err.details).toEqual({ limit: MAX_INPUT_DATA_BYTES, actual: MAX_INPUT_DATA_BYTES + 11 });
     // Multi-byte characters count as bytes, not characters.
     expect(() => checkTemplateInput([], { s: '😀'.repeat(17_000) })).toThrow(/at most 65536/);
     expect(checkTemplateInput([], { s: 'x'.repeat(60_000) }).s).toHaveLength(60_000);

@@ -2,7 +2,7 @@
  * Template variables: what a template declares, how caller input is checked against it, and how the
  * values are put into a document model or a prompt. Pure functions, no I/O.
  */
-import { AppError } from '@flowspark/core';
+import { AppError, payloadTooLarge } from '@flowspark/core';
 import { z } from 'zod';
 import type { DocumentModelInput } from './model';
 
@@ -108,13 +108,10 @@ export const TemplateVariables = z
   });
 
 const tooLarge = (bytes: number) =>
-  new AppError(
-    'PAYLOAD_TOO_LARGE',
-    `input_data is ${bytes} bytes serialized; at most ${MAX_INPUT_DATA_BYTES} are allowed`,
-    {
-      details: { max_bytes: MAX_INPUT_DATA_BYTES, bytes },
-    },
-  );
+  payloadTooLarge(`input_data is ${bytes} bytes serialized; at most ${MAX_INPUT_DATA_BYTES} are allowed`, {
+    limit: MAX_INPUT_DATA_BYTES,
+    actual: bytes,
+  });
 
 /**
  * Checks caller input against the declarations and returns every input key with the declared ones

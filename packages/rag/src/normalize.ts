@@ -82,6 +82,7 @@ export const assembleExtraction = ({ type, title, blocks: raw, pageCount }: Asse
     throw extractionTooLarge(
       `The document holds more than ${EXTRACTION_LIMITS.maxTextChars} characters of text`,
       EXTRACTION_LIMITS.maxTextChars,
+      text.length,
     );
   }
   if (!text) throw extractionFailed('EMPTY', 'The document contains no text');

@@ -70,7 +70,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found (also for resources of another organization)',
   409: 'Conflict (duplicate, idempotency conflict)',
   410: 'Gone (expired or used link)',
-  413: 'Body too large',
+  413: 'Too large (PAYLOAD_TOO_LARGE): details.limit is the cap and details.actual the figure refused, in the same unit; details.reason, where given, says which kind (TOO_LARGE, ARCHIVE_TOO_LARGE)',
   415: 'Unsupported media type',
   422: 'Semantically invalid request',
   429: 'Rate limited; see Retry-After',

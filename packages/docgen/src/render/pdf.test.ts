@@ -230,7 +230,7 @@ describe('renderPdf', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('PAYLOAD_TOO_LARGE');
     expect(err.status).toBe(413);
-    expect(err.details).toMatchObject({ limit: 100_000, actual: 100_010, measure: 'tableCells', format: 'pdf' });
+    expect(err.details).toEqual({ limit: 100_000, actual: 100_010, measure: 'tableCells', format: 'pdf' });
     expect(err.message).toMatch(/too large to render as PDF: 100010 table cells, at most 100000/);
 
     const text = 'x'.repeat(20_000);
@@ -239,7 +239,8 @@ describe('renderPdf', () => {
       sections: Array.from({ length: 101 }, () => ({ blocks: [{ type: 'paragraph', text }] })),
     });
     const tooLong = await renderPdf(long, { fonts: source }).catch((e) => e);
-    expect(tooLong.details).toMatchObject({ limit: 2_000_000, measure: 'textChars' });
+    // The title and 101 paragraphs of 20,000 characters.
+    expect(tooLong.details).toEqual({ limit: 2_000_000, actual: 2_020_004, measure: 'textChars', format: 'pdf' });
 
     // A PNG whose header declares 4000 × 4000 pixels: refused on its header, before pdf-lib decodes it.
     const header = Uint8Array.from(atob(PNG_1PX), (c) => c.charCodeAt(0));
@@ -251,7 +252,13 @@ describe('renderPdf', () => {
     });
     const tooMany = await renderPdf(huge, { fonts: source }).catch((e) => e);
     expect(tooMany).toBeInstanceOf(RenderLimitError);
-    expect(tooMany.details).toMatchObject({ limit: 2_500_000, actual: 16_000_000, measure: 'imagePixels' });
+    expect(tooMany.details).toEqual({
+      limit: 2_500_000,
+      actual: 16_000_000,
+      measure: 'imagePixels',
+      format: 'pdf',
+      where: 'Image in section 1, block 1',
+    });
     expect(loaded).toEqual([]);
   });
 

@@ -2,14 +2,8 @@ import { AppError } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import { tinyJpeg } from '../../../../test/helpers/files';
 import { DocumentModel, type DocumentModelInput } from '../model';
-import {
-  buildSampleDeck,
-  PPTX_MAX_IMAGE_BYTES,
-  PPTX_MAX_IMAGES,
-  PPTX_MAX_SLIDES,
-  renderPptx,
-  SAMPLE_PNG_BASE64,
-} from './pptx';
+import { buildSampleDeck, SAMPLE_PNG_BASE64 } from '../sample';
+import { PPTX_MAX_IMAGE_BYTES, PPTX_MAX_IMAGES, PPTX_MAX_SLIDES, renderPptx } from './pptx';
 
 const model = (input: DocumentModelInput) => DocumentModel.parse(input);
 

@@ -1,9 +1,9 @@
-import { openArchive } from '@flowspark/archive';
-import { AppError } from '@flowspark/core';
+import { openArchive, ZipWriter } from '@flowspark/archive';
 import type PptxGenJS from 'pptxgenjs';
 import { decodeImage } from '../image-data';
-import { type Block, CONTENT_TYPES, DocumentModel, type RenderedFile, type Section } from '../model';
-import { xmlSafe, ZipWriter } from './xlsx';
+import { RenderLimitError } from '../limits';
+import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile, type Section } from '../model';
+import { xmlSafe } from './xml';
 
 /**
  * PPTX renderer (pptxgenjs, which runs in workerd: it only touches Node or browser APIs to fetch
@@ -99,8 +99,6 @@ interface SlidePlan {
   notes?: string;
 }
 
-const tooLarge = (message: string, limit: number, actual: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit, actual } });
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 // ---------------------------------------------------------------------------------------------
@@ -261,17 +259,21 @@ class Planner {
     }
     this.checkSlides(minimum);
     if (this.images > PPTX_MAX_IMAGES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${PPTX_MAX_IMAGES} images; this one has ${this.images}`,
-        PPTX_MAX_IMAGES,
-        this.images,
+        {
+          limit: PPTX_MAX_IMAGES,
+          actual: this.images,
+        },
       );
     }
     if (this.imageBytes > PPTX_MAX_IMAGE_BYTES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${fmt(PPTX_MAX_IMAGE_BYTES)} bytes of images; this one has ${fmt(this.imageBytes)}`,
-        PPTX_MAX_IMAGE_BYTES,
-        this.imageBytes,
+        {
+          limit: PPTX_MAX_IMAGE_BYTES,
+          actual: this.imageBytes,
+        },
       );
     }
     for (const [i, section] of this.model.sections.entries()) this.section(section, i);
@@ -281,10 +283,12 @@ class Planner {
 
   private checkSlides(count: number) {
     if (count > PPTX_MAX_SLIDES) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `A presentation holds at most ${PPTX_MAX_SLIDES} slides; this document needs at least ${fmt(count)}`,
-        PPTX_MAX_SLIDES,
-        count,
+        {
+          limit: PPTX_MAX_SLIDES,
+          actual: count,
+        },
       );
     }
   }
@@ -606,62 +610,4 @@ export async function renderPptx(model: DocumentModel): Promise<RenderedFile> {
   const draft = (await pptx.write({ outputType: 'uint8array' })) as Uint8Array;
   const bytes = await repack(draft, plans);
   return { bytes, contentType: CONTENT_TYPES.pptx, extension: 'pptx' };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Benchmark and test data
-
-/** A 1×1 PNG. */
-export const SAMPLE_PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
-
-/**
- * A realistic deck of exactly `slides` slides (title slide included): each section fits one slide;
- * every fifth carries a small table, every seventh an image, all have speaker notes.
- */
-export function buildSampleDeck(slides = 50): DocumentModel {
-  const sections = Array.from({ length: Math.max(0, slides - 1) }, (_, i) => {
-    const n = i + 1;
-    const blocks: Block[] = [
-      { type: 'paragraph', text: `Topic ${n}: what changed this quarter and why it matters — naïve café 東京 🚀.` },
-    ];
-    if (n % 5 === 0) {
-      blocks.push({
-        type: 'table',
-        columns: ['Region', 'Revenue', 'Growth', 'On target'],
-        rows: Array.from({ length: 5 }, (_, r) => [
-          ['EMEA', 'APAC', 'Americas', '日本', 'Zürich'][r]!,
-          1000 * (r + n),
-          r / 10,
-          r % 2 === 0,
-        ]),
-      });
-    } else if (n % 7 === 0) {
-      blocks.push({ type: 'bullets', items: ['Chart of the trend', 'Read left to right'], ordered: false });
-      blocks.push({ type: 'image', data_base64: SAMPLE_PNG_BASE64, alt: `Chart ${n}`, width: 300 });
-    } else {
-      blocks.push({
-        type: 'bullets',
-        items: [
-          `Finding ${n}.1 with enough words to wrap once on a wide slide`,
-          `Finding ${n}.2`,
-          `Finding ${n}.3`,
-          `Finding ${n}.4`,
-        ],
-        ordered: n % 2 === 0,
-      });
-    }
-    return {
-      heading: `Section ${n}`,
-      level: 1 as const,
-      blocks,
-      speaker_notes: `Notes for section ${n}: mention the numbers.`,
-    };
-  });
-  return DocumentModel.parse({
-    title: 'Quarterly business review',
-    subtitle: 'Sample deck',
-    metadata: { author: 'FlowSpark', subject: 'Benchmark' },
-    sections,
-  });
 }

@@ -1,5 +1,8 @@
-import { AppError } from '@flowspark/core';
+import { ZipWriter } from '@flowspark/archive';
+import { truncateUtf16 } from '@flowspark/core';
+import { RenderLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
+import { escapeXml, XML_HEAD, xmlSafe } from './xml';
 
 /**
  * XLSX renderer: an "Overview" sheet (title, metadata, the document's text as rows), then one sheet
@@ -10,8 +13,9 @@ import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from
  * already ~100 MB of heap). Its streaming WorkbookWriter needs its Node build, which does not load in
  * workerd (the bundler resolves the browser build, which has no streaming writer). So the workbook is
  * written here: SpreadsheetML generated row by row with inline strings (no shared-string table to
- * hold), deflated through `CompressionStream` into a minimal ZIP writer. Memory ≈ the compressed
- * output (~5 MB for 100,000 × 8) plus a 64 KB buffer; exceljs is still what the tests read it with.
+ * hold), deflated while it is produced by the streaming ZipWriter of @flowspark/archive. Memory ≈ the
+ * compressed output (~5 MB for 100,000 × 8) plus a 64 KB buffer; exceljs is still what the tests
+ * read it with.
  */
 
 /**
@@ -35,218 +39,7 @@ type TableBlock = Extract<Block, { type: 'table' }>;
 type Cell = TableBlock['rows'][number][number];
 
 // ---------------------------------------------------------------------------------------------
-// XML text
-
-// XML 1.0 forbids most C0 controls, U+FFFE/U+FFFF and unpaired surrogates: a single one makes
-// Excel refuse the whole file, so they are dropped rather than escaped.
-const INVALID_XML =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: same set as above, without the g flag
-const HAS_INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
-const HAS_SPECIAL = /[&<>"]/;
-const SPECIAL = /[&<>"]/g;
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/** Removes characters that XML 1.0 cannot carry (emoji and other astral characters are kept). */
-export const xmlSafe = (text: string): string => (HAS_INVALID_XML.test(text) ? text.replace(INVALID_XML, '') : text);
-
-/** Escapes text for an element or a double-quoted attribute, after `xmlSafe`. */
-export const escapeXml = (text: string): string => {
-  const safe = xmlSafe(text);
-  return HAS_SPECIAL.test(safe) ? safe.replace(SPECIAL, (c) => ENTITY[c]!) : safe;
-};
-
-// ---------------------------------------------------------------------------------------------
-// ZIP (deflate via CompressionStream, which workerd and Node both provide natively)
-
-let crcTable: Int32Array | undefined;
-const crc32Update = (state: number, bytes: Uint8Array): number => {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  const table = crcTable;
-  let c = state;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return c;
-};
-
-interface ZipEntry {
-  name: Uint8Array;
-  /** 0 stored, 8 deflated. */
-  method: 0 | 8;
-  crc: number;
-  compressedSize: number;
-  size: number;
-  offset: number;
-}
-
-/** DOS date 1980-01-01 00:00: a fixed timestamp keeps the output a function of the model only. */
-const DOS_DATE = (1 << 5) | 1;
-const CHUNK_CHARS = 64 * 1024;
-const CHUNK_BYTES = 64 * 1024;
-
-/**
- * A write-only ZIP archive held as compressed chunks; entries are deflated as they are produced,
- * so a large part never exists uncompressed in memory as a whole.
- */
-export class ZipWriter {
-  private readonly parts: Uint8Array[] = [];
-  private readonly entries: ZipEntry[] = [];
-  private offset = 0;
-  private readonly encoder = new TextEncoder();
-
-  /**
-   * Adds a file. Strings (or pieces of one) are UTF-8 encoded; `store` keeps bytes as they are
-   * (for PNG/JPEG, which deflate cannot shrink).
-   */
-  async add(
-    path: string,
-    content: string | Iterable<string> | Uint8Array,
-    options: { store?: boolean } = {},
-  ): Promise<void> {
-    if (content instanceof Uint8Array && options.store) {
-      this.entry(path, 0, crc32Update(-1, content), content.length, [content], content.length);
-      return;
-    }
-    const stream = new CompressionStream('deflate-raw');
-    const writer = stream.writable.getWriter();
-    const compressed: Uint8Array[] = [];
-    let compressedSize = 0;
-    const reading = (async () => {
-      const reader = stream.readable.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        compressed.push(value);
-        compressedSize += value.length;
-      }
-    })();
-    let crc = -1;
-    let size = 0;
-    const write = async (bytes: Uint8Array) => {
-      crc = crc32Update(crc, bytes);
-      size += bytes.length;
-      await writer.write(bytes);
-    };
-    try {
-      if (content instanceof Uint8Array) {
-        for (let at = 0; at < content.length; at += CHUNK_BYTES) await write(content.subarray(at, at + CHUNK_BYTES));
-      } else {
-        let buffer = '';
-        for (const piece of typeof content === 'string' ? [content] : content) {
-          buffer += piece;
-          if (buffer.length >= CHUNK_CHARS) {
-            await write(this.encoder.encode(buffer));
-            buffer = '';
-          }
-        }
-        if (buffer.length > 0) await write(this.encoder.encode(buffer));
-      }
-      await writer.close();
-      await reading;
-    } catch (err) {
-      await writer.abort(err).catch(() => {});
-      throw err;
-    }
-    this.entry(path, 8, crc, size, compressed, compressedSize);
-  }
-
-  /** Adds an entry copied as it is from another archive (already compressed, CRC known). */
-  addRaw(path: string, raw: { method: 0 | 8; crc: number; size: number; data: Uint8Array }) {
-    this.entry(path, raw.method, (raw.crc ^ -1) | 0, raw.size, [raw.data], raw.data.length);
-  }
-
-  private entry(
-    path: string,
-    method: 0 | 8,
-    crcState: number,
-    size: number,
-    data: Uint8Array[],
-    compressedSize: number,
-  ) {
-    const name = this.encoder.encode(path);
-    const entry: ZipEntry = { name, method, crc: (crcState ^ -1) >>> 0, compressedSize, size, offset: this.offset };
-    const header = new Uint8Array(30 + name.length);
-    const view = new DataView(header.buffer);
-    view.setUint32(0, 0x04034b50, true);
-    view.setUint16(4, 20, true); // version needed: 2.0 (deflate)
-    view.setUint16(6, 0x0800, true); // names are UTF-8
-    view.setUint16(8, method, true);
-    view.setUint16(10, 0, true);
-    view.setUint16(12, DOS_DATE, true);
-    view.setUint32(14, entry.crc, true);
-    view.setUint32(18, compressedSize, true);
-    view.setUint32(22, size, true);
-    view.setUint16(26, name.length, true);
-    header.set(name, 30);
-    this.push(header);
-    for (const part of data) this.push(part);
-    this.entries.push(entry);
-  }
-
-  /** The archive: local entries, then the central directory. */
-  finish(): Uint8Array {
-    const start = this.offset;
-    for (const entry of this.entries) {
-      const record = new Uint8Array(46 + entry.name.length);
-      const view = new DataView(record.buffer);
-      view.setUint32(0, 0x02014b50, true);
-      view.setUint16(4, 20, true);
-      view.setUint16(6, 20, true);
-      view.setUint16(8, 0x0800, true);
-      view.setUint16(10, entry.method, true);
-      view.setUint16(12, 0, true);
-      view.setUint16(14, DOS_DATE, true);
-      view.setUint32(16, entry.crc, true);
-      view.setUint32(20, entry.compressedSize, true);
-      view.setUint32(24, entry.size, true);
-      view.setUint16(28, entry.name.length, true);
-      view.setUint32(42, entry.offset, true);
-      record.set(entry.name, 46);
-      this.push(record);
-    }
-    const end = new Uint8Array(22);
-    const view = new DataView(end.buffer);
-    view.setUint32(0, 0x06054b50, true);
-    view.setUint16(8, this.entries.length, true);
-    view.setUint16(10, this.entries.length, true);
-    view.setUint32(12, this.offset - start, true);
-    view.setUint32(16, start, true);
-    this.push(end);
-    const out = new Uint8Array(this.offset);
-    let at = 0;
-    for (const part of this.parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    this.parts.length = 0;
-    return out;
-  }
-
-  private push(part: Uint8Array) {
-    this.parts.push(part);
-    this.offset += part.length;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Sheet names and layout
-
-const truncateChars = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const ch of text) {
-    if (out.length + ch.length > max) break;
-    out += ch;
-  }
-  return out;
-};
 
 // Excel rejects []:*?/\ in sheet names, names starting or ending with an apostrophe, and "History".
 const SHEET_FORBIDDEN = /[[\]:*?/\\]/g;
@@ -261,11 +54,11 @@ export const sheetName = (raw: string | undefined, fallback: string, used: Set<s
     .replace(/\s+/g, ' ')
     .replace(/^[\s']+|[\s']+$/g, '');
   if (!name || name.toLowerCase() === 'history') name = fallback;
-  name = truncateChars(name, XLSX_SHEET_NAME_MAX).trimEnd();
+  name = truncateUtf16(name, XLSX_SHEET_NAME_MAX).trimEnd();
   let candidate = name;
   for (let n = 2; used.has(candidate.toLowerCase()); n++) {
     const suffix = ` (${n})`;
-    candidate = truncateChars(name, XLSX_SHEET_NAME_MAX - suffix.length).trimEnd() + suffix;
+    candidate = truncateUtf16(name, XLSX_SHEET_NAME_MAX - suffix.length).trimEnd() + suffix;
   }
   used.add(candidate.toLowerCase());
   return candidate;
@@ -346,7 +139,6 @@ const cellXml = (ref: string, cell: Cell | undefined): string => {
 // ---------------------------------------------------------------------------------------------
 // Parts
 
-const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PAGE_MARGINS = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>';
@@ -556,9 +348,6 @@ const appXml = (sheetNames: string[]): string =>
 
 // ---------------------------------------------------------------------------------------------
 
-const tooLarge = (message: string, limit: number, actual: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', message, { details: { limit, actual } });
-
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** Checks the caps before any work, then names the sheets. */
@@ -567,28 +356,34 @@ const planSheets = (model: DocumentModel): SheetPlan[] => {
   for (const section of model.sections)
     for (const block of section.blocks) if (block.type === 'table') tables.push(block);
   if (tables.length > XLSX_MAX_SHEETS) {
-    throw tooLarge(
+    throw new RenderLimitError(
       `An XLSX workbook holds at most ${fmt(XLSX_MAX_SHEETS)} tables (one sheet each); this document has ${fmt(tables.length)}`,
-      XLSX_MAX_SHEETS,
-      tables.length,
+      {
+        limit: XLSX_MAX_SHEETS,
+        actual: tables.length,
+      },
     );
   }
   let cells = 0;
   for (const [i, table] of tables.entries()) {
     if (table.rows.length > XLSX_MAX_ROWS_PER_SHEET) {
-      throw tooLarge(
+      throw new RenderLimitError(
         `Table ${i + 1} has ${fmt(table.rows.length)} rows; an XLSX sheet holds at most ${fmt(XLSX_MAX_ROWS_PER_SHEET)} rows`,
-        XLSX_MAX_ROWS_PER_SHEET,
-        table.rows.length,
+        {
+          limit: XLSX_MAX_ROWS_PER_SHEET,
+          actual: table.rows.length,
+        },
       );
     }
     for (const row of table.rows) cells += row.length;
   }
   if (cells > XLSX_MAX_CELLS) {
-    throw tooLarge(
+    throw new RenderLimitError(
       `An XLSX workbook holds at most ${fmt(XLSX_MAX_CELLS)} table cells; this document has ${fmt(cells)}`,
-      XLSX_MAX_CELLS,
-      cells,
+      {
+        limit: XLSX_MAX_CELLS,
+        actual: cells,
+      },
     );
   }
   const used = new Set([OVERVIEW.toLowerCase()]);
@@ -614,43 +409,4 @@ export async function renderXlsx(model: DocumentModel): Promise<RenderedFile> {
   await zip.add('xl/worksheets/sheet1.xml', overviewSheetXml(overviewRows(model, sheets)));
   for (const [i, sheet] of sheets.entries()) await zip.add(`xl/worksheets/sheet${i + 2}.xml`, tableSheetXml(sheet));
   return { bytes: zip.finish(), contentType: CONTENT_TYPES.xlsx, extension: 'xlsx' };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Benchmark and test data
-
-const CITIES = ['Paris', 'Zürich', '東京', 'São Paulo', 'Kraków', 'Montréal', 'Nairobi', 'Reykjavík', '서울', 'Berlin'];
-const NAMES = ['Ada', 'Björn', 'Chloé', 'Dmitri', 'Eun-ji', 'François', 'Grace', 'Hiroshi', 'Inès', 'José'];
-const NOTES = ['Repeat customer', 'Paid by card', 'Gift wrap 🎁', 'Ships next week', 'Priority 🚀', 'Invoice sent'];
-
-/**
- * A realistic, deterministic table (ids, names, Unicode cities, amounts, quantities, booleans,
- * dates, sparse notes) for benchmarks and tests: `rows` × `columns` (extra columns are metrics).
- */
-export function buildSampleTable(rows: number, columns = 8): TableBlock {
-  const base = ['ID', 'Customer', 'City', 'Amount (€)', 'Quantity', 'Paid', 'Order date', 'Note'];
-  const names = Array.from({ length: columns }, (_, i) => base[i] ?? `Metric ${i - base.length + 1}`);
-  let seed = 42;
-  const next = () => {
-    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    return seed / 0x1_0000_0000;
-  };
-  const data: Cell[][] = [];
-  for (let r = 0; r < rows; r++) {
-    const day = 1 + (r % 28);
-    const full: Cell[] = [
-      r + 1,
-      `${NAMES[r % NAMES.length]} ${String.fromCharCode(65 + (r % 26))}. #${r + 1}`,
-      CITIES[(r * 7) % CITIES.length]!,
-      Math.round(next() * 1_000_000) / 100,
-      1 + Math.floor(next() * 50),
-      next() > 0.3,
-      `2025-${String(1 + (r % 12)).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
-      r % 3 === 0 ? NOTES[r % NOTES.length]! : null,
-    ];
-    const row = full.slice(0, columns);
-    for (let c = full.length; c < columns; c++) row.push(Math.round(next() * 10_000) / 100);
-    data.push(row);
-  }
-  return { type: 'table', caption: 'Orders', sheet_name: 'Orders', columns: names, rows: data };
 }

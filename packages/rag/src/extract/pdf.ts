@@ -130,6 +130,7 @@ export const extractPdf = async (bytes: Uint8Array): Promise<Extraction> => {
       throw extractionTooLarge(
         `The PDF has more than ${EXTRACTION_LIMITS.maxPdfPages} pages`,
         EXTRACTION_LIMITS.maxPdfPages,
+        pageCount,
       );
     }
     if (pageCount === 0) throw extractionFailed('EMPTY', 'The PDF has no pages');
