@@ -92,7 +92,7 @@ describe('knowledge-base uploads: duplicates, types and sizes', () => {
     const over = await upload(tenant.accessToken, { file: fileOf('x'.repeat(1001), 'a.txt') }, small);
     expectError(over, 413, 'PAYLOAD_TOO_LARGE');
     expect(over.body.error.message).toBe('The document must be at most 1,000 bytes');
-    expect(over.body.error.details).toEqual({ max_bytes: 1000, bytes: 1001 });
+    expect(over.body.error.details).toEqual({ limit: 1000, actual: 1001 });
     const { call } = await import('./helpers');
     const text = await call(
       'POST',

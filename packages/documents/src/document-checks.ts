@@ -1,13 +1,15 @@
 /** Checks shared by generating and updating a document: prompt size, template fit, input data. */
-import { AppError, validationError } from '@flowspark/core';
+import { payloadTooLarge, validationError } from '@flowspark/core';
 import { checkTemplateInput } from '@flowspark/docgen';
 import { type DocumentFormat, MAX_PROMPT_CHARS } from './document-types';
 import type { TemplateRecord } from './templates';
 
 export const assertPromptSize = (prompt: string | undefined) => {
   if (prompt !== undefined && prompt.length > MAX_PROMPT_CHARS) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `The prompt has ${prompt.length} characters; at most ${MAX_PROMPT_CHARS}`, {
-      details: { field: 'prompt', max_chars: MAX_PROMPT_CHARS, chars: prompt.length },
+    throw payloadTooLarge(`The prompt has ${prompt.length} characters; at most ${MAX_PROMPT_CHARS}`, {
+      limit: MAX_PROMPT_CHARS,
+      actual: prompt.length,
+      field: 'prompt',
     });
   }
 };

@@ -10,6 +10,7 @@ import {
   newId,
   notFound,
   type PageRequest,
+  payloadTooLarge,
   ROLE_RANK,
   type Role,
   validationError,
@@ -182,6 +183,16 @@ const insertWithFile = async (db: Database, files: R2Bucket, row: Row): Promise<
  * from the name or the declared type. The file is written before the row, and removed again if the
  * row cannot be written, so no row ever points at a missing file.
  */
+/** 413 `{ limit, actual }` for a template file over the cap; the upload route asks before reading it. */
+export const assertTemplateFileSize = (bytes: number): void => {
+  if (bytes > MAX_TEMPLATE_FILE_BYTES) {
+    throw payloadTooLarge(`The file must be at most ${MAX_TEMPLATE_FILE_BYTES / 1024 / 1024} MB`, {
+      limit: MAX_TEMPLATE_FILE_BYTES,
+      actual: bytes,
+    });
+  }
+};
+
 export const createFileTemplate = async (
   db: Database,
   files: R2Bucket,
@@ -189,11 +200,7 @@ export const createFileTemplate = async (
   input: NewFileTemplate,
 ) => {
   if (input.is_public) assertMayPublish(actor);
-  if (input.bytes.byteLength > MAX_TEMPLATE_FILE_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `The file must be at most ${MAX_TEMPLATE_FILE_BYTES / 1024 / 1024} MB`, {
-      details: { max_bytes: MAX_TEMPLATE_FILE_BYTES },
-    });
-  }
+  assertTemplateFileSize(input.bytes.byteLength);
   const inspected = await inspectTemplateFile(input.bytes, input.variables);
   const id = newId('tpl');
   const fileKey = await storeTemplateFile(

@@ -1,4 +1,4 @@
-import { AppError } from '@flowspark/core';
+import { AppError, payloadTooLarge } from '@flowspark/core';
 import {
   createKbDocument,
   KB_ACCEPTED_TYPES,
@@ -35,9 +35,7 @@ export const kbPortsOf = (c: AppContext): KbPorts => {
 };
 
 export const tooLarge = (bytes: number, max: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', `The document must be at most ${formatBytes(max)}`, {
-    details: { max_bytes: max, bytes },
-  });
+  payloadTooLarge(`The document must be at most ${formatBytes(max)}`, { limit: max, actual: bytes });
 
 const formatBytes = (bytes: number) =>
   bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MB` : `${bytes.toLocaleString('en-US')} bytes`;

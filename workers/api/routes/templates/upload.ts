@@ -1,5 +1,4 @@
-import { AppError } from '@flowspark/core';
-import { createFileTemplate, MAX_TEMPLATE_FILE_BYTES } from '@flowspark/documents';
+import { assertTemplateFileSize, createFileTemplate } from '@flowspark/documents';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -32,11 +31,7 @@ export const uploadTemplateRoute = defineRoute(
 export const registerUploadTemplate = (app: GroupApp) =>
   app.openapi(uploadTemplateRoute, async (c) => {
     const form = c.req.valid('form');
-    if (form.file.size > MAX_TEMPLATE_FILE_BYTES) {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The file must be at most ${MAX_TEMPLATE_FILE_BYTES / 1024 / 1024} MB`, {
-        details: { max_bytes: MAX_TEMPLATE_FILE_BYTES, bytes: form.file.size },
-      });
-    }
+    assertTemplateFileSize(form.file.size);
     const { db, actor, env } = routeContext(c);
     const template = await createFileTemplate(db, env.FILES, actor, {
       name: form.name,
