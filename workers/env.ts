@@ -1,10 +1,15 @@
+import type { AiVars } from '@flowspark/ai';
 import type { ConfigVars } from '@flowspark/core';
 import type { JobFeed } from './objects/job-feed';
 import type { LocalVectorIndex } from './objects/local-vector-index';
 import type { RateLimiter } from './objects/rate-limiter';
 
-/** The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). */
-export interface Env extends ConfigVars {
+/**
+ * The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). The AI
+ * provider's variables (`AI_PROVIDER`: `local`, `workers-ai` or `openai`; models, timeouts) are
+ * packages/ai's `AiVars`.
+ */
+export interface Env extends ConfigVars, AiVars {
   DB: D1Database;
   FILES: R2Bucket;
   JOBS: Queue<JobMessage>;
@@ -30,15 +35,6 @@ export interface Env extends ConfigVars {
   KB_MAX_UPLOAD_BYTES?: string;
   /** Minimum vector similarity for a hit to count as relevant for an answer (default per model). */
   KB_MIN_VECTOR_SCORE?: string;
-  /** `local` (offline, deterministic), `workers-ai` or `openai` (any OpenAI-compatible endpoint). */
-  AI_PROVIDER?: string;
-  OPENAI_BASE_URL?: string;
-  OPENAI_API_KEY?: string;
-  AI_CHAT_MODEL?: string;
-  AI_EMBEDDING_MODEL?: string;
-  AI_IMAGE_MODEL?: string;
-  AI_TIMEOUT_MS?: string;
-  AI_MAX_RETRIES?: string;
 }
 
 /** Queue messages carry ids only; payloads live in D1 or R2. */

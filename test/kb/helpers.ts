@@ -1,3 +1,4 @@
+import type { Chunk } from '@flowspark/rag';
 import { expect } from 'vitest';
 import type { Env, JobMessage } from '../../workers/env';
 import { rawPdf, utf8 } from '../helpers/files';
@@ -69,16 +70,8 @@ export const search = async (tenant: TestTenant, params: Record<string, string |
   return expectOk(res).body.data as { hits: Record<string, any>[]; mode: string; timings: { retrieval_ms: number } };
 };
 
-export interface ChunkRow {
-  id: string;
-  chunk_index: number;
-  text: string;
-  heading: string | null;
-  page_number: number | null;
-  start_offset: number;
-  end_offset: number;
-  token_count: number;
-}
+/** A stored chunk as its row reads: the chunker's fields, with its id and index as stored. */
+export type ChunkRow = Omit<Chunk, 'index'> & { id: string; chunk_index: number };
 
 export const storedChunks = async (documentId: string): Promise<ChunkRow[]> =>
   (

@@ -13,7 +13,7 @@ export {
 } from './config';
 export { type AiErrorReason, AiProviderError, isAiProviderError, safeMessage } from './errors';
 export { type AiProviderOptions, createAiProvider } from './factory';
-export { cosineSimilarity, hashEmbedding, LOCAL_EMBEDDING_DIMENSIONS } from './lexical-embedding';
+export { hashEmbedding, LOCAL_EMBEDDING_DIMENSIONS } from './lexical-embedding';
 export { backoffDelay, parseRetryAfter, RETRY_DEFAULTS, type RetryOptions, withRetry } from './retry';
 export { sampleJsonSchema } from './schema-sample';
 export { describeIssues, extractJson, type OutputIssue, structuredOutput, toJsonSchema } from './structured';

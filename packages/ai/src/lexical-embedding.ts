@@ -81,15 +81,3 @@ export const hashEmbedding = (text: string, dimensions = LOCAL_EMBEDDING_DIMENSI
   const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
   return norm === 0 ? vector : vector.map((v) => v / norm);
 };
-
-export const cosineSimilarity = (a: number[], b: number[]): number => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-};

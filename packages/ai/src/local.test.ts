@@ -1,7 +1,7 @@
+import { cosineSimilarity } from '@flowspark/vectors';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAiProvider } from './factory';
-import { cosineSimilarity } from './lexical-embedding';
 import { crc32 } from './png';
 import { structuredOutput, toJsonSchema } from './structured';
 import { collect } from './test-fakes';

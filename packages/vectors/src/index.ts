@@ -31,4 +31,4 @@ export {
   validateQuery,
   validateRecords,
 } from './validation';
-export { quantize, unitCosine, unitVector } from './vector-math';
+export { cosineSimilarity, quantize, unitCosine, unitVector } from './vector-math';

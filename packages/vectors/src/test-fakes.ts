@@ -13,6 +13,7 @@
  * - deleteByIds: at most 1,000 ids per call (our assumption; the documentation gives no limit).
  */
 import type { VectorizeBinding } from './adapters/vectorize';
+import { cosineSimilarity } from './vector-math';
 
 export interface RecordedCall {
   op: 'describe' | 'query' | 'upsert' | 'getByIds' | 'deleteByIds';
@@ -33,18 +34,6 @@ const truncate64 = (v: unknown) =>
 
 const fail = (op: string, code: number, message: string): never => {
   throw new Error(`${op}_ERROR (code = ${code}): ${message}`);
-};
-
-const cosine = (a: number[], b: number[]) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 };
 
 export interface FakeVectorizeOptions {
@@ -128,7 +117,7 @@ export const fakeVectorize = (options: FakeVectorizeOptions) => {
       const matches = [...store.values()]
         .filter((v) => v.namespace === opts.namespace)
         .filter((v) => !opts.filter || matchesFilter(v, opts.filter))
-        .map((v) => ({ v, score: cosine(Array.from(vector), v.values) }))
+        .map((v) => ({ v, score: cosineSimilarity(vector, v.values) }))
         .sort((a, b) => b.score - a.score)
         .slice(0, topK)
         .map(({ v, score }) => ({

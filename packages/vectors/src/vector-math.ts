@@ -40,3 +40,16 @@ export const quantize = (
   for (let i = 0; i < dims; i++) out[outOffset + i] = Math.round(source[offset + i] / scale);
   return scale;
 };
+
+/** Cosine similarity of two vectors of any length (0 when either is all zeros). */
+export const cosineSimilarity = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let product = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    product += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : product / Math.sqrt(na * nb);
+};
