@@ -50,8 +50,8 @@ describe('PDF forms', () => {
     const doc = await PDFDocument.load(filled);
     // Flattened: no fields left, their appearances are part of the page, no dangling widget references.
     expect(doc.getForm().getFields()).toEqual([]);
-    const annots = doc.getPage(0).node.Annots();
-    for (let i = 0; i < (annots?.size() ?? 0); i += 1) expect(doc.context.lookup(annots!.get(i))).toBeDefined();
+    // The form's only annotations were its widgets: none is left to point at a removed field.
+    expect(doc.getPage(0).node.Annots()?.size() ?? 0).toBe(0);
     const { all } = await pdfText(filled);
     expect(all).toContain('Application form');
     expect(all).toContain('Zoë Müller 你好');
