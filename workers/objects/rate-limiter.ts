@@ -2,10 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 
 /**
- * One instance per tenant. Every authenticated request makes exactly one call here (`admit`), which
- * both counts the request against the tenant's token buckets (the tenant's, and the calling user's or
- * API key's share of it) and tells whether the caller's session was revoked. A Durable Object runs
- * one call at a time, so counting stays exact under concurrency.
+ * One instance per tenant, the single authority on the tenant's token buckets (the tenant's, and the
+ * calling user's or API key's share of it) and on revocations. `admit` counts one request; `lease`
+ * hands an isolate a few tokens at once, deducted here before they are spent there, so no window
+ * ever admits more than its buckets hold however many isolates lease. Both also tell whether the
+ * caller's session, token or API key was revoked. A Durable Object runs one call at a time, so
+ * counting stays exact under concurrency.
  *
  * Buckets live in memory: losing them on eviction only forgives a few requests. Revocations are
  * persisted, because forgetting one would let a revoked access token back in.
@@ -23,6 +25,23 @@ export interface AdmitRequest {
   userId?: string | null;
   /** The access token's `iat` (seconds), checked against the user's not-before time. */
   issuedAt?: number | null;
+}
+
+/** Tokens an isolate leased and did not spend, credited back to the buckets they came from. */
+export interface LeaseReturn {
+  buckets: BucketRequest[];
+  tokens: number;
+}
+
+export interface LeaseRequest extends AdmitRequest {
+  /** The most tokens the isolate wants; it gets at most an eighth of what the tightest bucket holds. */
+  want: number;
+  returning?: LeaseReturn[];
+}
+
+export interface LeaseResult extends AdmitResult {
+  /** Tokens granted (already deducted), the request at hand included; 0 when refused. */
+  granted: number;
 }
 
 export interface AdmitResult {
@@ -47,6 +66,12 @@ interface Bucket {
  */
 const IDLE_BUCKET_MS = 60_000;
 const MAX_RESIDENT_BUCKETS = 1_000;
+
+/**
+ * A lease takes at most this share of the tightest bucket, so leases held by busy isolates leave the
+ * rest to others, and near the limit every request comes here again, one token at a time.
+ */
+const LEASE_SHARE = 1 / 8;
 
 /** Access tokens live 15 minutes; a revocation older than that has nothing left to stop. */
 const REVOCATION_TTL_MS = 16 * 60 * 1000;
@@ -84,6 +109,33 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   admit(request: AdmitRequest): AdmitResult {
+    const { granted: _granted, ...verdict } = this.take(request, 1);
+    return verdict;
+  }
+
+  /** Grants up to `want` tokens from every bucket at once, after crediting back returned ones. */
+  lease(request: LeaseRequest): LeaseResult {
+    const now = Date.now();
+    for (const back of request.returning ?? []) {
+      if (!(back.tokens > 0)) continue;
+      for (const rule of back.buckets) {
+        const state = this.refilled(rule, now);
+        state.tokens = Math.min(Math.max(1, rule.per_minute), state.tokens + back.tokens);
+      }
+    }
+    return this.take(request, Math.max(1, Math.floor(request.want)));
+  }
+
+  private refilled(rule: BucketRequest, now: number): Bucket {
+    const capacity = Math.max(1, rule.per_minute);
+    const state = this.buckets.get(rule.key) ?? { tokens: capacity, updatedAt: now };
+    state.tokens = Math.min(capacity, state.tokens + (now - state.updatedAt) * (capacity / 60_000));
+    state.updatedAt = now;
+    this.buckets.set(rule.key, state);
+    return state;
+  }
+
+  private take(request: AdmitRequest, want: number): LeaseResult {
     const now = Date.now();
     const revoked = this.isRevoked(request, now);
     let allowed = true;
@@ -91,22 +143,24 @@ export class RateLimiter extends DurableObject<Env> {
     let remaining = Number.POSITIVE_INFINITY;
     let resetSeconds = 0;
     let retryAfterSeconds = 0;
+    let fewest = Number.POSITIVE_INFINITY;
     const states: Bucket[] = [];
     for (const rule of request.buckets) {
-      const capacity = Math.max(1, rule.per_minute);
-      const perMs = capacity / 60_000;
-      const state = this.buckets.get(rule.key) ?? { tokens: capacity, updatedAt: now };
-      state.tokens = Math.min(capacity, state.tokens + (now - state.updatedAt) * perMs);
-      state.updatedAt = now;
-      this.buckets.set(rule.key, state);
+      const perMs = Math.max(1, rule.per_minute) / 60_000;
+      const state = this.refilled(rule, now);
       states.push(state);
+      fewest = Math.min(fewest, state.tokens);
       if (state.tokens < 1) {
         allowed = false;
         retryAfterSeconds = Math.max(retryAfterSeconds, Math.ceil((1 - state.tokens) / perMs / 1000));
       }
     }
     // Deduct only when every bucket admits the request, so a refusal costs nothing.
-    if (allowed && !revoked) for (const state of states) state.tokens -= 1;
+    let granted = 0;
+    if (allowed && !revoked) {
+      granted = Number.isFinite(fewest) ? Math.max(1, Math.min(want, Math.floor(fewest * LEASE_SHARE))) : want;
+      for (const state of states) state.tokens -= granted;
+    }
     request.buckets.forEach((rule, i) => {
       const capacity = Math.max(1, rule.per_minute);
       const left = Math.floor(states[i]!.tokens);
@@ -121,7 +175,7 @@ export class RateLimiter extends DurableObject<Env> {
       this.prunedAt = now;
       for (const [key, state] of this.buckets) if (now - state.updatedAt >= IDLE_BUCKET_MS) this.buckets.delete(key);
     }
-    return { allowed, limit, remaining: Math.max(0, remaining), resetSeconds, retryAfterSeconds, revoked };
+    return { allowed, limit, remaining: Math.max(0, remaining), resetSeconds, retryAfterSeconds, revoked, granted };
   }
 
   /** Access tokens of these sessions stop working at once. */

@@ -3,6 +3,7 @@ import { type IdentityContext, type Mailer, outboxMailer, webhookMailer } from '
 import type { Env } from '../../env';
 import { forgetApiKeys } from './api-key-cache';
 import type { AppContext } from './context';
+import { gateLeases } from './gate-leases';
 
 const gate = (env: Env, orgId: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(orgId));
 const jobFeed = (env: Env, orgId: string) => env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
@@ -21,11 +22,20 @@ export const identityContext = (c: AppContext): IdentityContext => ({
   config: c.get('config'),
   secrets: c.env,
   revocations: {
-    revokeSessions: (orgId, sessionIds) => gate(c.env, orgId).revokeSessions(sessionIds),
-    invalidateUserTokens: (orgId, userId) => gate(c.env, orgId).invalidateUserTokens(userId),
+    // The gate object refuses what was revoked from the next call on; this isolate's leases on it
+    // go at once, so its next request asks the gate too (other isolates within their lease time).
+    revokeSessions: async (orgId, sessionIds) => {
+      await gate(c.env, orgId).revokeSessions(sessionIds);
+      gateLeases.forgetOrg(orgId);
+    },
+    invalidateUserTokens: async (orgId, userId) => {
+      await gate(c.env, orgId).invalidateUserTokens(userId);
+      gateLeases.forgetOrg(orgId);
+    },
     revokeApiKeys: async (orgId, apiKeyIds) => {
       forgetApiKeys({ apiKeyIds });
       await gate(c.env, orgId).revokeApiKeys(apiKeyIds);
+      gateLeases.forgetOrg(orgId);
     },
     // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
     closeConnections: async (orgId, who) => {

@@ -1,0 +1,155 @@
+import type { AdmitResult, BucketRequest, LeaseRequest, LeaseResult, LeaseReturn } from '../../objects/rate-limiter';
+
+/**
+ * How long leased tokens may be spent. It is also how long a revocation made in another isolate can
+ * take to reach requests that this isolate admits from a lease; the isolate that revokes drops the
+ * tenant's leases at once (`forgetOrg`).
+ */
+export const GATE_LEASE_MS = 1_000;
+/** The most tokens one lease asks for; the gate object grants at most an eighth of what is left. */
+export const GATE_LEASE_WANT = 16;
+const MAX_UNSPENT_PER_ORG = 100;
+
+/** What a lease is taken for: one credential (session or API key, and the token's `iat`) of a tenant. */
+export interface LeaseSubject {
+  orgId: string;
+  buckets: BucketRequest[];
+  sessionId: string | null;
+  apiKeyId: string | null;
+  userId: string;
+  issuedAt: number | null;
+}
+
+export interface GateObject {
+  lease(request: LeaseRequest): Promise<LeaseResult>;
+}
+
+interface Lease {
+  buckets: BucketRequest[];
+  tokens: number;
+  expiresAt: number;
+  /** The gate's figures when the lease was granted, after deducting it: for the RateLimit headers. */
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+const subjectKey = (s: LeaseSubject) =>
+  [
+    s.orgId,
+    s.apiKeyId ? `key:${s.apiKeyId}` : `ses:${s.sessionId ?? ''}:${s.userId}`,
+    s.issuedAt ?? '',
+    ...s.buckets.map((b) => `${b.key}=${b.per_minute}`),
+  ].join('|');
+
+/**
+ * An isolate's leases on its tenants' gate objects. A request spends one token of its credential's
+ * lease without any call; when the lease is spent or expired, one call to the tenant's gate returns
+ * what was left of expired leases and takes a new one, and concurrent requests wait for that one
+ * call. Every token spent here was deducted by the gate first, so exactness holds across isolates;
+ * tokens left in a lease that expires are given back on the tenant's next call.
+ */
+export class GateLeases {
+  private readonly leases = new Map<string, Lease>();
+  private readonly pending = new Map<string, Promise<LeaseResult>>();
+  private readonly unspent = new Map<string, LeaseReturn[]>();
+  /** Bumped by `forgetOrg`: a lease that was on its way while the tenant's leases were dropped is not kept. */
+  private readonly epochs = new Map<string, number>();
+
+  async admit(gate: (orgId: string) => GateObject, subject: LeaseSubject): Promise<AdmitResult> {
+    const key = subjectKey(subject);
+    for (;;) {
+      const now = Date.now();
+      const lease = this.leases.get(key);
+      if (lease && lease.expiresAt > now && lease.tokens > 0) {
+        lease.tokens -= 1;
+        return this.verdict(lease);
+      }
+      if (lease) this.retire(subject.orgId, key, lease);
+      let call = this.pending.get(key);
+      if (!call) {
+        call = this.take(gate, subject, key);
+        this.pending.set(key, call);
+        call.finally(() => this.pending.delete(key)).catch(() => undefined);
+      }
+      const result = await call;
+      if (!result.allowed || result.revoked) return result;
+      // Granted: loop to spend one token (concurrent waiters share the lease; the last ones may need
+      // another).
+    }
+  }
+
+  /** Drops a tenant's leases (a revocation in this isolate); their unspent tokens go back later. */
+  forgetOrg(orgId: string): void {
+    this.epochs.set(orgId, (this.epochs.get(orgId) ?? 0) + 1);
+    for (const [key, lease] of this.leases) if (key.startsWith(`${orgId}|`)) this.retire(orgId, key, lease);
+  }
+
+  private retire(orgId: string, key: string, lease: Lease): void {
+    this.leases.delete(key);
+    if (lease.tokens > 0) this.giveBack(orgId, { buckets: lease.buckets, tokens: lease.tokens });
+  }
+
+  /** Kept for the tenant's next call; past a bound they are dropped (which only admits less). */
+  private giveBack(orgId: string, unspent: LeaseReturn): void {
+    const list = this.unspent.get(orgId) ?? [];
+    if (list.length < MAX_UNSPENT_PER_ORG) list.push(unspent);
+    this.unspent.set(orgId, list);
+  }
+
+  private async take(gate: (orgId: string) => GateObject, subject: LeaseSubject, key: string): Promise<LeaseResult> {
+    const epoch = this.epochs.get(subject.orgId) ?? 0;
+    const returning = this.unspent.get(subject.orgId);
+    this.unspent.delete(subject.orgId);
+    let result: LeaseResult;
+    try {
+      result = await gate(subject.orgId).lease({
+        buckets: subject.buckets,
+        sessionId: subject.sessionId,
+        apiKeyId: subject.apiKeyId,
+        userId: subject.userId,
+        issuedAt: subject.issuedAt,
+        want: GATE_LEASE_WANT,
+        ...(returning ? { returning } : {}),
+      });
+    } catch (err) {
+      // Not credited: keep them for the next call.
+      if (returning) this.unspent.set(subject.orgId, [...returning, ...(this.unspent.get(subject.orgId) ?? [])]);
+      throw err;
+    }
+    if ((this.epochs.get(subject.orgId) ?? 0) !== epoch) {
+      // The tenant's leases were dropped while this one was on its way (a revocation): it is not
+      // kept, its tokens go back, and the waiting requests ask the gate again.
+      if (result.granted > 0) this.giveBack(subject.orgId, { buckets: subject.buckets, tokens: result.granted });
+      return result;
+    }
+    if (result.allowed && !result.revoked && result.granted > 0) {
+      const previous = this.leases.get(key);
+      if (previous) this.retire(subject.orgId, key, previous);
+      this.leases.set(key, {
+        buckets: subject.buckets,
+        tokens: result.granted,
+        expiresAt: Date.now() + GATE_LEASE_MS,
+        limit: result.limit,
+        remaining: result.remaining,
+        resetSeconds: result.resetSeconds,
+      });
+    }
+    return result;
+  }
+
+  private verdict(lease: Lease): AdmitResult {
+    return {
+      allowed: true,
+      limit: lease.limit,
+      // What the gate still holds plus what this lease has left: the caller's view of its budget.
+      remaining: lease.remaining + lease.tokens,
+      resetSeconds: lease.resetSeconds,
+      retryAfterSeconds: 0,
+      revoked: false,
+    };
+  }
+}
+
+/** This isolate's leases. */
+export const gateLeases = new GateLeases();
