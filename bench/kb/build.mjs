@@ -1,6 +1,7 @@
 // Builds the knowledge-base retrieval benchmark's labelled set: `corpus.json` (short documents on
 // varied topics, some not in English) and `questions.json` (each question names the one document
-// that answers it), and `heldout.json` (more questions, kept out of tuning). Hand-written here, written out deterministically: `node bench/kb/build.mjs`.
+// that answers it), and `heldout.json` (more questions, kept out of tuning). Hand-written here,
+// written out deterministically: `node bench/kb/build.mjs`.
 // Questions paraphrase their document (few share all their words with it), so keyword, vector and
 // hybrid retrieval can be told apart; `metrics.mjs` scores a run (recall@k, MRR).
 import { writeFileSync } from 'node:fs';
