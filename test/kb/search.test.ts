@@ -73,7 +73,8 @@ describe('GET /api/v1/kb/search', () => {
 
     const hybrid = await search(tenant, { q: 'parking badge', mode: 'hybrid' });
     expect(hybrid.hits[0]).toMatchObject({ document_id: parking.id, keyword_rank: 1, vector_rank: 1 });
-    expect(hybrid.hits[0]!.score).toBeCloseTo(2 / 61, 6);
+    // Hybrid fusion over the offline hash vectors: keyword ×3, vector ×1 at k 10 (packages/rag HYBRID_FUSION).
+    expect(hybrid.hits[0]!.score).toBeCloseTo(3 / 11 + 1 / 11, 6);
     // Default mode is hybrid, top_k bounds the hits.
     const defaults = await search(tenant, { q: 'parking badge' });
     expect(defaults.mode).toBe('hybrid');

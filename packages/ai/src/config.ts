@@ -22,6 +22,14 @@ export const DEFAULT_MODELS: Readonly<Record<ProviderName, Readonly<ModelSet>>> 
 };
 
 export const PROVIDERS: readonly ProviderName[] = ['local', 'workers-ai', 'openai'];
+
+/** The local provider's embeddings (AI_EMBEDDINGS): word hashing, or bridged (trigrams and concepts). */
+export const LOCAL_EMBEDDINGS = ['hash', 'bridged'] as const;
+export type LocalEmbeddings = (typeof LOCAL_EMBEDDINGS)[number];
+export const LOCAL_EMBEDDING_MODELS: Readonly<Record<LocalEmbeddings, string>> = {
+  hash: 'local-hash-384',
+  bridged: 'local-bridged-384',
+};
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 const MAX_TIMEOUT_MS = 600_000;
@@ -34,6 +42,8 @@ export interface AiConfig {
   maxRetries: number;
   openaiBaseUrl?: string;
   openaiApiKey?: string;
+  /** Which offline embeddings the local provider computes (only `local` reads it). */
+  localEmbeddings: LocalEmbeddings;
 }
 
 const blank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
@@ -71,13 +81,24 @@ export const parseAiConfig = (vars: AiVars): AiConfig => {
   }
   const provider = raw as ProviderName;
   const defaults = DEFAULT_MODELS[provider];
+  const embeddings = blank(vars.AI_EMBEDDINGS) ? 'hash' : (vars.AI_EMBEDDINGS as string).trim().toLowerCase();
+  if (provider === 'local' && !LOCAL_EMBEDDINGS.includes(embeddings as LocalEmbeddings)) {
+    throw configError(
+      'config',
+      `Unknown AI_EMBEDDINGS "${embeddings.slice(0, 40)}": expected one of ${LOCAL_EMBEDDINGS.join(', ')}`,
+    );
+  }
+  const localEmbeddings: LocalEmbeddings = provider === 'local' ? (embeddings as LocalEmbeddings) : 'hash';
   const pick = (override: string | undefined, fallback: string) =>
     provider === 'local' || blank(override) ? fallback : (override as string).trim();
   return {
     provider,
     models: {
       chat: pick(vars.AI_CHAT_MODEL, defaults.chat),
-      embedding: pick(vars.AI_EMBEDDING_MODEL, defaults.embedding),
+      embedding:
+        provider === 'local'
+          ? LOCAL_EMBEDDING_MODELS[localEmbeddings]
+          : pick(vars.AI_EMBEDDING_MODEL, defaults.embedding),
       image: pick(vars.AI_IMAGE_MODEL, defaults.image),
     },
     timeoutMs: parseInteger('AI_TIMEOUT_MS', vars.AI_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
@@ -86,5 +107,6 @@ export const parseAiConfig = (vars: AiVars): AiConfig => {
     openaiBaseUrl: provider === 'openai' ? parseBaseUrl(vars.OPENAI_BASE_URL) : undefined,
     openaiApiKey:
       provider !== 'openai' || blank(vars.OPENAI_API_KEY) ? undefined : (vars.OPENAI_API_KEY as string).trim(),
+    localEmbeddings,
   };
 };

@@ -22,7 +22,7 @@ export const createAiProvider = (vars: AiVars, bindings: AiBindings, options: Ai
   const retry: RetryOptions = { ...options, maxRetries: config.maxRetries, timeoutMs: config.timeoutMs };
   switch (config.provider) {
     case 'local':
-      return createLocalProvider();
+      return createLocalProvider({ embeddings: config.localEmbeddings });
     case 'workers-ai':
       if (!bindings.AI) {
         throw configError(

@@ -1,4 +1,9 @@
-export { createLocalProvider, extractiveAnswer, LOCAL_MAX_IMAGE_SIDE } from './adapters/local';
+export {
+  createLocalProvider,
+  extractiveAnswer,
+  LOCAL_MAX_IMAGE_SIDE,
+  type LocalProviderOptions,
+} from './adapters/local';
 export { createOpenAiProvider, type OpenAiEndpoint } from './adapters/openai';
 export { type AdapterOptions, EMBEDDING_BATCH_SIZE } from './adapters/shared';
 export { classifyWorkersAiError, createWorkersAiProvider, WORKERS_AI_DEFAULT_MAX_TOKENS } from './adapters/workers-ai';
@@ -7,13 +12,16 @@ export {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MODELS,
   DEFAULT_TIMEOUT_MS,
+  LOCAL_EMBEDDING_MODELS,
+  LOCAL_EMBEDDINGS,
+  type LocalEmbeddings,
   type ModelSet,
   PROVIDERS,
   parseAiConfig,
 } from './config';
 export { type AiErrorReason, AiProviderError, isAiProviderError, safeMessage } from './errors';
 export { type AiProviderOptions, createAiProvider } from './factory';
-export { hashEmbedding, LOCAL_EMBEDDING_DIMENSIONS } from './lexical-embedding';
+export { hashEmbedding, type LexicalOptions, LOCAL_EMBEDDING_DIMENSIONS, lexicalFeatures } from './lexical-embedding';
 export { backoffDelay, parseRetryAfter, RETRY_DEFAULTS, type RetryOptions, withRetry } from './retry';
 export { sampleJsonSchema } from './schema-sample';
 export { describeIssues, extractJson, type OutputIssue, structuredOutput, toJsonSchema } from './structured';

@@ -118,4 +118,6 @@ export interface AiVars {
   AI_IMAGE_MODEL?: string;
   AI_TIMEOUT_MS?: string;
   AI_MAX_RETRIES?: string;
+  /** Local provider only: `hash` (default) or `bridged` offline embeddings (see lexical-embedding.ts). */
+  AI_EMBEDDINGS?: string;
 }

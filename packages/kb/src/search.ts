@@ -8,7 +8,7 @@
 import type { AiProvider } from '@flowspark/ai';
 import { describeError, isAppError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
-import { ftsQuery, makeSnippet, meaningfulTerms, mentionsTerms, reciprocalRankFusion } from '@flowspark/rag';
+import { ftsQuery, fuseRankings, hybridFusion, makeSnippet, meaningfulTerms, mentionsTerms } from '@flowspark/rag';
 import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
 import { type SQL, sql } from 'drizzle-orm';
 
@@ -85,6 +85,7 @@ export interface KbSearchOptions {
  */
 const MIN_VECTOR_SCORES: Record<string, number> = {
   'local-hash-384': 0.5,
+  'local-bridged-384': 0.5,
   '@cf/baai/bge-base-en-v1.5': 0.62,
   '@cf/baai/bge-small-en-v1.5': 0.62,
   '@cf/baai/bge-large-en-v1.5': 0.62,
@@ -235,7 +236,8 @@ export const searchKb = async (
   let ranked: { id: string; score: number }[];
   if (hybrid) {
     const lists = [keywordList, vectorList].map((list) => list.map((entry) => ({ id: entry.id })));
-    ranked = reciprocalRankFusion(lists).map((fused) => ({ id: fused.id, score: fused.score }));
+    // Weights and k per embedding model (packages/rag's HYBRID_FUSION).
+    ranked = fuseRankings(lists, hybridFusion(vector?.model)).map((fused) => ({ id: fused.id, score: fused.score }));
   } else if (useKeyword) {
     ranked = keywordList.map((k) => ({ id: k.id, score: -k.bm25 }));
   } else {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reciprocalRankFusion } from './fusion';
+import { DEFAULT_HYBRID_FUSION, fuseRankings, hybridFusion, reciprocalRankFusion } from './fusion';
 
 const hits = (...ids: string[]) => ids.map((id) => ({ id, source: 'x' }));
 
@@ -47,5 +47,51 @@ describe('reciprocalRankFusion', () => {
     expect(reciprocalRankFusion([[], []])).toEqual([]);
     expect(() => reciprocalRankFusion([hits('a')], -1)).toThrow(RangeError);
     expect(() => reciprocalRankFusion([hits('a')], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('fuseRankings', () => {
+  it('weights each list: Σ w_i / (k + rank_i)', () => {
+    const keyword = hits('a', 'b');
+    const vector = hits('c', 'd');
+    const heavyKeyword = fuseRankings([keyword, vector], { k: 10, weights: [3, 1] });
+    expect(heavyKeyword.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(heavyKeyword[0]).toEqual({ id: 'a', score: 3 / 11, item: keyword[0], ranks: [1, 0] });
+    expect(heavyKeyword[1]!.score).toBe(3 / 12);
+    expect(heavyKeyword[2]!.score).toBe(1 / 11);
+    // The vector list counting double puts its hits first instead.
+    expect(fuseRankings([keyword, vector], { k: 10, weights: [1, 2] }).map((r) => r.id)).toEqual(['c', 'd', 'a', 'b']);
+    // Agreement still wins: b is 2nd in both lists.
+    const agreed = fuseRankings([hits('a', 'b'), hits('c', 'b')], { k: 10, weights: [3, 1] });
+    expect(agreed.map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    expect(agreed[0]!.score).toBeCloseTo(3 / 12 + 1 / 12, 12);
+  });
+
+  it('equals reciprocalRankFusion without options, and a weight of 0 ignores a list', () => {
+    const lists = [hits('a', 'b', 'c'), hits('c', 'a', 'd')];
+    expect(fuseRankings(lists)).toEqual(reciprocalRankFusion(lists));
+    expect(fuseRankings(lists, { weights: [1, 0] }).map((r) => [r.id, r.score])).toEqual([
+      ['a', 1 / 61],
+      ['b', 1 / 62],
+      ['c', 1 / 63],
+      ['d', 0],
+    ]);
+  });
+
+  it('refuses weights that are not one finite number ≥ 0 per list', () => {
+    const lists = [hits('a'), hits('b')];
+    expect(() => fuseRankings(lists, { weights: [1] })).toThrow(RangeError);
+    expect(() => fuseRankings(lists, { weights: [1, -1] })).toThrow(RangeError);
+    expect(() => fuseRankings(lists, { weights: [1, Number.POSITIVE_INFINITY] })).toThrow(RangeError);
+    expect(() => fuseRankings(lists, { k: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('hybridFusion', () => {
+  it('has settings per offline embedding model and plain RRF for any other', () => {
+    expect(hybridFusion('local-hash-384')).toEqual({ k: 10, weights: [3, 1] });
+    expect(hybridFusion('local-bridged-384')).toEqual({ k: 10, weights: [1, 2] });
+    expect(hybridFusion('@cf/baai/bge-base-en-v1.5')).toEqual({ k: 60 });
+    expect(hybridFusion(null)).toEqual(DEFAULT_HYBRID_FUSION);
   });
 });

@@ -5,7 +5,15 @@ export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
 export { detectFileType } from './detect';
 export { extract } from './extract';
 export { ftsQuery, ftsText, MAX_QUERY_TERMS, queryTerms } from './fts';
-export { type FusedResult, reciprocalRankFusion } from './fusion';
+export {
+  DEFAULT_HYBRID_FUSION,
+  type FusedResult,
+  type FusionOptions,
+  fuseRankings,
+  HYBRID_FUSION,
+  hybridFusion,
+  reciprocalRankFusion,
+} from './fusion';
 export { CHUNKING_LIMITS, EXTRACTION_LIMITS } from './limits';
 export {
   type AnswerLanguage,

@@ -1,4 +1,4 @@
-import { DEFAULT_MODELS } from '../config';
+import { DEFAULT_MODELS, LOCAL_EMBEDDING_MODELS, type LocalEmbeddings } from '../config';
 import { AiProviderError } from '../errors';
 import { hashEmbedding, LOCAL_EMBEDDING_DIMENSIONS, lexicalFeatures } from '../lexical-embedding';
 import { drawText, Raster, wrapLabel } from '../png';
@@ -119,45 +119,55 @@ const renderLabelledPng = async (req: ImageRequest): Promise<Uint8Array> => {
   return raster.toPng();
 };
 
+export interface LocalProviderOptions {
+  /** `hash` (default): word hashing; `bridged`: also character trigrams and shipped concepts. */
+  embeddings?: LocalEmbeddings;
+}
+
 /** The `local` adapter: offline and deterministic (same input, same output). Usage is always estimated. */
-export const createLocalProvider = (): AiProvider => ({
-  name: PROVIDER,
+export const createLocalProvider = (options: LocalProviderOptions = {}): AiProvider => {
+  const embeddings = options.embeddings ?? 'hash';
+  const embeddingModel = LOCAL_EMBEDDING_MODELS[embeddings];
+  const lexical = { bridged: embeddings === 'bridged' };
+  return {
+    name: PROVIDER,
 
-  async chat(req: ChatRequest): Promise<ChatResult> {
-    const text = answerFor(req as InternalChatRequest);
-    return { text, model: MODELS.chat, provider: PROVIDER, usage: estimateChatUsage(req.messages, text) };
-  },
+    async chat(req: ChatRequest): Promise<ChatResult> {
+      const text = answerFor(req as InternalChatRequest);
+      return { text, model: MODELS.chat, provider: PROVIDER, usage: estimateChatUsage(req.messages, text) };
+    },
 
-  async *chatStream(req: ChatRequest): AsyncGenerator<ChatStreamEvent> {
-    const text = answerFor(req as InternalChatRequest);
-    // Word deltas (each with the whitespace before it) that concatenate back to the text.
-    let emitted = 0;
-    for (const match of text.matchAll(/\s*\S+/g)) {
-      emitted += match[0].length;
-      yield { type: 'delta', text: match[0] };
-    }
-    if (emitted < text.length) yield { type: 'delta', text: text.slice(emitted) };
-    yield { type: 'done', model: MODELS.chat, provider: PROVIDER, usage: estimateChatUsage(req.messages, text) };
-  },
+    async *chatStream(req: ChatRequest): AsyncGenerator<ChatStreamEvent> {
+      const text = answerFor(req as InternalChatRequest);
+      // Word deltas (each with the whitespace before it) that concatenate back to the text.
+      let emitted = 0;
+      for (const match of text.matchAll(/\s*\S+/g)) {
+        emitted += match[0].length;
+        yield { type: 'delta', text: match[0] };
+      }
+      if (emitted < text.length) yield { type: 'delta', text: text.slice(emitted) };
+      yield { type: 'done', model: MODELS.chat, provider: PROVIDER, usage: estimateChatUsage(req.messages, text) };
+    },
 
-  async embed(texts: string[]): Promise<EmbeddingResult> {
-    return {
-      vectors: texts.map((t) => hashEmbedding(t, LOCAL_EMBEDDING_DIMENSIONS)),
-      model: MODELS.embedding,
-      provider: PROVIDER,
-      dimensions: LOCAL_EMBEDDING_DIMENSIONS,
-      usage: estimateEmbeddingUsage(texts),
-    };
-  },
-
-  async generateImage(req: ImageRequest): Promise<ImageResult> {
-    const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= LOCAL_MAX_IMAGE_SIDE;
-    if (!valid(req.width) || !valid(req.height)) {
-      throw new AiProviderError(`Image width and height must be integers from 1 to ${LOCAL_MAX_IMAGE_SIDE}`, {
+    async embed(texts: string[]): Promise<EmbeddingResult> {
+      return {
+        vectors: texts.map((t) => hashEmbedding(t, LOCAL_EMBEDDING_DIMENSIONS, lexical)),
+        model: embeddingModel,
         provider: PROVIDER,
-        retryable: false,
-      });
-    }
-    return { bytes: await renderLabelledPng(req), contentType: 'image/png', model: MODELS.image, provider: PROVIDER };
-  },
-});
+        dimensions: LOCAL_EMBEDDING_DIMENSIONS,
+        usage: estimateEmbeddingUsage(texts),
+      };
+    },
+
+    async generateImage(req: ImageRequest): Promise<ImageResult> {
+      const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= LOCAL_MAX_IMAGE_SIDE;
+      if (!valid(req.width) || !valid(req.height)) {
+        throw new AiProviderError(`Image width and height must be integers from 1 to ${LOCAL_MAX_IMAGE_SIDE}`, {
+          provider: PROVIDER,
+          retryable: false,
+        });
+      }
+      return { bytes: await renderLabelledPng(req), contentType: 'image/png', model: MODELS.image, provider: PROVIDER };
+    },
+  };
+};

@@ -1,0 +1,150 @@
+// `node bench/kb-quality.mjs`: the retrieval-quality part of the benchmark on its own, without the
+// large-index latency runs. Starts the local API on 127.0.0.1 (as bench/run.mjs does), ingests the
+// labelled corpus in bench/kb/ into a new tenant, and prints recall@1, recall@5 and MRR per mode
+// (keyword, vector, hybrid) for the tuning set (questions.json) and the held-out set (heldout.json).
+//
+// Variables: BENCH_PORT (default 8798); BENCH_VARS, extra `NAME:value` pairs for `wrangler dev`
+// separated by spaces (e.g. `AI_EMBEDDINGS:lexical`); BENCH_LISTS=path writes each question's
+// keyword and vector candidate lists (top 20 chunks, as hybrid fuses them) to a JSON file, so fusion
+// settings can be replayed offline (bench/kb/fusion-replay.ts).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiPost, applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { mrr, recallAt } from './kb/metrics.mjs';
+
+const PORT = Number(process.env.BENCH_PORT ?? 8798);
+const BASE = `http://127.0.0.1:${PORT}`;
+const stateDir = join(root, '.bench', 'quality-state');
+const dir = join(import.meta.dirname, 'kb');
+const read = (name) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+const MODES = ['keyword', 'vector', 'hybrid'];
+const POOL = 20;
+
+const waitForServer = async (child) => {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('wrangler dev exited early');
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('The local server did not start within 60 s');
+};
+
+const extraVars = (process.env.BENCH_VARS ?? '').split(/\s+/).filter(Boolean);
+
+mkdirSync(join(root, '.bench'), { recursive: true });
+rmSync(stateDir, { recursive: true, force: true });
+await ensureDevVars();
+applyLocalMigrations(['--persist-to', stateDir]);
+const child = spawn(
+  wranglerBin,
+  [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(PORT),
+    '--persist-to',
+    stateDir,
+    '--var',
+    'RATE_LIMITS:{"free":{"per_minute":100000000}}',
+    '--var',
+    'ENVIRONMENT:development',
+    ...extraVars.flatMap((pair) => ['--var', pair]),
+  ],
+  { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+
+try {
+  await waitForServer(child);
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const token = (
+    await apiPost(BASE, '/api/v1/auth/register', {
+      email: `kb-quality-${suffix}@example.com`,
+      password: `bench-password-${suffix}`,
+      name: 'KB quality',
+      organization_name: `KB quality ${suffix}`,
+    })
+  ).tokens.access_token;
+  const headers = { authorization: `Bearer ${token}` };
+
+  const corpus = read('corpus.json').documents;
+  const toCorpusId = new Map();
+  const pending = new Set();
+  for (const doc of corpus) {
+    const created = await apiPost(BASE, '/api/v1/kb/documents/text', { title: doc.title, text: doc.text }, token);
+    toCorpusId.set(created.document.id, doc.id);
+    pending.add(created.document.id);
+  }
+  const deadline = Date.now() + 300_000;
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const id of [...pending]) {
+      const doc = (await (await fetch(`${BASE}/api/v1/kb/documents/${id}`, { headers })).json()).data;
+      if (doc.status === 'indexed') pending.delete(id);
+      else if (doc.status === 'failed') throw new Error(`ingestion failed: ${doc.error_message}`);
+    }
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (pending.size > 0) throw new Error(`${pending.size} documents not indexed in time`);
+
+  const search = async (q, mode, topK) => {
+    const res = await fetch(`${BASE}/api/v1/kb/search?q=${encodeURIComponent(q)}&mode=${mode}&top_k=${topK}`, {
+      headers,
+    });
+    if (!res.ok) throw new Error(`search ${mode}: ${res.status}`);
+    return (await res.json()).data;
+  };
+
+  const lists = {};
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const [name, file] of [
+    ['tuning', 'questions.json'],
+    ['held-out', 'heldout.json'],
+  ]) {
+    const questions = read(file).questions;
+    console.log(`\n${name} set (${file}, ${questions.length} questions)`);
+    for (const mode of MODES) {
+      const r1 = [];
+      const r5 = [];
+      const rr = [];
+      for (const q of questions) {
+        const data = await search(q.question, mode, 5);
+        const docs = data.hits.map((h) => toCorpusId.get(h.document_id));
+        r1.push(recallAt(1, docs, q.expected_document_id));
+        r5.push(recallAt(5, docs, q.expected_document_id));
+        rr.push(mrr(docs, q.expected_document_id));
+      }
+      console.log(
+        `  ${mode.padEnd(7)} recall@1 ${mean(r1).toFixed(3)}  recall@5 ${mean(r5).toFixed(3)}  MRR ${mean(rr).toFixed(3)}`,
+      );
+    }
+    if (process.env.BENCH_LISTS) {
+      lists[name] = [];
+      for (const q of questions) {
+        const [keyword, vector] = await Promise.all(
+          ['keyword', 'vector'].map((mode) => search(q.question, mode, POOL)),
+        );
+        const entry = (h) => ({ chunk: h.chunk_id, document: toCorpusId.get(h.document_id), score: h.score });
+        lists[name].push({
+          id: q.id,
+          expected: q.expected_document_id,
+          keyword: keyword.hits.map(entry),
+          vector: vector.hits.map(entry),
+        });
+      }
+    }
+  }
+  console.log(`\nLocal embeddings: ${extraVars.find((v) => v.startsWith('AI_EMBEDDINGS:'))?.slice(14) ?? 'default'}`);
+  if (process.env.BENCH_LISTS) {
+    writeFileSync(process.env.BENCH_LISTS, `${JSON.stringify(lists)}\n`);
+    console.log(`Candidate lists written to ${process.env.BENCH_LISTS}`);
+  }
+} finally {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+}
+process.exit(0);
