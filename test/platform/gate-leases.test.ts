@@ -66,14 +66,21 @@ describe('gate leases', () => {
     expect(await burst(other, gate, subject(gate.name, 100, { userId: 'usr_b', sessionId: 'ses_b' }), 90)).toBe(70);
   });
 
-  it('serial requests of one credential make one gate call per lease', async () => {
+  it('serial requests of one credential make one gate call per lease, fetched ahead', async () => {
     const gate = gateFor();
     const isolate = new GateLeases();
     const who = subject(gate.name, 1_000);
     const verdicts = [];
-    for (let i = 0; i < 20; i += 1) verdicts.push(await isolate.admit(gate.gate, who));
-    // An eighth of 1,000 would be 125; a lease asks for 16: requests 1 and 17 call the gate.
-    expect(gate.calls).toHaveLength(2);
+    const callsSeen = [];
+    for (let i = 0; i < 20; i += 1) {
+      verdicts.push(await isolate.admit(gate.gate, who));
+      callsSeen.push(gate.calls.length);
+    }
+    // The first lease asks for 16 (an eighth of 1,000 would allow 125). Spent fast, the next one is
+    // fetched ahead, asking for twice as much, when a quarter is left (after request 12), so no
+    // later request waits for the gate.
+    expect(callsSeen).toEqual([...Array(11).fill(1), ...Array(9).fill(2)]);
+    expect(gate.calls.map((c) => c.want)).toEqual([16, 32]);
     expect(verdicts.map((v) => v.remaining)).toEqual(Array.from({ length: 20 }, (_, i) => 999 - i));
     expect(verdicts.every((v) => v.allowed && v.limit === 1_000)).toBe(true);
   });

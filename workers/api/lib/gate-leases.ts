@@ -6,8 +6,13 @@ import type { AdmitResult, BucketRequest, LeaseRequest, LeaseResult, LeaseReturn
  * tenant's leases at once (`forgetOrg`).
  */
 export const GATE_LEASE_MS = 1_000;
-/** The most tokens one lease asks for; the gate object grants at most an eighth of what is left. */
+/**
+ * What a lease asks for at first; a credential that spends its lease fast asks for twice as much
+ * next time, up to the most. The gate object grants at most an eighth of what its tightest bucket
+ * holds, whatever is asked.
+ */
 export const GATE_LEASE_WANT = 16;
+export const GATE_LEASE_MAX_WANT = 256;
 const MAX_UNSPENT_PER_ORG = 100;
 
 /** What a lease is taken for: one credential (session or API key, and the token's `iat`) of a tenant. */
@@ -27,6 +32,9 @@ export interface GateObject {
 interface Lease {
   buckets: BucketRequest[];
   tokens: number;
+  /** Tokens of the newest grant; the next one is fetched ahead once a quarter of it is left. */
+  granted: number;
+  grantedAt: number;
   expiresAt: number;
   /** The gate's figures when the lease was granted, after deducting it: for the RateLimit headers. */
   limit: number;
@@ -56,27 +64,47 @@ export class GateLeases {
   /** Bumped by `forgetOrg`: a lease that was on its way while the tenant's leases were dropped is not kept. */
   private readonly epochs = new Map<string, number>();
 
-  async admit(gate: (orgId: string) => GateObject, subject: LeaseSubject): Promise<AdmitResult> {
+  /** Per credential: how many tokens its next lease asks for. */
+  private readonly wants = new Map<string, number>();
+
+  /**
+   * Admits one request of `subject`. `background` keeps a lease fetched ahead alive after the request
+   * that started it has answered (the Worker's `waitUntil`).
+   */
+  async admit(
+    gate: (orgId: string) => GateObject,
+    subject: LeaseSubject,
+    background: (promise: Promise<unknown>) => void = () => undefined,
+  ): Promise<AdmitResult> {
     const key = subjectKey(subject);
     for (;;) {
       const now = Date.now();
       const lease = this.leases.get(key);
       if (lease && lease.expiresAt > now && lease.tokens > 0) {
         lease.tokens -= 1;
+        if (lease.tokens * 4 <= lease.granted && !this.pending.has(key)) {
+          // Spent fast: ask for more next time, and fetch it now so no request waits for it.
+          if (now - lease.grantedAt < GATE_LEASE_MS / 2) {
+            this.wants.set(key, Math.min(GATE_LEASE_MAX_WANT, (this.wants.get(key) ?? GATE_LEASE_WANT) * 2));
+          }
+          background(this.call(gate, subject, key).catch(() => undefined));
+        }
         return this.verdict(lease);
       }
       if (lease) this.retire(subject.orgId, key, lease);
-      let call = this.pending.get(key);
-      if (!call) {
-        call = this.take(gate, subject, key);
-        this.pending.set(key, call);
-        call.finally(() => this.pending.delete(key)).catch(() => undefined);
-      }
-      const result = await call;
+      const result = await (this.pending.get(key) ?? this.call(gate, subject, key));
       if (!result.allowed || result.revoked) return result;
       // Granted: loop to spend one token (concurrent waiters share the lease; the last ones may need
       // another).
     }
+  }
+
+  /** One call to the gate per credential at a time; concurrent requests wait for the same one. */
+  private call(gate: (orgId: string) => GateObject, subject: LeaseSubject, key: string): Promise<LeaseResult> {
+    const call = this.take(gate, subject, key);
+    this.pending.set(key, call);
+    call.finally(() => this.pending.delete(key)).catch(() => undefined);
+    return call;
   }
 
   /** Drops a tenant's leases (a revocation in this isolate); their unspent tokens go back later. */
@@ -109,7 +137,7 @@ export class GateLeases {
         apiKeyId: subject.apiKeyId,
         userId: subject.userId,
         issuedAt: subject.issuedAt,
-        want: GATE_LEASE_WANT,
+        want: this.wants.get(key) ?? GATE_LEASE_WANT,
         ...(returning ? { returning } : {}),
       });
     } catch (err) {
@@ -123,13 +151,24 @@ export class GateLeases {
       if (result.granted > 0) this.giveBack(subject.orgId, { buckets: subject.buckets, tokens: result.granted });
       return result;
     }
-    if (result.allowed && !result.revoked && result.granted > 0) {
-      const previous = this.leases.get(key);
-      if (previous) this.retire(subject.orgId, key, previous);
+    const current = this.leases.get(key);
+    if (result.revoked) {
+      // Revoked meanwhile: what this isolate still holds for the credential is not spent either.
+      if (current) this.retire(subject.orgId, key, current);
+      return result;
+    }
+    if (result.allowed && result.granted > 0) {
+      const now = Date.now();
+      // Tokens of a lease still held stay with it: the gate granted both, and just re-checked the
+      // credential, so the whole lease runs from now.
+      const held = current && current.expiresAt > now ? current.tokens : 0;
+      if (current && held === 0) this.retire(subject.orgId, key, current);
       this.leases.set(key, {
         buckets: subject.buckets,
-        tokens: result.granted,
-        expiresAt: Date.now() + GATE_LEASE_MS,
+        tokens: held + result.granted,
+        granted: result.granted,
+        grantedAt: now,
+        expiresAt: now + GATE_LEASE_MS,
         limit: result.limit,
         remaining: result.remaining,
         resetSeconds: result.resetSeconds,

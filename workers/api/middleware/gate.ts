@@ -39,14 +39,18 @@ export const gateBuckets = (config: AppConfig, principal: GatePrincipal): Bucket
  */
 export const admitThroughGate = async (c: AppContext, principal: GatePrincipal): Promise<void> => {
   const started = performance.now();
-  const verdict = await gateLeases.admit((orgId) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(orgId)), {
-    orgId: principal.orgId,
-    buckets: gateBuckets(c.get('config'), principal),
-    sessionId: principal.sessionId,
-    apiKeyId: principal.apiKeyId,
-    userId: principal.userId,
-    issuedAt: principal.issuedAt,
-  });
+  const verdict = await gateLeases.admit(
+    (orgId) => c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(orgId)),
+    {
+      orgId: principal.orgId,
+      buckets: gateBuckets(c.get('config'), principal),
+      sessionId: principal.sessionId,
+      apiKeyId: principal.apiKeyId,
+      userId: principal.userId,
+      issuedAt: principal.issuedAt,
+    },
+    (promise) => c.executionCtx.waitUntil(promise),
+  );
   c.get('timings').ratelimit = performance.now() - started;
   if (verdict.revoked) {
     throw new AppError(
