@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 
 /** Fresh signing and encryption keys for every test run: tests never depend on a checked-in secret. */
 const testSecrets = async () => {
@@ -40,6 +41,21 @@ const unitTestsNeedingWorkerd = [
   'packages/docgen/src/render/pdf.test.ts',
 ];
 
+/**
+ * The workerd tests run one Worker (test/worker.ts) with the API Worker's configuration (wrangler.toml)
+ * and the jobs Worker's parts added from wrangler.jobs.toml: its queue consumers with their batch and
+ * retry settings, and its Durable Objects as local classes. The API's JOBS_SERVICE binding names this
+ * Worker (`flowspark-edge`), which the plugin binds to the test Worker itself.
+ */
+const jobsWorker = (): Record<string, unknown> => {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(unstable_readConfig({ config: './wrangler.jobs.toml' }));
+  return {
+    queueConsumers: workerOptions.queueConsumers,
+    durableObjects: workerOptions.durableObjects,
+    serviceBindings: { JOBS_SERVICE: { name: 'flowspark-edge', entrypoint: 'JobsService' } },
+  };
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -56,7 +72,9 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
+            main: './test/worker.ts',
             miniflare: {
+              ...jobsWorker(),
               bindings: {
                 ...(await testSecrets()),
                 ENVIRONMENT: 'test',

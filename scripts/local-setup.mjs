@@ -8,6 +8,13 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 
+/**
+ * `wrangler dev` arguments for the whole API: the API Worker (the first config: it serves HTTP) and
+ * the jobs Worker in one process, with the service binding, the queue and the Durable Objects
+ * between them.
+ */
+export const devConfigArgs = ['--config', 'wrangler.toml', '--config', 'wrangler.jobs.toml'];
+
 /** Wrangler must not phone home from a developer's machine or CI. */
 export const quietEnv = {
   ...process.env,

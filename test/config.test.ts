@@ -2,6 +2,8 @@ import { env } from 'cloudflare:workers';
 import { hashPassword, PASSWORD_ITERATIONS } from '@flowspark/auth';
 import { loadConfig } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
+import jobsProductionToml from '../wrangler.jobs.production.toml?raw';
+import jobsLocalToml from '../wrangler.jobs.toml?raw';
 import productionToml from '../wrangler.production.toml?raw';
 import localToml from '../wrangler.toml?raw';
 
@@ -25,31 +27,106 @@ const vars = (toml: string): Record<string, string> => {
   return out;
 };
 
+/** Every `[[header]]` (or `[header]`) block as its `key = value` lines, ignoring comments. */
+const blocks = (toml: string, header: string): Record<string, string>[] => {
+  const out: Record<string, string>[] = [];
+  let current: Record<string, string> | null = null;
+  for (const raw of toml.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (line.startsWith('[')) {
+      current = line === header ? {} : null;
+      if (current) out.push(current);
+      continue;
+    }
+    const match = current ? /^([a-z_]+)\s*=\s*(.+)$/.exec(line) : null;
+    if (match && current) current[match[1]!] = match[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return out;
+};
+const topLevel = (toml: string, key: string) => toml.split('\n').find((l) => l.startsWith(`${key} =`));
+
+/** The two Workers, each with its local and production configuration. */
+const WORKERS = [
+  { worker: 'API', local: localToml, production: productionToml },
+  { worker: 'jobs', local: jobsLocalToml, production: jobsProductionToml },
+];
+
 const REMOTE_ONLY = ['[ai]', '[[vectorize]]', '[browser]', '[[hyperdrive]]', '[[mtls_certificates]]'];
 
 describe('configuration', () => {
-  it('the local configuration declares no remote-only binding', () => {
-    for (const table of REMOTE_ONLY) expect(tables(localToml)).not.toContain(table);
-    expect(localToml).not.toMatch(/^\s*remote\s*=\s*true/m);
+  it.each(WORKERS)('the local configuration of the $worker Worker declares no remote-only binding', ({ local }) => {
+    for (const table of REMOTE_ONLY) expect(tables(local)).not.toContain(table);
+    expect(local).not.toMatch(/^\s*remote\s*=\s*true/m);
     expect(env.AI).toBeUndefined();
     expect(env.VECTORIZE).toBeUndefined();
   });
 
-  it('production adds exactly the AI and Vectorize bindings to the local configuration', () => {
-    const local = new Set(tables(localToml));
-    const production = tables(productionToml);
-    expect(production).toContain('[ai]');
-    expect(production).toContain('[[vectorize]]');
-    const extra = production.filter((table) => !local.has(table));
-    expect(new Set(extra)).toEqual(new Set(['[ai]', '[[vectorize]]', '[observability]']));
-    for (const table of local) expect(production).toContain(table);
+  it.each(WORKERS)(
+    'production adds exactly the AI and Vectorize bindings to the local configuration of the $worker Worker',
+    ({ local: localText, production: productionText }) => {
+      const local = new Set(tables(localText));
+      const production = tables(productionText);
+      expect(production).toContain('[ai]');
+      expect(production).toContain('[[vectorize]]');
+      const extra = production.filter((table) => !local.has(table));
+      expect(new Set(extra)).toEqual(new Set(['[ai]', '[[vectorize]]', '[observability]']));
+      for (const table of local) expect(production).toContain(table);
+    },
+  );
+
+  it.each(WORKERS)(
+    'both configurations of the $worker Worker use the same name, entry, compatibility date and flags',
+    ({ local, production }) => {
+      for (const key of ['compatibility_date', 'compatibility_flags', 'main', 'name']) {
+        expect(topLevel(production, key)).toBe(topLevel(local, key));
+      }
+      for (const header of [
+        '[[queues.consumers]]',
+        '[[queues.producers]]',
+        '[[durable_objects.bindings]]',
+        '[[services]]',
+        '[[migrations]]',
+        '[triggers]',
+      ]) {
+        expect(blocks(production, header)).toEqual(blocks(local, header));
+      }
+    },
+  );
+
+  it('the two Workers share D1, R2 and the queue; only the jobs Worker consumes it and runs the cron', () => {
+    for (const [api, jobs] of [
+      [localToml, jobsLocalToml],
+      [productionToml, jobsProductionToml],
+    ] as const) {
+      expect(topLevel(jobs, 'compatibility_date')).toBe(topLevel(api, 'compatibility_date'));
+      expect(topLevel(jobs, 'compatibility_flags')).toBe(topLevel(api, 'compatibility_flags'));
+      for (const header of ['[[d1_databases]]', '[[r2_buckets]]', '[[queues.producers]]']) {
+        expect(blocks(jobs, header)).toEqual(blocks(api, header));
+      }
+      expect(blocks(api, '[[queues.consumers]]')).toEqual([]);
+      expect(tables(api)).not.toContain('[triggers]');
+      expect(blocks(jobs, '[[queues.consumers]]').map((c) => c.queue)).toEqual([
+        'flowspark-jobs',
+        'flowspark-jobs-dlq',
+      ]);
+      expect(tables(jobs)).toContain('[triggers]');
+      // Messages are delivered at once: a job never waits for a batch to fill.
+      for (const consumer of blocks(jobs, '[[queues.consumers]]')) expect(consumer.max_batch_timeout).toBe('0');
+    }
   });
 
-  it('both configurations use the same compatibility date and flags', () => {
-    const line = (toml: string, key: string) => toml.split('\n').find((l) => l.startsWith(`${key} =`));
-    for (const key of ['compatibility_date', 'compatibility_flags', 'main', 'name']) {
-      expect(line(productionToml, key)).toBe(line(localToml, key));
-    }
+  it("the API Worker binds the jobs Worker's RPC entrypoint and Durable Objects by its name", () => {
+    const jobsName = /^name = "([^"]+)"/m.exec(jobsLocalToml)![1];
+    expect(blocks(localToml, '[[services]]')).toEqual([
+      { binding: 'JOBS_SERVICE', service: jobsName!, entrypoint: 'JobsService' },
+    ]);
+    const own = blocks(jobsLocalToml, '[[durable_objects.bindings]]');
+    const bound = blocks(localToml, '[[durable_objects.bindings]]').filter((b) => b.script_name);
+    expect(bound).toEqual(own.map((b) => ({ ...b, script_name: jobsName! })));
+    // Each Worker declares the classes it defines, and only those.
+    const declared = (toml: string) => blocks(toml, '[[migrations]]').map((m) => m.new_sqlite_classes);
+    expect(declared(localToml)).toEqual(['["RateLimiter"]']);
+    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]']);
   });
 
   it('only production, behind Cloudflare, trusts CF-Connecting-IP', () => {
@@ -60,6 +137,7 @@ describe('configuration', () => {
     expect(localToml).not.toMatch(/^\s*TRUST_CF_CONNECTING_IP\s*=/m);
     expect(loadConfig(vars(localToml)).trustCfConnectingIp).toBe(false);
     expect(vars(localToml).ENVIRONMENT).toBe('development');
+    expect(vars(jobsLocalToml)).not.toHaveProperty('TRUST_CF_CONNECTING_IP');
   });
 
   it('password hashing stays within the production limit of 100,000 PBKDF2 iterations', async () => {

@@ -7,7 +7,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
     }
     interface GlobalProps {
-      mainModule: typeof import('../workers/main');
+      mainModule: typeof import('./worker');
       durableNamespaces: 'RateLimiter' | 'JobFeed' | 'LocalVectorIndex';
     }
   }

@@ -1,13 +1,16 @@
 import type { AiVars } from '@flowspark/ai';
 import type { ConfigVars } from '@flowspark/core';
+import type { JobsServiceRpc } from './lib/jobs-service';
 import type { JobFeed } from './objects/job-feed';
 import type { LocalVectorIndex } from './objects/local-vector-index';
 import type { RateLimiter } from './objects/rate-limiter';
 
 /**
- * The Worker's bindings. AI and VECTORIZE exist only in production (wrangler.production.toml). The AI
- * provider's variables (`AI_PROVIDER`: `local`, `workers-ai` or `openai`; models, timeouts) are
- * packages/ai's `AiVars`.
+ * The bindings of both Workers. The API Worker (wrangler.toml) has all but the queue consumer; the jobs
+ * Worker (wrangler.jobs.toml) has no RATE_LIMITER and no JOBS_SERVICE. JOB_FEED and VECTOR_INDEX are
+ * the jobs Worker's classes, bound by the API Worker with `script_name`. AI and VECTORIZE exist only
+ * in production (the *.production.toml files). The AI provider's variables (`AI_PROVIDER`: `local`,
+ * `workers-ai` or `openai`; models, timeouts) are packages/ai's `AiVars`.
  */
 export interface Env extends ConfigVars, AiVars {
   DB: D1Database;
@@ -15,6 +18,8 @@ export interface Env extends ConfigVars, AiVars {
   JOBS: Queue<JobMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   JOB_FEED: DurableObjectNamespace<JobFeed>;
+  /** The jobs Worker's RPC entrypoint `JobsService` (API Worker only). */
+  JOBS_SERVICE: Fetcher & JobsServiceRpc;
   /** The local vector index (dev, tests, or production without Vectorize): one object per tenant. */
   VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndex>;
   /** Private JWK (ES256) that signs access tokens. */

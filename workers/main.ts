@@ -1,18 +1,10 @@
+// The API Worker: HTTP, and the tenant gate's Durable Object. Queue messages and the cron go to the
+// jobs Worker (workers/jobs-main.ts), which also owns the job feed and the local vector index.
 import { handleFetch } from './api/app';
-import type { Env, JobMessage } from './env';
+import type { Env } from './env';
 
-export { JobFeed } from './objects/job-feed';
-export { LocalVectorIndex } from './objects/local-vector-index';
 export { RateLimiter } from './objects/rate-limiter';
 
 export default {
   fetch: (request, env, ctx) => handleFetch(request, env, ctx),
-  queue: async (batch, env, _ctx) => {
-    const { handleQueue } = await import('./jobs/consumer');
-    await handleQueue(batch, env);
-  },
-  scheduled: async (controller, env, _ctx) => {
-    const { handleScheduled } = await import('./jobs/scheduled');
-    await handleScheduled(controller, env);
-  },
-} satisfies ExportedHandler<Env, JobMessage>;
+} satisfies ExportedHandler<Env>;

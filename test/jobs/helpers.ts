@@ -4,7 +4,7 @@ import { createDb } from '@flowspark/db';
 import { createJob, JobError, type JobRow, type NewJob } from '@flowspark/jobs';
 import { registerJobHandler } from '../../workers/jobs/registry';
 import type { JobHandler } from '../../workers/jobs/types';
-import worker from '../../workers/main';
+import worker from '../../workers/jobs-main';
 
 /**
  * A job type driven by its input, registered the way production types are. Every test job uses it,

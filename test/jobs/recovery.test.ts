@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { claimJob } from '@flowspark/jobs';
 import { describe, expect, it } from 'vitest';
-import worker from '../../workers/main';
+import worker from '../../workers/jobs-main';
 import { createTenant, env } from '../helpers/harness';
 import { db, eventually, failures, newScriptJob, openFeed, readJob, runs } from './helpers';
 

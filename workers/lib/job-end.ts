@@ -1,5 +1,4 @@
 import { describeError, logger } from '@flowspark/core';
-import { createDb } from '@flowspark/db';
 import type { JobRow } from '@flowspark/jobs';
 import type { Env } from '../env';
 import { publishJobEvent } from './job-events';
@@ -19,26 +18,18 @@ export interface JobEndContext {
 export type FailureEffect = (ctx: JobEndContext) => Promise<void>;
 export type FailureEffectLoader = () => Promise<FailureEffect>;
 
-const generationFailed: FailureEffectLoader = () =>
-  import('@flowspark/documents').then((m) => (ctx) => m.failGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job));
+const effects = () => import('./failure-effects');
 
 /**
- * Job types and their failure effects: functions of the packages, imported on first use so the
- * Worker starts without them. The job handlers' `onFailed` hooks call the same functions.
+ * Job types and their failure effects: functions of the packages, loaded on first use so the Worker
+ * starts without them (workers/lib/failure-effects.ts). The job handlers' `onFailed` hooks call the
+ * same functions.
  */
 const FAILURE_EFFECTS: Record<string, FailureEffectLoader> = {
-  'image.generate': () =>
-    import('@flowspark/documents').then(
-      (m) => (ctx) => m.failImageGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job),
-    ),
-  'document.generate': generationFailed,
-  'presentation.generate': generationFailed,
-  'kb.ingest': () =>
-    Promise.all([import('@flowspark/kb'), import('./kb-ports')]).then(
-      ([m, ports]) =>
-        (ctx) =>
-          m.failKbIngestion(ports.kbPorts(ctx.env), ctx.job, ctx.requestId),
-    ),
+  'image.generate': () => effects().then((m) => m.imageGenerationFailed),
+  'document.generate': () => effects().then((m) => m.generationFailed),
+  'presentation.generate': () => effects().then((m) => m.generationFailed),
+  'kb.ingest': () => effects().then((m) => m.kbIngestionFailed),
 };
 
 /** Adds or replaces the failure effect of a job type (job types registered at run time). */

@@ -75,11 +75,17 @@ const readWith = async <T>(what: string, read: () => Promise<T>): Promise<T> => 
   }
 };
 
-interface InspectedFile {
+export interface InspectedFile {
   kind: FileKind;
   format: TemplateFormat;
   variables: TemplateVariable[];
 }
+
+/**
+ * What reads an uploaded template file: `inspectTemplateFile` itself where the parsers may load (the
+ * jobs Worker), or a call to it from a Worker that keeps them out of its script (the API Worker).
+ */
+export type TemplateFileInspector = (bytes: Uint8Array, declared?: TemplateVariable[]) => Promise<InspectedFile>;
 
 /**
  * Decides the kind from the content's magic bytes and lists what the file can be filled with. Given

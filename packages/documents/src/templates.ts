@@ -22,9 +22,9 @@ import { resourcePrefix } from './files';
 import {
   FILE_TYPES,
   type FileKind,
-  inspectTemplateFile,
   MAX_TEMPLATE_FILE_BYTES,
   safeFileName,
+  type TemplateFileInspector,
   type TemplateFormat,
   type TemplateKind,
 } from './template-files';
@@ -198,10 +198,11 @@ export const createFileTemplate = async (
   files: R2Bucket,
   actor: Pick<Actor, 'orgId' | 'userId' | 'role'>,
   input: NewFileTemplate,
+  inspect: TemplateFileInspector,
 ) => {
   if (input.is_public) assertMayPublish(actor);
   assertTemplateFileSize(input.bytes.byteLength);
-  const inspected = await inspectTemplateFile(input.bytes, input.variables);
+  const inspected = await inspect(input.bytes, input.variables);
   const id = newId('tpl');
   const fileKey = await storeTemplateFile(
     files,
@@ -303,6 +304,7 @@ export const updateTemplate = async (
   actor: Pick<Actor, 'orgId' | 'role'>,
   id: string,
   patch: TemplatePatch,
+  inspect: TemplateFileInspector,
 ): Promise<TemplateRecord> => {
   const current = await findWritable(db, actor, id);
   if (current.isPublic && !mayPublish(actor)) throw publicChangeRefused('change');
@@ -328,7 +330,7 @@ export const updateTemplate = async (
     if (patch.variables && current.fileKey) {
       const object = await files.get(current.fileKey);
       if (!object) throw new AppError('INTERNAL_ERROR', 'The template file is missing');
-      await inspectTemplateFile(new Uint8Array(await object.arrayBuffer()), patch.variables);
+      await inspect(new Uint8Array(await object.arrayBuffer()), patch.variables);
     }
   }
 
@@ -377,7 +379,8 @@ export const copyTemplate = async (
   files: R2Bucket,
   actor: Pick<Actor, 'orgId' | 'userId'>,
   id: string,
-  input: { name?: string } = {},
+  input: { name?: string },
+  inspect: TemplateFileInspector,
 ): Promise<TemplateRecord> => {
   const source = await getTemplate(db, actor.orgId, id);
   if (!source) throw notFound('Template');
@@ -387,7 +390,7 @@ export const copyTemplate = async (
     const object = await files.get(source.fileKey);
     if (!object) throw new AppError('INTERNAL_ERROR', 'The template file is missing');
     const bytes = new Uint8Array(await object.arrayBuffer());
-    await inspectTemplateFile(bytes, source.variables);
+    await inspect(bytes, source.variables);
     const fileName = source.fileKey.slice(source.fileKey.lastIndexOf('/') + 1);
     fileKey = await storeTemplateFile(files, actor.orgId, copyId, fileName, source.kind, bytes);
   }

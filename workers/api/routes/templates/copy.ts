@@ -4,6 +4,7 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { templateInspector } from '../../lib/template-files';
 import { presentTemplate } from './present';
 import { CopyTemplateSchema, TemplateSchema, templateIdParams } from './schemas';
 
@@ -33,6 +34,6 @@ export const registerCopyTemplate = (app: GroupApp) =>
     const { id } = c.req.valid('param');
     const body = (c.req.valid('json') ?? {}) as { name?: string };
     const { db, actor, env } = routeContext(c);
-    const template = await copyTemplate(db, env.FILES, actor, id, body);
+    const template = await copyTemplate(db, env.FILES, actor, id, body, templateInspector(env));
     return ok(c, presentTemplate(template, actor.orgId), 201);
   });

@@ -4,6 +4,7 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
+import { templateInspector } from '../../lib/template-files';
 import { presentTemplate } from './present';
 import { TemplateSchema, templateIdParams, UpdateTemplateSchema } from './schemas';
 
@@ -30,6 +31,6 @@ export const registerUpdateTemplate = (app: GroupApp) =>
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
     const { db, actor, env } = routeContext(c);
-    const template = await updateTemplate(db, env.FILES, actor, id, patch);
+    const template = await updateTemplate(db, env.FILES, actor, id, patch, templateInspector(env));
     return ok(c, presentTemplate(template, actor.orgId), 200);
   });

@@ -4,6 +4,7 @@ import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
+import { templateInspector } from '../../lib/template-files';
 import { presentTemplate } from './present';
 import { TemplateSchema, UploadTemplateSchema } from './schemas';
 
@@ -33,13 +34,19 @@ export const registerUploadTemplate = (app: GroupApp) =>
     const form = c.req.valid('form');
     assertTemplateFileSize(form.file.size);
     const { db, actor, env } = routeContext(c);
-    const template = await createFileTemplate(db, env.FILES, actor, {
-      name: form.name,
-      description: form.description,
-      variables: form.variables,
-      is_public: form.is_public,
-      filename: form.file.name,
-      bytes: new Uint8Array(await form.file.arrayBuffer()),
-    });
+    const template = await createFileTemplate(
+      db,
+      env.FILES,
+      actor,
+      {
+        name: form.name,
+        description: form.description,
+        variables: form.variables,
+        is_public: form.is_public,
+        filename: form.file.name,
+        bytes: new Uint8Array(await form.file.arrayBuffer()),
+      },
+      templateInspector(env),
+    );
     return ok(c, presentTemplate(template, actor.orgId), 201);
   });

@@ -1,0 +1,19 @@
+// The jobs Worker: the queue consumer (jobs and their dead-letter queue), the cron, the RPC
+// entrypoint the API Worker calls for template files, and the Durable Objects the jobs write to (the
+// job feed, the local vector index). The parsers and renderers live here, never in the API Worker.
+import type { Env, JobMessage } from './env';
+
+export { JobsService } from './jobs/service';
+export { JobFeed } from './objects/job-feed';
+export { LocalVectorIndex } from './objects/local-vector-index';
+
+export default {
+  queue: async (batch, env, _ctx) => {
+    const { handleQueue } = await import('./jobs/consumer');
+    await handleQueue(batch, env);
+  },
+  scheduled: async (controller, env, _ctx) => {
+    const { handleScheduled } = await import('./jobs/scheduled');
+    await handleScheduled(controller, env);
+  },
+} satisfies ExportedHandler<Env, JobMessage>;

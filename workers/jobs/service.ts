@@ -1,0 +1,17 @@
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { TemplateVariable } from '@flowspark/docgen';
+import type { InspectedFile } from '@flowspark/documents';
+import type { Env } from '../env';
+import { type JobsServiceRpc, type RpcOutcome, toOutcome } from '../lib/jobs-service';
+
+/**
+ * The jobs Worker's RPC entrypoint, bound in the API Worker as `JOBS_SERVICE`. It answers what the
+ * API must know before it replies and what only the parsers can tell (a template file's kind and
+ * fields); the parsers load on the first call.
+ */
+export class JobsService extends WorkerEntrypoint<Env> implements JobsServiceRpc {
+  async inspectTemplateFile(bytes: Uint8Array, declared?: TemplateVariable[]): Promise<RpcOutcome<InspectedFile>> {
+    const { inspectTemplateFile } = await import('@flowspark/documents');
+    return toOutcome(() => inspectTemplateFile(bytes, declared));
+  }
+}

@@ -1,0 +1,16 @@
+// The failure effects of the job types (workers/lib/job-end.ts loads this module on first use).
+// Package functions are imported by name, never as a whole package (`import('@flowspark/documents')`):
+// with the packages' `"sideEffects": false` a bundle then keeps only these light functions, and the
+// parsers and renderers of the same packages stay out of the API Worker.
+import { createDb } from '@flowspark/db';
+import { failGeneration, failImageGeneration } from '@flowspark/documents';
+import { failKbIngestion } from '@flowspark/kb';
+import type { FailureEffect } from './job-end';
+import { kbPorts } from './kb-ports';
+
+export const generationFailed: FailureEffect = (ctx) => failGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job);
+
+export const imageGenerationFailed: FailureEffect = (ctx) =>
+  failImageGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job);
+
+export const kbIngestionFailed: FailureEffect = (ctx) => failKbIngestion(kbPorts(ctx.env), ctx.job, ctx.requestId);
