@@ -15,6 +15,7 @@ import {
   root,
   wranglerBin,
 } from '../scripts/local-setup.mjs';
+import { runWorkerdRenders } from './workerd-render/run.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -25,7 +26,17 @@ const WARMUP = 200;
 const stateDir = join(root, '.bench', 'state');
 
 /** The goals of issue #10 for the figures below (ms, KiB). */
-const GOALS = { apiStartupMs: 15, apiGzipKiB: 400, jobRoundTripP50Ms: 400 };
+const GOALS = {
+  apiStartupMs: 15,
+  apiGzipKiB: 400,
+  jobRoundTripP50Ms: 400,
+  /** /auth/me p50 at most this multiple of /health's, and throughput at least this share of it. */
+  authLatencyRatio: 1.3,
+  authThroughputRatio: 0.7,
+  gateMs: 1,
+  apiKeyWarmMs: 1,
+  workerMemoryMb: 128,
+};
 const goal = (text) => `(goal ${text})`;
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -252,14 +263,17 @@ try {
   }
   const [a, b, c] = Object.values(results);
   console.log(
-    `\nLatency ratio to /health (p50): JWT ${(b.p50 / a.p50).toFixed(2)}x, API key ${(c.p50 / a.p50).toFixed(2)}x`,
+    `\nLatency ratio to /health (p50): JWT ${(b.p50 / a.p50).toFixed(2)}x, API key ${(c.p50 / a.p50).toFixed(2)}x ` +
+      goal(`≤ ${GOALS.authLatencyRatio}x`),
   );
   console.log(
-    `Throughput ratio to /health:    JWT ${(b.rps / a.rps).toFixed(2)}, API key ${(c.rps / a.rps).toFixed(2)}`,
+    `Throughput ratio to /health:    JWT ${(b.rps / a.rps).toFixed(2)}, API key ${(c.rps / a.rps).toFixed(2)} ` +
+      goal(`≥ ${GOALS.authThroughputRatio}`),
   );
   console.log(
     `Inside the Worker (Server-Timing means): JWT auth ${b.server.auth?.toFixed(2)} ms + gate ${b.server.ratelimit?.toFixed(2)} ms; ` +
-      `API key auth ${c.server.auth?.toFixed(2)} ms + gate ${c.server.ratelimit?.toFixed(2)} ms`,
+      `API key auth ${c.server.auth?.toFixed(2)} ms (warm key ${goal(`≤ ${GOALS.apiKeyWarmMs}`)}) + gate ${c.server.ratelimit?.toFixed(2)} ms ` +
+      goal(`gate ≤ ${GOALS.gateMs}`),
   );
   await jobRoundTrip(jwt);
   if (process.env.BENCH_KB !== '0') {
@@ -321,6 +335,17 @@ const chunkCase = () => {
 };
 
 renderCases();
+console.log(
+  '\nRenderers inside workerd (a fresh local runtime per case; growth of the process peak RSS, which overstates the V8 heap):',
+);
+for (const r of await runWorkerdRenders()) {
+  console.log(
+    r.ok
+      ? `${r.case.padEnd(10)} ${String(r.ms).padStart(6)} ms  model ${r.model_mb} MB, render peak added ${r.peak_added_mb} MB, ` +
+          `model + render ${(r.model_mb + r.peak_added_mb).toFixed(1)} MB ${goal(`≤ ${GOALS.workerMemoryMb} MB`)}`
+      : `${r.case.padEnd(10)} failed: ${r.error}`,
+  );
+}
 chunkCase();
 console.log(
   '\nProduction bundles (wrangler deploy --dry-run, minified) and start-up (wrangler check startup, Active, median of 9):',
