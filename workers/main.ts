@@ -2,6 +2,7 @@ import { handleFetch } from './api/app';
 import type { Env, JobMessage } from './env';
 
 export { JobFeed } from './objects/job-feed';
+export { KeywordIndex } from './objects/keyword-index';
 export { LocalVectorIndex } from './objects/local-vector-index';
 export { RateLimiter } from './objects/rate-limiter';
 
