@@ -126,7 +126,7 @@ describe('configuration', () => {
     // Each Worker declares the classes it defines, and only those.
     const declared = (toml: string) => blocks(toml, '[[migrations]]').map((m) => m.new_sqlite_classes);
     expect(declared(localToml)).toEqual(['["RateLimiter"]']);
-    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]']);
+    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]', '["KeywordIndex"]']);
   });
 
   it('only production, behind Cloudflare, trusts CF-Connecting-IP', () => {

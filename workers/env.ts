@@ -2,6 +2,7 @@ import type { AiVars } from '@flowspark/ai';
 import type { ConfigVars } from '@flowspark/core';
 import type { JobsServiceRpc } from './lib/jobs-service';
 import type { JobFeed } from './objects/job-feed';
+import type { KeywordIndex } from './objects/keyword-index';
 import type { LocalVectorIndex } from './objects/local-vector-index';
 import type { RateLimiter } from './objects/rate-limiter';
 
@@ -22,6 +23,8 @@ export interface Env extends ConfigVars, AiVars {
   JOBS_SERVICE: Fetcher & JobsServiceRpc;
   /** The local vector index (dev, tests, or production without Vectorize): one object per tenant. */
   VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndex>;
+  /** The knowledge base's keyword index (FTS5): one object per tenant. */
+  KEYWORD_INDEX: DurableObjectNamespace<KeywordIndex>;
   /** Private JWK (ES256) that signs access tokens. */
   JWT_PRIVATE_KEY: string;
   /** Older public JWKs (JSON array) still accepted during key rotation. */

@@ -1,10 +1,11 @@
 // The jobs Worker: the queue consumer (jobs and their dead-letter queue), the cron, the RPC
 // entrypoint the API Worker calls for template files, and the Durable Objects the jobs write to (the
-// job feed, the local vector index). The parsers and renderers live here, never in the API Worker.
+// job feed, the local vector index, the keyword index). The parsers and renderers live here, never in the API Worker.
 import type { Env, JobMessage } from './env';
 
 export { JobsService } from './jobs/service';
 export { JobFeed } from './objects/job-feed';
+export { KeywordIndex } from './objects/keyword-index';
 export { LocalVectorIndex } from './objects/local-vector-index';
 
 export default {

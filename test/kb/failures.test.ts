@@ -245,7 +245,7 @@ describe('knowledge-base ingestion failures', () => {
     expect(doc.status).toBe('indexed');
     const chunks = await storedChunks(doc.id);
     expect(chunks).toHaveLength(doc.chunk_count);
-    expect(await ftsRows(doc.id)).toHaveLength(chunks.length);
+    expect(await ftsRows(tenant.orgId, doc.id)).toHaveLength(chunks.length);
     expect((await vectorStats(tenant.orgId)).count).toBe(chunks.length);
   });
 
@@ -267,7 +267,7 @@ describe('knowledge-base ingestion failures', () => {
       error_message: 'The embedding model refused the input',
     });
     expect(await storedChunks(doc.id)).toEqual([]);
-    expect(await ftsRows(doc.id)).toEqual([]);
+    expect(await ftsRows(tenant.orgId, doc.id)).toEqual([]);
     expect((await vectorStats(tenant.orgId)).count).toBe(0);
 
     // Once the provider works again, a re-index recovers the document.

@@ -82,12 +82,11 @@ export const storedChunks = async (documentId: string): Promise<ChunkRow[]> =>
       .all<ChunkRow>()
   ).results;
 
-export const ftsRows = async (documentId: string) =>
-  (
-    await env.DB.prepare('SELECT chunk_id, org_id, search_text FROM kb_chunks_fts WHERE document_id = ?')
-      .bind(documentId)
-      .all<{ chunk_id: string; org_id: string; search_text: string }>()
-  ).results;
+/** The document's rows in the tenant's keyword index (its Durable Object, read directly). */
+export const ftsRows = async (orgId: string, documentId: string) => keywordIndexOf(orgId).rows(documentId);
+
+export const keywordIndexOf = (orgId: string) => env.KEYWORD_INDEX.get(env.KEYWORD_INDEX.idFromName(orgId));
+export const keywordStats = async (orgId: string) => keywordIndexOf(orgId).stats();
 
 /** What the tenant's local vector index holds (its Durable Object, read directly). */
 export const vectorStats = async (orgId: string) => env.VECTOR_INDEX.get(env.VECTOR_INDEX.idFromName(orgId)).stats();

@@ -10,6 +10,7 @@ import {
   HTML_PAGE,
   indexed,
   KB,
+  keywordStats,
   makeDocx,
   makePdf,
   r2Keys,
@@ -91,9 +92,10 @@ describe('knowledge-base ingestion', () => {
       expect(c.token_count).toBe(estimateTokens(c.text));
       if (i > 0) expect(c.start_offset).toBeGreaterThan(chunks[i - 1]!.start_offset);
     }
-    const fts = await ftsRows(doc.id);
+    const fts = await ftsRows(tenant.orgId, doc.id);
     expect(fts.map((r) => r.chunk_id).sort()).toEqual(chunks.map((c) => c.id).sort());
-    expect(fts.every((r) => r.org_id === tenant.orgId)).toBe(true);
+    expect(fts.every((r) => r.document_id === doc.id)).toBe(true);
+    expect(await keywordStats(tenant.orgId)).toMatchObject({ namespace: tenant.orgId, ready: true });
     expect((await vectorStats(tenant.orgId)).count).toBe(chunks.length);
 
     const job = expectOk(await tenant.as('GET', `/api/v1/jobs/${accepted.job_id}`)).body.data;
@@ -189,7 +191,7 @@ describe('knowledge-base ingestion', () => {
     const jaChunks = await storedChunks(japanese.id);
     expect(jaChunks[0]!.text).toContain('渋谷駅');
     // The keyword index holds CJK text as overlapping bigrams.
-    expect((await ftsRows(japanese.id))[0]!.search_text).toContain('渋谷 谷駅');
+    expect((await ftsRows(tenant.orgId, japanese.id))[0]!.search_text).toContain('渋谷 谷駅');
 
     for (const mode of ['keyword', 'vector', 'hybrid']) {
       const fr = (await search(tenant, { q: 'conges payes salarie', mode })).hits;

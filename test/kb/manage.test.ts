@@ -102,7 +102,7 @@ describe('knowledge-base documents: list, get, delete, re-index', () => {
     expect(res.status).toBe(204);
     expectError(await tenant.as('GET', `${KB}/documents/${doc.id}`), 404, 'NOT_FOUND');
     expect(await storedChunks(doc.id)).toEqual([]);
-    expect(await ftsRows(doc.id)).toEqual([]);
+    expect(await ftsRows(tenant.orgId, doc.id)).toEqual([]);
     expect(await r2Keys(tenant.orgId, doc.id)).toEqual([]);
     expect((await vectorStats(tenant.orgId)).count).toBe(1);
     // The local index itself holds no vector of the document any more.
@@ -159,7 +159,7 @@ describe('knowledge-base documents: list, get, delete, re-index', () => {
     await running;
     expect(await readJob(accepted.job_id)).toMatchObject({ status: 'cancelled' });
     expect(await storedChunks(accepted.document.id)).toEqual([]);
-    expect(await ftsRows(accepted.document.id)).toEqual([]);
+    expect(await ftsRows(tenant.orgId, accepted.document.id)).toEqual([]);
     expect((await vectorStats(tenant.orgId)).count).toBe(0);
   });
 
@@ -188,7 +188,7 @@ describe('knowledge-base documents: list, get, delete, re-index', () => {
     expect(after.chunk_count).toBe(second.length);
     expect(second.every((c) => c.text.length <= 200)).toBe(true);
     expect(new Set(second.map((c) => c.id)).size).toBe(second.length);
-    expect(await ftsRows(doc.id)).toHaveLength(second.length);
+    expect(await ftsRows(tenant.orgId, doc.id)).toHaveLength(second.length);
     expect((await vectorStats(tenant.orgId)).count).toBe(second.length);
 
     // Back to large chunks: the extra vectors go away too. No body: the last chunking is kept.

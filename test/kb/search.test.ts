@@ -13,6 +13,26 @@ import {
   textAccepted,
 } from './helpers';
 
+/**
+ * FTS5's bm25 (k1 = 1.2, b = 0.75) of a document for the terms, over a corpus, as a positive score:
+ * Σ idf · f·(k1+1) / (f + k1·(1 − b + b·|d|/avgdl)), idf = ln((N − n + ½) / (n + ½)).
+ */
+const bm25 = (terms: string[], text: string, corpus: string[]) => {
+  const tokens = (t: string) => (t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) as string[];
+  const docs = corpus.map(tokens);
+  const avg = docs.reduce((n, d) => n + d.length, 0) / docs.length;
+  const own = tokens(text);
+  return terms.reduce((sum, term) => {
+    const n = docs.filter((d) => d.includes(term)).length;
+    const idf = Math.log((docs.length - n + 0.5) / (n + 0.5));
+    const f = own.filter((t) => t === term).length;
+    return sum + (idf * (f * 2.2)) / (f + 1.2 * (0.25 + (0.75 * own.length) / avg));
+  }, 0);
+};
+
+const parkingText = 'Visitors park on level minus two. Employees need a parking badge from the front desk.';
+const laptopText = 'Laptops are replaced every three years. Report a stolen laptop to the security team at once.';
+
 const addText = async (tenant: TestTenant, body: Record<string, unknown>) =>
   indexed(tenant, await textAccepted(tenant, body));
 
@@ -25,13 +45,13 @@ const library = async (tenant: TestTenant) => {
   });
   const parking = await addText(tenant, {
     title: 'Parking rules',
-    text: 'Visitors park on level minus two. Employees need a parking badge from the front desk.',
+    text: parkingText,
     tags: ['facilities', 'office'],
     category: 'office',
   });
   const laptops = await addText(tenant, {
     title: 'Laptop policy',
-    text: 'Laptops are replaced every three years. Report a stolen laptop to the security team at once.',
+    text: laptopText,
     tags: ['it'],
     category: 'it',
   });
@@ -59,8 +79,12 @@ describe('GET /api/v1/kb/search', () => {
       score: expect.any(Number),
       keyword_rank: 1,
     });
-    // A BM25 score: it depends on every row of the shared full-text index, so only its sign is fixed.
-    expect(keyword.hits[0]!.score).toBeGreaterThan(0);
+    // BM25 over the tenant's own three chunks only (its keyword index holds nothing else), so exact.
+    expect(keyword.hits[0]!.score).toBe(0.996181);
+    expect(keyword.hits[0]!.score).toBeCloseTo(
+      bm25(['orthodontic', 'treatment'], chunk!.text, [chunk!.text, parkingText, laptopText]),
+      6,
+    );
 
     const vector = await search(tenant, { q: 'orthodontic treatment', mode: 'vector' });
     expect(vector.hits[0]).toMatchObject({ document_id: dental.id, vector_rank: 1 });

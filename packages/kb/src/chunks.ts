@@ -1,6 +1,6 @@
 /**
- * Chunk rows of knowledge-base documents: `kb_chunks` (text and position) and `kb_chunks_fts` (the
- * keyword index), always written and deleted together.
+ * Chunk rows of knowledge-base documents (`kb_chunks`: text and position), the source of truth of the
+ * tenant's keyword index (keyword-index.ts) and of its vectors.
  *
  * Rows travel as one JSON array per statement, expanded by `json_each`, so a statement binds 3–4
  * parameters whatever its row count (D1 allows 100 per statement) and a large document needs a few
@@ -55,8 +55,7 @@ const packRows = (rows: unknown[][], limit: number): string[] => {
   return packs;
 };
 
-// Raw D1 statements: drizzle's batch cannot carry its `run(sql)` statements, and kb_chunks_fts (a
-// virtual table) is not in the drizzle schema.
+// Raw D1 statements: drizzle's batch cannot carry its `run(sql)` statements.
 type Statement = D1PreparedStatement;
 type SizedStatement = { statement: Statement; size: number };
 const d1 = (db: Database): D1Database => db.$client;
@@ -88,23 +87,8 @@ const chunkStatements = (db: Database, orgId: string, documentId: string, chunks
   }));
 };
 
-const ftsStatements = (db: Database, orgId: string, documentId: string, chunks: KbChunkInput[]): SizedStatement[] =>
-  packRows(
-    chunks.map((c) => [c.id, c.search_text]),
-    MAX_STATEMENT_JSON,
-  ).map((json) => ({
-    size: json.length,
-    statement: d1(db)
-      .prepare(
-        `INSERT INTO kb_chunks_fts (chunk_id, search_text, org_id, document_id)
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?1, ?2 FROM json_each(?3)`,
-      )
-      .bind(orgId, documentId, json),
-  }));
-
-/** Deletes the document's keyword-index rows and its chunks. */
+/** Deletes the document's chunks. */
 export const deleteStatements = (db: Database, orgId: string, documentId: string): Statement[] => [
-  d1(db).prepare('DELETE FROM kb_chunks_fts WHERE document_id = ?1 AND org_id = ?2').bind(documentId, orgId),
   d1(db).prepare('DELETE FROM kb_chunks WHERE document_id = ?1 AND org_id = ?2').bind(documentId, orgId),
 ];
 
@@ -125,7 +109,7 @@ const runInBatches = async (db: Database, first: Statement[], rest: SizedStateme
 };
 
 /**
- * Replaces the document's chunks and keyword-index rows with these. A small document is replaced in
+ * Replaces the document's chunks with these. A small document is replaced in
  * one transaction; a large one in several batches (the document is `processing` meanwhile, so search
  * does not see the intermediate state, and a re-run starts again with the delete).
  */
@@ -135,10 +119,7 @@ export const replaceKbChunks = async (
   documentId: string,
   chunks: KbChunkInput[],
 ): Promise<void> => {
-  await runInBatches(db, deleteStatements(db, orgId, documentId), [
-    ...chunkStatements(db, orgId, documentId, chunks),
-    ...ftsStatements(db, orgId, documentId, chunks),
-  ]);
+  await runInBatches(db, deleteStatements(db, orgId, documentId), chunkStatements(db, orgId, documentId, chunks));
 };
 
 export const deleteKbChunks = async (db: Database, orgId: string, documentId: string): Promise<void> => {
@@ -158,3 +139,10 @@ export const listKbChunks = async (db: Database, orgId: string, documentId: stri
   db.all<KbChunkRow>(sql`SELECT id, document_id, chunk_index, text, heading, page_number, start_offset,
       end_offset, token_count
     FROM kb_chunks WHERE document_id = ${documentId} AND org_id = ${orgId} ORDER BY chunk_index`);
+
+/**
+ * What is embedded and keyword-indexed for a chunk: its heading (when the text does not start with
+ * it) gives a passage from the middle of a section the context a reader would have.
+ */
+export const embeddingText = (row: Pick<KbChunkInput, 'text' | 'heading'>): string =>
+  row.heading && !row.text.startsWith(row.heading) ? `${row.heading}\n${row.text}` : row.text;

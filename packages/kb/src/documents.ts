@@ -392,12 +392,12 @@ export const failKbDocument = async (
   return row ?? null;
 };
 
-/** Deletes the document's row and its chunks and keyword-index rows, in one batch (one transaction). */
+/** Deletes the document's row and its chunks, in one batch (one transaction). */
 export const deleteKbDocumentRows = async (db: Database, orgId: string, id: string): Promise<boolean> => {
   const d1: D1Database = db.$client;
   const results = await d1.batch([
     ...deleteStatements(db, orgId, id),
     d1.prepare('DELETE FROM kb_documents WHERE id = ?1 AND org_id = ?2').bind(id, orgId),
   ]);
-  return (results[2]?.meta.changes ?? 0) > 0;
+  return (results.at(-1)?.meta.changes ?? 0) > 0;
 };

@@ -5,4 +5,5 @@ export * from './chunks';
 export * from './documents';
 export * from './hash';
 export * from './ingest';
+export * from './keyword-index';
 export * from './search';

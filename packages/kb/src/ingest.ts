@@ -1,6 +1,6 @@
 /**
  * The ingestion pipeline of one knowledge-base document (the `kb.ingest` job runs it): original from
- * R2 → extract → chunk → chunks and keyword-index rows to D1 → embeddings in batches → vectors → indexed.
+ * R2 → extract → chunk → chunks to D1 → the tenant's keyword index → embeddings in batches → vectors → indexed.
  *
  * Idempotent under redelivery and re-indexing: chunk ids are derived from the document and the chunk's
  * position, the D1 rows are replaced (delete + insert) and the vectors upserted by those ids, and the
@@ -14,7 +14,7 @@ import { JobError, type JobRow } from '@flowspark/jobs';
 import { chunk as chunkExtraction, extract, ftsText } from '@flowspark/rag';
 import type { VectorIndex, VectorRecord } from '@flowspark/vectors';
 import { z } from 'zod';
-import { deleteKbChunks, type KbChunkInput, kbChunkId, listKbChunkIds, replaceKbChunks } from './chunks';
+import { deleteKbChunks, embeddingText, type KbChunkInput, kbChunkId, listKbChunkIds, replaceKbChunks } from './chunks';
 import {
   completeKbIndexing,
   deleteKbDocumentRows,
@@ -28,6 +28,7 @@ import {
   kbDocumentPrefix,
   markKbProcessing,
 } from './documents';
+import { type KbKeywordIndex, removeFromKeywordIndex, writeKeywordIndex } from './keyword-index';
 
 /** What ingestion, search and deletion need, made by the caller from its environment. */
 export interface KbPorts {
@@ -35,6 +36,8 @@ export interface KbPorts {
   files: R2Bucket;
   ai: Pick<AiProvider, 'embed'>;
   vectors: VectorIndex;
+  /** The tenant's keyword index (one FTS5 index per organization). */
+  keywords: KbKeywordIndex;
 }
 
 /** Texts per embedding call (Workers AI's bge models take at most 100 per request). */
@@ -96,17 +99,19 @@ export const resolveChunking = (requested: Partial<KbChunking> | undefined, prev
 export const discardKbIndex = async (ports: KbPorts, orgId: string, documentId: string): Promise<void> => {
   const ids = await listKbChunkIds(ports.db, orgId, documentId);
   await deleteVectors(ports.vectors, orgId, ids);
+  await removeFromKeywordIndex(ports, orgId, documentId);
   await deleteKbChunks(ports.db, orgId, documentId);
 };
 
 /**
- * Deletes a document entirely: vectors first (their ids come from the chunk rows), then its R2
- * objects, then the chunks, keyword-index rows and the row in one batch. A failure part-way leaves
- * the row, so the same delete can be sent again.
+ * Deletes a document entirely: vectors first (their ids come from the chunk rows) and its keyword-index
+ * rows, then its R2 objects, then the chunks and the row in one batch. A failure part-way leaves the
+ * row, so the same delete can be sent again.
  */
 export const removeKbDocument = async (ports: KbPorts, orgId: string, documentId: string): Promise<boolean> => {
   const ids = await listKbChunkIds(ports.db, orgId, documentId);
   await deleteVectors(ports.vectors, orgId, ids);
+  await removeFromKeywordIndex(ports, orgId, documentId);
   await deletePrefix(ports.files, kbDocumentPrefix(orgId, documentId));
   return deleteKbDocumentRows(ports.db, orgId, documentId);
 };
@@ -188,6 +193,14 @@ export const ingestKbDocument = async (
   const stale = (await listKbChunkIds(db, orgId, document.id)).filter((id) => !kept.has(id));
   await deleteVectors(ports.vectors, orgId, stale);
   await replaceKbChunks(db, orgId, document.id, rows);
+  // The document is `processing` until completion, so search (which checks D1) does not show these
+  // rows before then; a re-run replaces them.
+  await writeKeywordIndex(
+    ports,
+    orgId,
+    { document_id: document.id, tags: document.tags ?? [], category: document.category },
+    rows,
+  );
   await progress(40, 'Chunks stored');
 
   let embeddingModel: string | null = null;
@@ -224,7 +237,10 @@ export const ingestKbDocument = async (
       (row) => row === null,
       () => false,
     );
-    if (deleted) await deleteVectors(ports.vectors, orgId, ids).catch(() => undefined);
+    if (deleted) {
+      await deleteVectors(ports.vectors, orgId, ids).catch(() => undefined);
+      await removeFromKeywordIndex(ports, orgId, document.id).catch(() => undefined);
+    }
     throw err;
   }
 
@@ -240,19 +256,13 @@ export const ingestKbDocument = async (
     // job replaces the same chunk ids, so nothing is removed here.)
     if (!(await getKbDocument(db, orgId, document.id))) {
       await deleteVectors(ports.vectors, orgId, ids);
+      await removeFromKeywordIndex(ports, orgId, document.id);
       await deleteKbChunks(db, orgId, document.id);
     }
     throw gone();
   }
   return resultOf(done);
 };
-
-/**
- * What is embedded and keyword-indexed for a chunk: its heading (when the text does not start with
- * it) gives a passage from the middle of a section the context a reader would have.
- */
-export const embeddingText = (row: Pick<KbChunkInput, 'text' | 'heading'>): string =>
-  row.heading && !row.text.startsWith(row.heading) ? `${row.heading}\n${row.text}` : row.text;
 
 /** The input of a `kb.ingest` job, as its handler validates it. */
 export const KbIngestInputSchema = z.object({

@@ -1,9 +1,11 @@
 /**
- * Retrieval over a tenant's knowledge base: keyword (FTS5 BM25), vector (the vector index port) and
- * hybrid (both, fused by reciprocal rank fusion). Every candidate, from either side, is loaded from D1
- * in one query that also applies the tenant, the document status (`indexed` only) and the filters, so
- * nothing of another tenant, of a document being (re)indexed or of a deleted one is ever returned, even
- * if the vector index still held it.
+ * Retrieval over a tenant's knowledge base: keyword (FTS5 BM25 in the tenant's own keyword index),
+ * vector (the vector index port) and hybrid (both legs at once, fused by reciprocal rank fusion). Both
+ * indexes are per tenant and apply the filters before ranking, so a search costs what the tenant's own
+ * corpus costs and its scores depend on that corpus only. Every candidate, from either side, is then
+ * loaded from D1 in one query that also applies the tenant, the document status (`indexed` only) and
+ * the filters, so nothing of another tenant, of a document being (re)indexed or of a deleted one is
+ * ever returned, even if an index still held it.
  */
 import type { AiProvider } from '@flowspark/ai';
 import { describeError, isAppError, logger } from '@flowspark/core';
@@ -11,6 +13,7 @@ import type { Database } from '@flowspark/db';
 import { ftsQuery, fuseRankings, hybridFusion, makeSnippet, meaningfulTerms, mentionsTerms } from '@flowspark/rag';
 import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
 import { type SQL, sql } from 'drizzle-orm';
+import { backfillKeywordIndex, type KbKeywordHit, type KbKeywordIndex } from './keyword-index';
 
 export const KB_SEARCH_MODES = ['hybrid', 'vector', 'keyword'] as const;
 export type KbSearchMode = (typeof KB_SEARCH_MODES)[number];
@@ -39,6 +42,7 @@ export interface KbRetrievalPorts {
   db: Database;
   ai: Pick<AiProvider, 'embed'>;
   vectors: VectorIndex;
+  keywords: KbKeywordIndex;
 }
 
 export interface KbHit {
@@ -116,22 +120,31 @@ const documentConditions = (orgId: string, filters: KbSearchFilters): SQL => {
   return sql.join(parts, sql` AND `);
 };
 
-/** Keyword candidates, best first: chunk ids with their bm25 (lower is better). */
+/**
+ * Keyword candidates from the tenant's index, best first: chunk ids with their bm25 (lower is better).
+ * The AND query first; the OR query when AND finds fewer than `minimum`. An index never filled is
+ * backfilled from D1 first (once per tenant).
+ */
 export const keywordCandidates = async (
-  db: Database,
+  ports: Pick<KbRetrievalPorts, 'db' | 'keywords'>,
   orgId: string,
-  match: string,
+  query: string,
   filters: KbSearchFilters,
+  minimum: number,
   limit: number,
-): Promise<{ id: string; bm25: number }[]> =>
-  db.all<{ id: string; bm25: number }>(sql`
-    SELECT kb_chunks_fts.chunk_id AS id, bm25(kb_chunks_fts) AS bm25
-    FROM kb_chunks_fts
-    JOIN kb_chunks AS c ON c.id = kb_chunks_fts.chunk_id
-    JOIN kb_documents AS d ON d.id = c.document_id
-    WHERE kb_chunks_fts MATCH ${match} AND kb_chunks_fts.org_id = ${orgId} AND c.org_id = ${orgId}
-      AND ${documentConditions(orgId, filters)}
-    ORDER BY bm25 LIMIT ${limit}`);
+): Promise<KbKeywordHit[]> => {
+  const all = ftsQuery(query, 'AND');
+  const any = ftsQuery(query, 'OR');
+  if (!all || !any) return [];
+  const request = { all, any, minimum, limit, filter: filters };
+  const index = ports.keywords(orgId);
+  let result = await index.search(orgId, request);
+  if (!result.ready) {
+    await backfillKeywordIndex(ports, orgId);
+    result = await index.search(orgId, request);
+  }
+  return result.ready ? result.hits : [];
+};
 
 interface LoadedChunk {
   id: string;
@@ -209,11 +222,17 @@ export const searchKb = async (
   const useKeyword = request.mode !== 'vector';
   const useVector = request.mode !== 'keyword';
   const hybrid = request.mode === 'hybrid';
-  const match = useKeyword ? ftsQuery(request.query) : null;
 
   const [keyword, vector] = await Promise.all([
-    match
-      ? keywordCandidates(ports.db, orgId, match, filters, hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK)
+    useKeyword
+      ? keywordCandidates(
+          ports,
+          orgId,
+          request.query,
+          filters,
+          topK,
+          hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK,
+        )
       : [],
     useVector
       ? vectorCandidates(ports, orgId, request.query, Math.min(MAX_VECTOR_POOL, hybrid ? topK * 4 : topK * 2), filters)

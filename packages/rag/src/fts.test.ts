@@ -19,8 +19,10 @@ describe('ftsText', () => {
 });
 
 describe('ftsQuery', () => {
-  it('quotes each term and ORs them, CJK as bigrams', () => {
+  it('quotes each term and ORs them (or ANDs them), CJK as bigrams', () => {
     expect(ftsQuery('budget review')).toBe('"budget" OR "review"');
+    expect(ftsQuery('budget review', 'AND')).toBe('"budget" AND "review"');
+    expect(ftsQuery('東京都 猫', 'AND')).toBe('"東京" AND "京都" AND "猫"*');
     expect(ftsQuery('東京都')).toBe('"東京" OR "京都"');
     expect(ftsQuery('Tokyo東京 tower')).toBe('"Tokyo" OR "東京" OR "tower"');
     expect(ftsQuery('猫')).toBe('"猫"*');
@@ -40,8 +42,10 @@ describe('ftsQuery', () => {
   });
 });
 
-describe('FTS5 round trip (kb_chunks_fts in D1)', () => {
-  const org = `org_fts_${crypto.randomUUID()}`;
+// The keyword index is one FTS5 table per tenant (a Durable Object's SQLite); the same tokenizer in a
+// table of this test's own shows what the queries find.
+describe('FTS5 round trip (unicode61 remove_diacritics 2)', () => {
+  const table = `fts_round_trip_${crypto.randomUUID().replaceAll('-', '')}`;
   const rows = [
     ['chk_fr', 'Le café crème est servi à Noël dans la cathédrale.'],
     ['chk_zh', '北京是中华人民共和国的首都，位于华北平原。'],
@@ -49,25 +53,26 @@ describe('FTS5 round trip (kb_chunks_fts in D1)', () => {
     ['chk_en', 'The quarterly budget review covers every department.'],
   ];
 
-  const search = async (query: string) => {
-    const match = ftsQuery(query);
+  const search = async (query: string, operator: 'AND' | 'OR' = 'OR') => {
+    const match = ftsQuery(query, operator);
     if (!match) return [];
     const { results } = await env.DB.prepare(
-      'SELECT chunk_id FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ?1 AND org_id = ?2 ORDER BY bm25(kb_chunks_fts)',
+      `SELECT chunk_id FROM ${table} WHERE ${table} MATCH ?1 ORDER BY bm25(${table})`,
     )
-      .bind(match, org)
+      .bind(match)
       .all<{ chunk_id: string }>();
     return results.map((r) => r.chunk_id);
   };
 
   it('finds words inside CJK runs, accents folded, syntax characters harmless', async () => {
-    await env.DB.batch(
-      rows.map(([id, text]) =>
-        env.DB.prepare(
-          'INSERT INTO kb_chunks_fts (search_text, chunk_id, org_id, document_id) VALUES (?1, ?2, ?3, ?4)',
-        ).bind(ftsText(text!), id, org, 'kbd_test'),
+    await env.DB.batch([
+      env.DB.prepare(
+        `CREATE VIRTUAL TABLE ${table} USING fts5(search_text, chunk_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`,
       ),
-    );
+      ...rows.map(([id, text]) =>
+        env.DB.prepare(`INSERT INTO ${table} (search_text, chunk_id) VALUES (?1, ?2)`).bind(ftsText(text!), id),
+      ),
+    ]);
     expect(await search('首都')).toEqual(expect.arrayContaining(['chk_zh', 'chk_ja']));
     expect((await search('首都')).length).toBe(2);
     expect(await search('北京')).toEqual(['chk_zh']);
@@ -81,5 +86,10 @@ describe('FTS5 round trip (kb_chunks_fts in D1)', () => {
     expect(await search('budget" OR "x')).toEqual(['chk_en']);
     expect(await search('review) NOT (budget')).toEqual(['chk_en']);
     expect(await search('nothing matches this')).toEqual([]);
+    // AND needs every term: the OR query finds a chunk by one of them.
+    expect(await search('budget cathedrale', 'AND')).toEqual([]);
+    expect((await search('budget cathedrale')).sort()).toEqual(['chk_en', 'chk_fr']);
+    expect(await search('quarterly budget', 'AND')).toEqual(['chk_en']);
+    await env.DB.prepare(`DROP TABLE ${table}`).run();
   });
 });

@@ -22,7 +22,7 @@ const bigrams = (run: string): string[] => {
   return out;
 };
 
-/** Text for kb_chunks_fts.search_text: CJK runs as space-separated bigrams, other text as it is. */
+/** Text for the keyword index (FTS5, unicode61): CJK runs as space-separated bigrams, other text as it is. */
 export const ftsText = (text: string): string =>
   text
     .normalize('NFKC')
@@ -54,10 +54,11 @@ export const queryTerms = (query: string): string[] => {
 
 /**
  * A safe FTS5 MATCH expression for a user's query: every term in double quotes (so operators,
- * column filters and syntax characters are inert), OR-ed for BM25 ranking. A single CJK character
- * becomes a prefix term ("京"*), matching the bigrams that start with it. Null when nothing is searchable.
+ * column filters and syntax characters are inert), joined by `operator`: AND (every term, the precise
+ * query tried first) or OR (any term, the fallback). A single CJK character becomes a prefix term
+ * ("京"*), matching the bigrams that start with it. Null when nothing is searchable.
  */
-export const ftsQuery = (query: string): string | null => {
+export const ftsQuery = (query: string, operator: 'AND' | 'OR' = 'OR'): string | null => {
   const terms = queryTerms(query);
   if (!terms.length) return null;
   return terms
@@ -65,5 +66,5 @@ export const ftsQuery = (query: string): string | null => {
       const quoted = `"${term.replace(/"/g, '""')}"`;
       return Array.from(term).length === 1 && CJK_ONLY.test(term) ? `${quoted}*` : quoted;
     })
-    .join(' OR ');
+    .join(` ${operator} `);
 };

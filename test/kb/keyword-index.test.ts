@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { addText, createTenant, env, keywordIndexOf, keywordStats, search, type TestTenant } from './helpers';
+
+const newOrg = () => `org_kw_${crypto.randomUUID().replaceAll('-', '')}`;
+const doc = (document_id: string, tags: string[] = [], category: string | null = null) => ({
+  document_id,
+  tags,
+  category,
+});
+const query = (all: string, any: string, minimum: number, limit: number, filter = {}) => ({
+  all,
+  any,
+  minimum,
+  limit,
+  filter,
+});
+
+describe('the per-tenant keyword index (KeywordIndex object)', () => {
+  it('is FTS5 in the object’s SQLite: bm25, folded diacritics, AND before OR, filters inside the query', async () => {
+    const org = newOrg();
+    const index = keywordIndexOf(org);
+    // Never filled: it asks for the backfill instead of answering.
+    expect(await index.search(org, query('"x"', '"x"', 1, 5))).toEqual({ ready: false });
+    expect(await index.backfill(org, [], [], true)).toEqual({ ready: true });
+
+    const a = {
+      document: doc('kbd_a', ['x'], 'food'),
+      rows: [
+        { chunk_id: 'chk_1', search_text: 'Crème brûlée is a dessert from France' },
+        { chunk_id: 'chk_2', search_text: 'A report about quarterly revenue and one dessert' },
+      ],
+      reset: true,
+    };
+    await index.write(org, a);
+    await index.write(org, {
+      document: doc('kbd_b', ['y']),
+      rows: [{ chunk_id: 'chk_3', search_text: 'dessert dessert dessert revenue' }],
+      reset: true,
+    });
+
+    const creme = await index.search(org, query('"creme"', '"creme"', 1, 5));
+    expect(creme).toMatchObject({ ready: true, operator: 'AND', hits: [{ id: 'chk_1' }] });
+    if (!creme.ready) throw new Error('not ready');
+    expect(creme.hits[0]!.bm25).toBeLessThan(0);
+
+    const both = query('"dessert" AND "revenue"', '"dessert" OR "revenue"', 2, 10);
+    const and = await index.search(org, both);
+    expect(and).toMatchObject({ operator: 'AND', hits: [{ id: 'chk_3' }, { id: 'chk_2' }] });
+    // Fewer AND hits than wanted: the OR query answers instead.
+    const or = await index.search(org, { ...both, minimum: 3 });
+    expect(or).toMatchObject({ operator: 'OR' });
+    expect(or.ready && or.hits.map((h) => h.id).sort()).toEqual(['chk_1', 'chk_2', 'chk_3']);
+    // Filters restrict the MATCH itself, so the LIMIT applies to what the filter allows.
+    const dessert = (filter: object) => index.search(org, query('"dessert"', '"dessert"', 1, 1, filter));
+    expect(await dessert({})).toMatchObject({ hits: [{ id: 'chk_3' }] });
+    expect(await dessert({ tags: ['x'] })).toMatchObject({ hits: [{ id: expect.stringMatching(/^chk_[12]$/) }] });
+    expect(await dessert({ category: 'food' })).toMatchObject({ hits: [{ id: expect.stringMatching(/^chk_[12]$/) }] });
+    expect(await dessert({ document_ids: ['kbd_b'] })).toMatchObject({ hits: [{ id: 'chk_3' }] });
+    expect(await dessert({ document_ids: ['kbd_a'], tags: ['y'] })).toMatchObject({ hits: [] });
+
+    // Writing the same document again (a redelivered job) changes nothing.
+    await index.write(org, a);
+    expect(await index.search(org, both)).toEqual(and);
+    expect(await index.stats()).toEqual({ namespace: org, ready: true, documents: 2, chunks: 3 });
+    await index.remove(org, 'kbd_b');
+    await index.remove(org, 'kbd_b');
+    expect(await index.stats()).toMatchObject({ documents: 1, chunks: 2 });
+    expect(await index.rows('kbd_b')).toEqual([]);
+  });
+
+  it('keeps what the live path wrote while a backfill runs', async () => {
+    const org = newOrg();
+    const index = keywordIndexOf(org);
+    expect(
+      await index.write(org, {
+        document: doc('kbd_live'),
+        rows: [{ chunk_id: 'chk_live', search_text: 'the new text' }],
+        reset: true,
+      }),
+    ).toEqual({ ready: false });
+    await index.remove(org, 'kbd_gone');
+    // The backfill read D1 before those writes: its rows of both documents are older.
+    await index.backfill(
+      org,
+      [doc('kbd_live'), doc('kbd_gone'), doc('kbd_old')],
+      [
+        { chunk_id: 'chk_live', document_id: 'kbd_live', search_text: 'the old text' },
+        { chunk_id: 'chk_gone', document_id: 'kbd_gone', search_text: 'deleted meanwhile' },
+        { chunk_id: 'chk_old', document_id: 'kbd_old', search_text: 'an untouched document' },
+      ],
+      true,
+    );
+    expect(await index.rows('kbd_live')).toEqual([
+      { chunk_id: 'chk_live', document_id: 'kbd_live', search_text: 'the new text' },
+    ]);
+    expect(await index.rows('kbd_gone')).toEqual([]);
+    expect(await index.rows('kbd_old')).toHaveLength(1);
+    expect(await index.stats()).toMatchObject({ ready: true, documents: 2, chunks: 2 });
+  });
+});
+
+const library = async (tenant: TestTenant) => {
+  await addText(tenant, {
+    title: 'Dental insurance',
+    text: 'Dental insurance covers two check-ups per year. Orthodontic treatment is covered up to 1,500 euros.',
+    tags: ['benefits'],
+  });
+  await addText(tenant, {
+    title: 'Parking rules',
+    text: 'Visitors park on level minus two. Employees need a parking badge from the front desk.',
+  });
+  await addText(tenant, {
+    title: 'Travel policy',
+    text: 'Travel expenses are reimbursed within fourteen days. Book trains for trips under four hours.',
+  });
+};
+
+const QUERIES = ['orthodontic treatment', 'parking badge', 'travel expenses dental', 'insurance trains visitors'];
+
+/** Every hit's chunk, score and ranks for the queries, in keyword and hybrid mode. */
+const scores = async (tenant: TestTenant, modes = ['keyword', 'hybrid']) => {
+  const out: unknown[] = [];
+  for (const mode of modes) {
+    for (const q of QUERIES) {
+      const { hits } = await search(tenant, { q, mode, top_k: 10 });
+      out.push(hits.map((h) => [h.chunk_id, h.score, h.keyword_rank ?? null, h.vector_rank ?? null]));
+    }
+  }
+  return out;
+};
+
+/** Paragraphs of the same vocabulary as the library, many times over. */
+const bigCorpus = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `Section ${i}. Orthodontic treatment and dental insurance for visitors. The parking badge, travel expenses ` +
+      `and trains are covered ${i % 3 === 0 ? 'orthodontic orthodontic' : 'insurance'}. `.repeat(4),
+  ).join('\n\n');
+
+describe('knowledge-base search is independent of other tenants', () => {
+  it('gives a tenant exactly the same scores beside a much larger tenant as alone', async () => {
+    const small = await createTenant();
+    await library(small);
+    const alone = await scores(small);
+    expect((alone[0] as unknown[]).length).toBe(1);
+
+    const large = await createTenant();
+    const big = await addText(large, { title: 'Everything', text: bigCorpus(150) });
+    expect(big.chunk_count).toBeGreaterThanOrEqual(40);
+    expect((await keywordStats(large.orgId)).chunks).toBe(big.chunk_count);
+
+    // Same words, over 10× the chunks next door: with one shared FTS5 index every bm25 score (document
+    // frequencies, average length) would move. Each tenant's index holds its own chunks only.
+    expect(await scores(small)).toEqual(alone);
+    expect(await keywordStats(small.orgId)).toMatchObject({ namespace: small.orgId, ready: true, chunks: 3 });
+    const largeHit = (await search(large, { q: 'orthodontic treatment', mode: 'keyword' })).hits[0]!;
+    const smallHit = (await search(small, { q: 'orthodontic treatment', mode: 'keyword' })).hits[0]!;
+    expect(largeHit.score).not.toBe(smallHit.score);
+  });
+
+  it('backfills a tenant indexed before per-tenant indexes from its D1 chunks, on its first search', async () => {
+    const source = await createTenant();
+    await library(source);
+    // The same documents and chunks written straight to D1 for another tenant, as the shared index
+    // days left them: its keyword index object has never been written.
+    const legacy = await createTenant();
+    const { results: docs } = await env.DB.prepare('SELECT * FROM kb_documents WHERE org_id = ?')
+      .bind(source.orgId)
+      .all<Record<string, unknown>>();
+    const statements: D1PreparedStatement[] = [];
+    for (const d of docs) {
+      const id = `kbd_${crypto.randomUUID().replaceAll('-', '')}`;
+      const row = { ...d, id, org_id: legacy.orgId, created_by: null, file_key: `tenants/${legacy.orgId}/kb/${id}/x` };
+      const columns = Object.keys(row);
+      statements.push(
+        env.DB.prepare(
+          `INSERT INTO kb_documents (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        ).bind(...Object.values(row)),
+        env.DB.prepare(
+          `INSERT INTO kb_chunks (id, org_id, document_id, chunk_index, text, heading, page_number, start_offset,
+             end_offset, token_count, created_at)
+           SELECT 'chk_' || lower(hex(randomblob(16))), ?1, ?2, chunk_index, text, heading, page_number,
+             start_offset, end_offset, token_count, created_at
+           FROM kb_chunks WHERE document_id = ?3 AND org_id = ?4`,
+        ).bind(legacy.orgId, id, d.id, source.orgId),
+      );
+    }
+    await env.DB.batch(statements);
+    expect(await keywordStats(legacy.orgId)).toMatchObject({ ready: false, chunks: 0 });
+
+    // Identical corpora, so identical keyword scores.
+    const expected = (await scores(source, ['keyword'])).map((hits) =>
+      (hits as unknown[][]).map(([, score, rank]) => [score, rank]),
+    );
+    const got = (await scores(legacy, ['keyword'])).map((hits) =>
+      (hits as unknown[][]).map(([, score, rank]) => [score, rank]),
+    );
+    expect(got).toEqual(expected);
+    expect(await keywordStats(legacy.orgId)).toEqual({
+      namespace: legacy.orgId,
+      ready: true,
+      documents: 3,
+      chunks: 3,
+    });
+  });
+});
