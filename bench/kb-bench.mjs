@@ -123,7 +123,7 @@ export const runKbBench = async ({ base, post, register }) => {
   const small = await tenant('kb-small');
   await waitIndexed(
     small,
-    await ingest(small, [{ title: 'Small corpus', text: syntheticText(86_000, 9001) }]),
+    await ingest(small, [{ title: 'Small corpus', text: syntheticText(63_000, 9001) }]),
     120_000,
   );
   const smallChunks = await chunkCount(small);

@@ -50,6 +50,11 @@ describe('the per-tenant keyword index (KeywordIndex object)', () => {
     const or = await index.search(org, { ...both, minimum: 3 });
     expect(or).toMatchObject({ operator: 'OR' });
     expect(or.ready && or.hits.map((h) => h.id).sort()).toEqual(['chk_1', 'chk_2', 'chk_3']);
+    // With fill (hybrid), AND hits short of the limit are followed by the best other OR hits.
+    expect(await index.search(org, { ...both, minimum: 1, limit: 3, fill: true })).toMatchObject({
+      operator: 'AND',
+      hits: [{ id: 'chk_3' }, { id: 'chk_2' }, { id: 'chk_1' }],
+    });
     // Filters restrict the MATCH itself, so the LIMIT applies to what the filter allows.
     const dessert = (filter: object) => index.search(org, query('"dessert"', '"dessert"', 1, 1, filter));
     expect(await dessert({})).toMatchObject({ hits: [{ id: 'chk_3' }] });

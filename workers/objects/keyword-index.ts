@@ -143,14 +143,21 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
 
   /**
    * The best `limit` chunks by bm25 (lower is better) for the AND query; for the OR query instead when
-   * the AND query finds fewer than `minimum`. Filters are part of the MATCH query, before the LIMIT.
+   * the AND query finds fewer than `minimum`. With `fill`, AND hits short of `limit` are followed by
+   * the best OR hits (hybrid search fuses a full candidate list). Filters are part of the MATCH query,
+   * before the LIMIT.
    */
   async search(namespace: string, query: KbKeywordQuery): Promise<KbKeywordSearch> {
     this.check(namespace);
     if (!this.ready) return { ready: false };
     const hits = this.match(query.all, query.filter, query.limit);
-    if (hits.length >= query.minimum || query.any === query.all) return { ready: true, operator: 'AND', hits };
-    return { ready: true, operator: 'OR', hits: this.match(query.any, query.filter, query.limit) };
+    if (hits.length >= query.limit || query.any === query.all) return { ready: true, operator: 'AND', hits };
+    if (hits.length >= query.minimum && !query.fill) return { ready: true, operator: 'AND', hits };
+    const any = this.match(query.any, query.filter, query.limit);
+    if (hits.length < query.minimum) return { ready: true, operator: 'OR', hits: any };
+    const seen = new Set(hits.map((h) => h.id));
+    const extra = any.filter((h) => !seen.has(h.id)).slice(0, query.limit - hits.length);
+    return { ready: true, operator: 'AND', hits: [...hits, ...extra] };
   }
 
   /** Figures for tests and benchmarks. */

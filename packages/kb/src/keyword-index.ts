@@ -48,6 +48,8 @@ export interface KbKeywordQuery {
   any: string;
   minimum: number;
   limit: number;
+  /** AND hits (at least `minimum`) short of `limit` are followed by the best other OR hits. */
+  fill?: boolean;
   filter?: KbKeywordFilter;
 }
 

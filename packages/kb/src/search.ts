@@ -122,7 +122,8 @@ const documentConditions = (orgId: string, filters: KbSearchFilters): SQL => {
 
 /**
  * Keyword candidates from the tenant's index, best first: chunk ids with their bm25 (lower is better).
- * The AND query first; the OR query when AND finds fewer than `minimum`. An index never filled is
+ * The AND query first; the OR query when AND finds fewer than `minimum` (with `fill`, AND hits short
+ * of `limit` are followed by the best other OR hits: hybrid fuses the whole list). An index never filled is
  * backfilled from D1 first (once per tenant).
  */
 export const keywordCandidates = async (
@@ -132,11 +133,12 @@ export const keywordCandidates = async (
   filters: KbSearchFilters,
   minimum: number,
   limit: number,
+  fill = false,
 ): Promise<KbKeywordHit[]> => {
   const all = ftsQuery(query, 'AND');
   const any = ftsQuery(query, 'OR');
   if (!all || !any) return [];
-  const request = { all, any, minimum, limit, filter: filters };
+  const request = { all, any, minimum, limit, fill, filter: filters };
   const index = ports.keywords(orgId);
   let result = await index.search(orgId, request);
   if (!result.ready) {
@@ -232,6 +234,7 @@ export const searchKb = async (
           filters,
           topK,
           hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK,
+          hybrid,
         )
       : [],
     useVector
