@@ -1,5 +1,5 @@
 // `node bench/kb-quality.mjs`: the retrieval-quality part of the benchmark on its own, without the
-// large-index latency runs. Starts the local API on 127.0.0.1 (as bench/run.mjs does), ingests the
+// large-index latency runs. Starts the local API on 127.0.0.1 (bench/local-server.mjs, as bench/run.mjs does), ingests the
 // labelled corpus in bench/kb/ into a new tenant, and prints recall@1, recall@5 and MRR per mode
 // (keyword, vector, hybrid) for the tuning set (questions.json) and the held-out set (heldout.json).
 //
@@ -7,59 +7,24 @@
 // separated by spaces (e.g. `AI_EMBEDDINGS:lexical`); BENCH_LISTS=path writes each question's
 // keyword and vector candidate lists (top 20 chunks, as hybrid fuses them) to a JSON file, so fusion
 // settings can be replayed offline (bench/kb/fusion-replay.ts).
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiPost, applyLocalMigrations, ensureDevVars, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { apiPost } from '../scripts/local-setup.mjs';
 import { mrr, recallAt } from './kb/metrics.mjs';
+import { startBenchServer } from './local-server.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8798);
 const BASE = `http://127.0.0.1:${PORT}`;
-const stateDir = join(root, '.bench', 'quality-state');
 const dir = join(import.meta.dirname, 'kb');
 const read = (name) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 const MODES = ['keyword', 'vector', 'hybrid'];
 const POOL = 20;
 
-const waitForServer = async (child) => {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error('wrangler dev exited early');
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('The local server did not start within 60 s');
-};
-
 const extraVars = (process.env.BENCH_VARS ?? '').split(/\s+/).filter(Boolean);
 
-mkdirSync(join(root, '.bench'), { recursive: true });
-rmSync(stateDir, { recursive: true, force: true });
-await ensureDevVars();
-applyLocalMigrations(['--persist-to', stateDir]);
-const child = spawn(
-  wranglerBin,
-  [
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(PORT),
-    '--persist-to',
-    stateDir,
-    '--var',
-    'RATE_LIMITS:{"free":{"per_minute":100000000}}',
-    '--var',
-    'ENVIRONMENT:development',
-    ...extraVars.flatMap((pair) => ['--var', pair]),
-  ],
-  { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const server = await startBenchServer({ port: PORT, state: 'quality-state', vars: extraVars });
 
 try {
-  await waitForServer(child);
   const suffix = Math.random().toString(36).slice(2, 8);
   const token = (
     await apiPost(BASE, '/api/v1/auth/register', {
@@ -143,8 +108,6 @@ try {
     console.log(`Candidate lists written to ${process.env.BENCH_LISTS}`);
   }
 } finally {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  await server.stop();
 }
 process.exit(0);

@@ -2,38 +2,13 @@
 // peak memory figure belongs to that render alone. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildSampleDeck,
-  buildSampleModel,
-  buildSampleTable,
-  DocumentModel,
-  FONT_NAMES,
-  type FontName,
-  memoryFontSource,
-  render,
-} from '@flowspark/docgen';
+import { FONT_NAMES, type FontName, memoryFontSource, render } from '@flowspark/docgen';
 // @ts-expect-error: plain ES module without types
 import { FONT_FILES } from '../scripts/fonts.mjs';
+import { renderCaseModel } from './render-models';
 
 const kind = process.argv[2] ?? 'pdf-100';
 const root = join(import.meta.dirname, '..');
-
-const model = (): DocumentModel => {
-  switch (kind) {
-    case 'pdf-100':
-    case 'docx-100':
-      return buildSampleModel({ pages: 100 });
-    case 'pptx-50':
-      return buildSampleDeck(50);
-    case 'xlsx-100k':
-      return DocumentModel.parse({
-        title: 'Orders',
-        sections: [{ heading: 'All orders', blocks: [buildSampleTable(100_000)] }],
-      });
-    default:
-      throw new Error(`unknown case ${kind}`);
-  }
-};
 
 const fonts = memoryFontSource(
   Object.fromEntries(
@@ -42,7 +17,7 @@ const fonts = memoryFontSource(
 );
 
 const format = kind.split('-')[0] as 'pdf' | 'docx' | 'pptx' | 'xlsx';
-const doc = model();
+const doc = renderCaseModel(kind);
 globalThis.gc?.();
 const before = process.memoryUsage();
 let peakHeap = before.heapUsed + before.arrayBuffers;

@@ -2,19 +2,10 @@
 // with a JWT and with an API key, what the tenant gate (rate limiter) adds, the job round trip, and
 // for each of the two Workers (API, jobs) the production bundle size and the start-up time, each
 // figure beside its goal. A benchmark, not a test: it prints figures and asserts nothing.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { installFontsLocal } from '../scripts/fonts.mjs';
-import {
-  apiPost,
-  applyLocalMigrations,
-  devConfigArgs,
-  ensureDevVars,
-  quietEnv,
-  root,
-  wranglerBin,
-} from '../scripts/local-setup.mjs';
+import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { startBenchServer } from './local-server.mjs';
 import { runWorkerdRenders } from './workerd-render/run.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
@@ -23,7 +14,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const MAX_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = 200;
-const stateDir = join(root, '.bench', 'state');
 
 /** The goals of issue #10 for the figures below (ms, KiB). */
 const GOALS = {
@@ -144,19 +134,6 @@ const jobRoundTrip = async (jwt) => {
   );
 };
 
-const waitForServer = async (child) => {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error('wrangler dev exited early');
-    try {
-      const res = await fetch(`${BASE}/health`);
-      if (res.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('The local server did not start within 60 s');
-};
-
 const post = (path, body, token) => apiPost(BASE, path, body, token);
 
 const { WRANGLER_LOG: _level, ...wranglerDefaultLogEnv } = quietEnv;
@@ -206,33 +183,8 @@ const startupMs = ({ config, bundle }) => {
 const fmt = (r) =>
   `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  (${r.requests} requests, ${r.errors} errors)`;
 
-mkdirSync(join(root, '.bench'), { recursive: true });
-rmSync(stateDir, { recursive: true, force: true });
-await ensureDevVars();
-applyLocalMigrations(['--persist-to', stateDir]);
-installFontsLocal(stateDir);
-
-// Rate limits are raised so the benchmark measures the limiter's cost without being limited by it.
-const child = spawn(
-  wranglerBin,
-  [
-    'dev',
-    ...devConfigArgs,
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(PORT),
-    '--persist-to',
-    stateDir,
-    '--var',
-    'RATE_LIMITS:{"free":{"per_minute":100000000}}',
-    '--var',
-    'ENVIRONMENT:development',
-  ],
-  { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const server = await startBenchServer({ port: PORT, state: 'state', fonts: true });
 try {
-  await waitForServer(child);
   const suffix = Math.random().toString(36).slice(2, 8);
   const signedIn = await post('/api/v1/auth/register', {
     email: `bench-${suffix}@example.com`,
@@ -292,9 +244,7 @@ try {
   }
 } finally {
   // Let the server exit before the start-up measurement, which is sensitive to a busy machine.
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  await server.stop();
 }
 
 /** Each render in its own Node process (same libraries as the Worker), for a clean memory figure. */

@@ -1,34 +1,11 @@
 // A Worker that renders one bench case inside workerd, for bench/workerd-render/run.mjs, which reads
 // the workerd process's peak memory around the render. Not part of the API.
-import {
-  buildSampleDeck,
-  buildSampleModel,
-  buildSampleTable,
-  DocumentModel,
-  memoryFontSource,
-  render,
-} from '@flowspark/docgen';
+import { type DocumentModel, memoryFontSource, render } from '@flowspark/docgen';
 import notoEmoji from '../../node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf';
 import notoRegular from '../../node_modules/@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf';
 import notoBold from '../../node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf';
 import notoSc from '../../node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
-
-const model = (kind: string): DocumentModel => {
-  switch (kind) {
-    case 'pdf-100':
-    case 'docx-100':
-      return buildSampleModel({ pages: 100 });
-    case 'pptx-50':
-      return buildSampleDeck(50);
-    case 'xlsx-100k':
-      return DocumentModel.parse({
-        title: 'Orders',
-        sections: [{ heading: 'All orders', blocks: [buildSampleTable(100_000)] }],
-      });
-    default:
-      throw new Error(`unknown case ${kind}`);
-  }
-};
+import { renderCaseModel } from '../render-models';
 
 const fonts = memoryFontSource({
   'NotoSans-Regular': new Uint8Array(notoRegular),
@@ -46,10 +23,10 @@ export default {
     const kind = params.get('case') ?? '';
     if (kind === 'ready') return Response.json({ ok: true });
     if (params.get('step') === 'model') {
-      prepared = { kind, doc: model(kind) };
+      prepared = { kind, doc: renderCaseModel(kind) };
       return Response.json({ ok: true });
     }
-    const doc = prepared?.kind === kind ? prepared.doc : model(kind);
+    const doc = prepared?.kind === kind ? prepared.doc : renderCaseModel(kind);
     const started = performance.now();
     const file = await render(doc, kind.split('-')[0] as 'pdf' | 'docx' | 'pptx' | 'xlsx', { fonts });
     // workerd's clock moves only across I/O; the fetch around this call is timed by the caller too.

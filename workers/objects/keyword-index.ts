@@ -11,6 +11,7 @@ import type {
   KbKeywordWrite,
 } from '@flowspark/kb';
 import type { Env } from '../env';
+import { readSettings } from './settings';
 
 /**
  * The knowledge base's keyword index of one tenant: an FTS5 table in this object's SQLite storage.
@@ -65,12 +66,7 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
-    const settings = new Map(
-      this.sql
-        .exec<{ key: string; value: string }>('SELECT key, value FROM settings')
-        .toArray()
-        .map((r) => [r.key, r.value]),
-    );
+    const settings = readSettings(this.sql);
     this.namespace = settings.get('namespace') ?? null;
     this.ready = settings.get('ready') === '1';
   }

@@ -18,6 +18,7 @@ import {
   validateQuery,
 } from '@flowspark/vectors';
 import type { Env } from '../env';
+import { readSettings } from './settings';
 
 /**
  * The local vector index: one instance per namespace (tenant), vectors in its SQLite storage.
@@ -70,12 +71,7 @@ export class LocalVectorIndex extends DurableObject<Env> implements LocalIndexRp
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
-    const settings = new Map(
-      this.sql
-        .exec<{ key: string; value: string }>('SELECT key, value FROM settings')
-        .toArray()
-        .map((r) => [r.key, r.value]),
-    );
+    const settings = readSettings(this.sql);
     this.namespace = settings.get('namespace') ?? null;
     this.dims = settings.has('dims') ? Number(settings.get('dims')) : null;
     this.count = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM vectors').one().n;

@@ -1,0 +1,69 @@
+// The local API the benchmarks measure: both Workers in one `wrangler dev` on 127.0.0.1, on fresh
+// state (migrations applied, fonts installed when asked), with rate limits raised so a benchmark
+// measures the limiter's cost without being limited by it.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { installFontsLocal } from '../scripts/fonts.mjs';
+import {
+  applyLocalMigrations,
+  devConfigArgs,
+  ensureDevVars,
+  quietEnv,
+  root,
+  wranglerBin,
+} from '../scripts/local-setup.mjs';
+
+const waitForServer = async (child, base) => {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('wrangler dev exited early');
+    try {
+      if ((await fetch(`${base}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('The local server did not start within 60 s');
+};
+
+/** Starts the server and waits for /health; `stop()` ends it (within 5 s). */
+export const startBenchServer = async ({ port, state, fonts = false, vars = [] }) => {
+  const stateDir = join(root, '.bench', state);
+  mkdirSync(join(root, '.bench'), { recursive: true });
+  rmSync(stateDir, { recursive: true, force: true });
+  await ensureDevVars();
+  applyLocalMigrations(['--persist-to', stateDir]);
+  if (fonts) installFontsLocal(stateDir);
+  const child = spawn(
+    wranglerBin,
+    [
+      'dev',
+      ...devConfigArgs,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      stateDir,
+      '--var',
+      'RATE_LIMITS:{"free":{"per_minute":100000000}}',
+      '--var',
+      'ENVIRONMENT:development',
+      ...vars.flatMap((pair) => ['--var', pair]),
+    ],
+    { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  };
+  try {
+    await waitForServer(child, base);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { base, stop };
+};
