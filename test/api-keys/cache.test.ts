@@ -1,7 +1,14 @@
 import { hashApiKey } from '@flowspark/auth';
 import type { ApiKeyPrincipal } from '@flowspark/db';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { API_KEY_CACHE_TTL_MS, cachedApiKey, rememberApiKey } from '../../workers/api/lib/api-key-cache';
+import {
+  API_KEY_CACHE_TTL_MS,
+  cachedApiKey,
+  clearIsolateApiKeys,
+  rememberApiKey,
+  shareApiKey,
+  sharedApiKey,
+} from '../../workers/api/lib/api-key-cache';
 import { pastApiKeyCache } from '../helpers/clock';
 import { addMember, call, createTenant, env, expectOk, type TestUser } from '../helpers/harness';
 
@@ -103,5 +110,71 @@ describe('verified API keys cached per isolate', () => {
     expect(cachedApiKey('cap-1', now)?.id).toBe('key_cap_1');
     expect(cachedApiKey('cap-1000', now)?.id).toBe('key_cap_1000');
     expect(cachedApiKey('cap-1000', now + API_KEY_CACHE_TTL_MS)).toBeNull();
+  });
+});
+
+/** The shared tier is written after the response (waitUntil): wait until it holds the key. */
+const sharedCopy = async (hash: string) => {
+  for (let i = 0; i < 50; i++) {
+    const principal = await sharedApiKey(hash, Date.now());
+    if (principal) return principal;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+};
+
+describe('verified API keys shared across isolates (Cache API)', () => {
+  it("serves a key another isolate verified, until the bound counted from that isolate's D1 read", async () => {
+    const tenant = await createTenant();
+    const { id, key } = await createKey(tenant);
+    const hash = await hashApiKey(key);
+    const before = Date.now();
+    expectOk(await useKey(key));
+    expect((await sharedCopy(hash))?.id).toBe(id);
+
+    // A fresh isolate, and the key revoked behind the API's back: only the shared copy can admit it.
+    clearIsolateApiKeys();
+    await env.DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').bind(new Date().toISOString(), id).run();
+    expectOk(await useKey(key));
+    expect(cachedApiKey(hash, Date.now())?.id).toBe(id);
+    // The copy it took keeps the first read's deadline, so the bound is not extended by sharing.
+    expect(cachedApiKey(hash, before + API_KEY_CACHE_TTL_MS + 1_000)).toBeNull();
+
+    const later = await pastApiKeyCache(() => useKey(key), 1_000);
+    expect(later.status).toBe(401);
+    expect(later.body.error).toMatchObject(REFUSED);
+  });
+
+  it('ignores a shared copy older than the bound', async () => {
+    const tenant = await createTenant();
+    const { id, key } = await createKey(tenant);
+    const hash = await hashApiKey(key);
+    expectOk(await useKey(key));
+    const verified = (await sharedCopy(hash)) as ApiKeyPrincipal;
+    await shareApiKey(hash, verified, Date.now() - API_KEY_CACHE_TTL_MS - 1);
+    expect(await sharedApiKey(hash, Date.now())).toBeNull();
+
+    clearIsolateApiKeys();
+    await env.DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').bind(new Date().toISOString(), id).run();
+    const refused = await useKey(key);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatchObject(REFUSED);
+  });
+
+  it('revoking through the API drops the shared copy, and the gate refuses copies elsewhere', async () => {
+    const tenant = await createTenant();
+    const { id, key } = await createKey(tenant);
+    const hash = await hashApiKey(key);
+    expectOk(await useKey(key));
+    const verified = (await sharedCopy(hash)) as ApiKeyPrincipal;
+
+    expectOk(await tenant.as('DELETE', `${KEYS}/${id}`), 204);
+    expect(await sharedApiKey(hash, Date.now())).toBeNull();
+    // Put back, as an isolate that verified it just before the revocation might have done.
+    clearIsolateApiKeys();
+    await shareApiKey(hash, verified, Date.now());
+    const refused = await useKey(key);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatchObject(REFUSED);
   });
 });

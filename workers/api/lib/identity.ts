@@ -33,14 +33,14 @@ export const identityContext = (c: AppContext): IdentityContext => ({
       gateLeases.forgetOrg(orgId);
     },
     revokeApiKeys: async (orgId, apiKeyIds) => {
-      forgetApiKeys({ apiKeyIds });
+      await forgetApiKeys({ apiKeyIds });
       await gate(c.env, orgId).revokeApiKeys(apiKeyIds);
       gateLeases.forgetOrg(orgId);
     },
     // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
     closeConnections: async (orgId, who) => {
       // A removed member's or deactivated user's keys: this isolate re-reads them at once.
-      forgetApiKeys(who);
+      await forgetApiKeys(who);
       await jobFeed(c.env, orgId).closeConnections(who);
     },
   },

@@ -3,7 +3,7 @@ import type { Actor } from '@flowspark/core';
 import { AppError, isRole, isScope, PLANS, type Plan, ROLE_SCOPES, type Scope, unauthenticated } from '@flowspark/core';
 import { createDb, findApiKeyPrincipal } from '@flowspark/db';
 import type { MiddlewareHandler } from 'hono';
-import { cachedApiKey, rememberApiKey } from '../lib/api-key-cache';
+import { cachedApiKey, rememberApiKey, shareApiKey, sharedApiKey } from '../lib/api-key-cache';
 import type { AppEnv } from '../lib/context';
 import { admitThroughGate } from './gate';
 
@@ -43,10 +43,13 @@ export const authenticate =
     if (looksLikeApiKey(token)) {
       const keyHash = await hashApiKey(token);
       const now = new Date();
-      let key = cachedApiKey(keyHash, now.getTime());
+      let key = cachedApiKey(keyHash, now.getTime()) ?? (await sharedApiKey(keyHash, now.getTime()));
       if (!key) {
         key = await findApiKeyPrincipal(createDb(c.env.DB), keyHash);
-        if (key) rememberApiKey(keyHash, key, now.getTime());
+        if (key) {
+          rememberApiKey(keyHash, key, now.getTime());
+          c.executionCtx.waitUntil(shareApiKey(keyHash, key, now.getTime()).catch(() => undefined));
+        }
       }
       if (!key || (key.expiresAt && key.expiresAt <= now.toISOString())) {
         throw new AppError('INVALID_TOKEN', 'API key is invalid, revoked or expired');
