@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildAssets } from '../scripts/build-assets.mjs';
 import { installFontsLocal } from '../scripts/fonts.mjs';
 import {
   applyLocalMigrations,
@@ -32,6 +33,7 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
   mkdirSync(join(root, '.bench'), { recursive: true });
   rmSync(stateDir, { recursive: true, force: true });
   await ensureDevVars();
+  await buildAssets();
   applyLocalMigrations(['--persist-to', stateDir]);
   if (fonts) installFontsLocal(stateDir);
   const child = spawn(

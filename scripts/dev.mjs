@@ -1,11 +1,13 @@
-// `npm run dev`: local secrets, local D1 migrations, then the whole API on http://localhost:8787: the
+// `npm run dev`: local secrets, the static assets, local D1 migrations, then the whole API on http://localhost:8787: the
 // API Worker and the jobs Worker in one `wrangler dev`. No account and no network: D1, R2, Queues
 // and Durable Objects are simulated locally.
 import { spawn } from 'node:child_process';
+import { buildAssets } from './build-assets.mjs';
 import { installFontsLocal } from './fonts.mjs';
 import { applyLocalMigrations, devConfigArgs, ensureDevVars, quietEnv, root, wranglerBin } from './local-setup.mjs';
 
 await ensureDevVars();
+await buildAssets();
 // Migrations and PDF fonts go into the state directory wrangler dev will use (`--persist-to DIR`).
 const persistAt = process.argv.indexOf('--persist-to');
 const persistTo = persistAt >= 0 ? process.argv[persistAt + 1] : undefined;

@@ -25,6 +25,8 @@ export interface Env extends ConfigVars, AiVars {
   VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndex>;
   /** The knowledge base's keyword index (FTS5): one object per tenant. */
   KEYWORD_INDEX: DurableObjectNamespace<KeywordIndex>;
+  /** Workers Static Assets (API Worker only): `.assets/`, built by scripts/build-assets.mjs. */
+  ASSETS: Fetcher;
   /** Private JWK (ES256) that signs access tokens. */
   JWT_PRIVATE_KEY: string;
   /** Older public JWKs (JSON array) still accepted during key rotation. */

@@ -82,11 +82,4 @@ describe('OpenAPI document', () => {
     }
     expect(doc.paths['/api/v1/auth/me']?.get?.security).toEqual([{ bearerAuth: [] }]);
   });
-
-  it('GET /docs serves an interactive reference of /openapi.json', async () => {
-    const res = await call('GET', '/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/html');
-    expect(res.body).toContain('data-url="/openapi.json"');
-  });
 });

@@ -1,3 +1,4 @@
+import { AppError } from '@flowspark/core';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 
@@ -7,21 +8,23 @@ export const docsRoute = defineRoute('public', {
   operationId: 'getDocs',
   tags: ['System'],
   summary: 'Interactive API reference (HTML)',
+  description:
+    'The reference UI is served by the Worker from its static assets (no CDN), so it works offline; ' +
+    'its scripts and styles have a content hash in their URL and are cached for a year.',
   responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
 });
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>FlowSpark Edge API reference</title>
-</head>
-<body>
-<script id="api-reference" data-url="/openapi.json"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference@1"></script>
-<noscript>The machine-readable reference is at <a href="/openapi.json">/openapi.json</a>.</noscript>
-</body>
-</html>`;
+/** A page from the static assets (`.assets/pages/`), under this route's own URL. */
+export const assetPage = async (env: { ASSETS: Fetcher }, requestUrl: string, page: string): Promise<Response> => {
+  const res = await env.ASSETS.fetch(new URL(`/pages/${page}`, requestUrl));
+  if (!res.ok) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'Static assets are not built: run `npm run assets`');
+  }
+  return new Response(res.body, {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
+  });
+};
 
-export const registerDocs = (app: GroupApp) => app.openapi(docsRoute, (c) => c.html(PAGE, 200));
+export const registerDocs = (app: GroupApp) =>
+  app.openapi(docsRoute, async (c) => assetPage(c.env, c.req.url, 'docs.html') as never);
