@@ -69,6 +69,17 @@ export default defineConfig({
         },
       },
       {
+        // Real pages in headless Chromium against the local server (`wrangler dev`, both Workers).
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['./test/e2e/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
@@ -92,7 +103,7 @@ export default defineConfig({
         test: {
           name: 'workerd',
           include: ['test/**/*.test.ts', 'workers/**/*.test.ts', ...unitTestsNeedingWorkerd],
-          exclude: ['test/architecture/**'],
+          exclude: ['test/architecture/**', 'test/e2e/**'],
           setupFiles: ['./test/setup.ts'],
           testTimeout: 20_000,
           // One runtime for every file instead of one each: every test makes its own tenant, so no

@@ -1,0 +1,28 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchBrowser, offlinePage } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('GET /docs in a browser', () => {
+  it('renders the interactive reference of /openapi.json with nothing fetched from outside', async () => {
+    const baseUrl = inject('baseUrl');
+    const { page, foreign } = await offlinePage(browser, baseUrl);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${baseUrl}/docs`);
+    // Operations appear once the UI has loaded and parsed the document.
+    const me = page.locator('.opblock-summary-path[data-path="/api/v1/auth/me"]');
+    await me.first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(50);
+    expect(await page.locator('.info .title').innerText()).toContain('FlowSpark');
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
