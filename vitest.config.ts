@@ -29,9 +29,10 @@ const fontBlobs = {
 /**
  * Pure unit tests (no bindings, no Workers runtime): they run in Node, where each file starts in
  * milliseconds, instead of paying a workerd pool start, migrations and font uploads per file.
- * Package tests that need the runtime stay in the workerd project.
+ * Package tests that need the runtime stay in the workerd project. `scripts/*.test.ts` test the local
+ * Node tools (the embedding model's server).
  */
-const unitTests = ['packages/**/*.test.ts', 'test/architecture/*.test.ts'];
+const unitTests = ['packages/**/*.test.ts', 'test/architecture/*.test.ts', 'scripts/*.test.ts'];
 // D1's FTS5, and the PDF renderers' fonts read from the R2 binding.
 const unitTestsNeedingWorkerd = [
   'packages/rag/src/fts.test.ts',

@@ -3,13 +3,15 @@
 // labelled corpus in bench/kb/ into a new tenant, and prints recall@1, recall@5 and MRR per mode
 // (keyword, vector, hybrid) for the tuning set (questions.json) and the held-out set (heldout.json).
 //
-// Variables: BENCH_PORT (default 8798); BENCH_VARS, extra `NAME:value` pairs for `wrangler dev`
-// separated by spaces (e.g. `AI_EMBEDDINGS:lexical`); BENCH_LISTS=path writes each question's
+// Variables: BENCH_PORT (default 8798); BENCH_VARS, extra `NAME:value` pairs for both Workers
+// separated by spaces (e.g. `AI_EMBEDDINGS:bridged`); BENCH_LISTS=path writes each question's
 // keyword and vector candidate lists (top 20 chunks, as hybrid fuses them) to a JSON file, so fusion
-// settings can be replayed offline (bench/kb/fusion-replay.ts).
+// settings can be replayed offline (bench/kb-replay.ts). With `AI_EMBEDDINGS:model` it starts the
+// local embedding model's server too (scripts/embeddings-server.mjs, on a free port) and reports its
+// start-up time and the latency of embedding one question.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiPost } from '../scripts/local-setup.mjs';
+import { apiPost, startEmbeddingsServer } from '../scripts/local-setup.mjs';
 import { mrr, recallAt } from './kb/metrics.mjs';
 import { startBenchServer } from './local-server.mjs';
 
@@ -21,8 +23,30 @@ const MODES = ['keyword', 'vector', 'hybrid'];
 const POOL = 20;
 
 const extraVars = (process.env.BENCH_VARS ?? '').split(/\s+/).filter(Boolean);
+const embeddingsMode = extraVars.find((v) => v.startsWith('AI_EMBEDDINGS:'))?.slice(14) ?? 'default';
 
-const server = await startBenchServer({ port: PORT, state: 'quality-state', vars: extraVars });
+const embeddings = embeddingsMode === 'model' ? await startEmbeddingsServer({ port: 0, stdio: 'pipe' }) : null;
+if (embeddings) extraVars.push(`AI_EMBEDDINGS_URL:${embeddings.url}`);
+
+/** Median and 95th percentile of embedding one question through the model's server, in ms. */
+const embedLatency = async (questions) => {
+  const times = [];
+  for (const q of questions) {
+    const started = performance.now();
+    const res = await fetch(`${embeddings.url}/embed`, { method: 'POST', body: JSON.stringify({ texts: [q] }) });
+    if (!res.ok) throw new Error(`embed: ${res.status}`);
+    await res.json();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
+  return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms over ${times.length} questions`;
+};
+
+const server = await startBenchServer({ port: PORT, state: 'quality-state', vars: extraVars }).catch(async (err) => {
+  await embeddings?.stop();
+  throw err;
+});
 
 try {
   const suffix = Math.random().toString(36).slice(2, 8);
@@ -102,12 +126,18 @@ try {
       }
     }
   }
-  console.log(`\nLocal embeddings: ${extraVars.find((v) => v.startsWith('AI_EMBEDDINGS:'))?.slice(14) ?? 'default'}`);
+  console.log(`\nLocal embeddings: ${embeddingsMode}`);
+  if (embeddings) {
+    const questions = ['questions.json', 'heldout.json'].flatMap((file) => read(file).questions.map((q) => q.question));
+    console.log(`Embedding model server: ready in ${embeddings.startupMs} ms (process start and model load)`);
+    console.log(`One question embedded (HTTP round trip): ${await embedLatency(questions)}`);
+  }
   if (process.env.BENCH_LISTS) {
     writeFileSync(process.env.BENCH_LISTS, `${JSON.stringify(lists)}\n`);
     console.log(`Candidate lists written to ${process.env.BENCH_LISTS}`);
   }
 } finally {
   await server.stop();
+  await embeddings?.stop();
 }
 process.exit(0);

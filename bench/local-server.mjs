@@ -8,7 +8,7 @@ import { buildAssets } from '../scripts/build-assets.mjs';
 import { installFontsLocal } from '../scripts/fonts.mjs';
 import {
   applyLocalMigrations,
-  devConfigArgs,
+  devConfigArgsWithVars,
   ensureDevVars,
   quietEnv,
   root,
@@ -27,7 +27,10 @@ const waitForServer = async (child, base) => {
   throw new Error('The local server did not start within 60 s');
 };
 
-/** Starts the server and waits for /health; `stop()` ends it (within 5 s). */
+/**
+ * Starts the server and waits for /health; `stop()` ends it (within 5 s). `vars`: extra `NAME:value`
+ * pairs, given to both Workers.
+ */
 export const startBenchServer = async ({ port, state, fonts = false, vars = [] }) => {
   const stateDir = join(root, '.bench', state);
   mkdirSync(join(root, '.bench'), { recursive: true });
@@ -36,11 +39,14 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
   await buildAssets();
   applyLocalMigrations(['--persist-to', stateDir]);
   if (fonts) installFontsLocal(stateDir);
+  const config = await devConfigArgsWithVars(
+    Object.fromEntries(vars.map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)])),
+  );
   const child = spawn(
     wranglerBin,
     [
       'dev',
-      ...devConfigArgs,
+      ...config.args,
       '--ip',
       '127.0.0.1',
       '--port',
@@ -51,7 +57,6 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
       'RATE_LIMITS:{"free":{"per_minute":100000000}}',
       '--var',
       'ENVIRONMENT:development',
-      ...vars.flatMap((pair) => ['--var', pair]),
     ],
     { cwd: root, env: quietEnv, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -60,6 +65,7 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    config.remove();
   };
   try {
     await waitForServer(child, base);

@@ -1,7 +1,7 @@
 // Local setup shared by `npm run dev`, `npm run seed` and `npm run bench`: creates .dev.vars with
 // fresh secrets when it is missing, and applies D1 migrations to the local database.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,34 @@ export const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
  * between them.
  */
 export const devConfigArgs = ['--config', 'wrangler.toml', '--config', 'wrangler.jobs.toml'];
+
+/**
+ * `wrangler dev` arguments for the whole API with extra variables for both Workers. `--var` reaches
+ * only the first Worker of a multi-config `wrangler dev` (the jobs Worker reads its configuration and
+ * .dev.vars), so the jobs Worker runs from a copy of wrangler.jobs.toml with the variables added:
+ * a gitignored `.wrangler-jobs.<pid>.json` beside it, where its paths and .dev.vars resolve as
+ * before. `remove()` deletes the copy. `vars`: an object of names and string values.
+ */
+export const devConfigArgsWithVars = async (vars) => {
+  const entries = Object.entries(vars);
+  if (entries.length === 0) return { args: devConfigArgs, remove: () => {} };
+  const { experimental_readRawConfig } = await import('wrangler');
+  const { rawConfig } = experimental_readRawConfig({ config: join(root, 'wrangler.jobs.toml') });
+  const text = `${JSON.stringify({ ...rawConfig, vars: { ...rawConfig.vars, ...vars } }, null, 2)}\n`;
+  // One copy per process: another `wrangler dev` may be running with other variables.
+  const name = `.wrangler-jobs.${process.pid}.json`;
+  writeFileSync(join(root, name), text);
+  return {
+    args: [
+      '--config',
+      'wrangler.toml',
+      '--config',
+      name,
+      ...entries.flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+    ],
+    remove: () => rmSync(join(root, name), { force: true }),
+  };
+};
 
 /** Wrangler must not phone home from a developer's machine or CI. */
 export const quietEnv = {
@@ -87,4 +115,51 @@ export const apiPost = async (base, path, body, token) => {
   const json = await res.json();
   if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
   return json.data;
+};
+
+/**
+ * Starts the local embedding model's server (scripts/embeddings-server.mjs) as a child process on
+ * 127.0.0.1 and waits until its model is loaded. Resolves with its URL, the start-up time in ms and
+ * `stop()`. Port 0 picks a free port.
+ */
+export const startEmbeddingsServer = async ({ port = 8790, timeoutMs = 60_000, stdio = 'inherit' } = {}) => {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, 'scripts', 'embeddings-server.mjs'), '--port', String(port)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', stdio],
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  };
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error('The embedding model server did not start')), timeoutMs);
+      child.once('exit', (code) => reject(new Error(`The embedding model server exited (${code})`)));
+      child.stdout.on('data', (part) => {
+        if (stdio === 'inherit') process.stdout.write(part);
+        output += part;
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const deadline = started + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`The embedding model server exited (${child.exitCode})`);
+      const res = await fetch(`${url}/health`).catch(() => null);
+      if (res?.ok) break;
+      if (performance.now() > deadline) throw new Error('The embedding model did not load in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { url, startupMs: Math.round(performance.now() - started), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 };

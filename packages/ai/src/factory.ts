@@ -12,6 +12,9 @@ export type AiProviderOptions = Pick<
   'sleep' | 'random' | 'baseDelayMs' | 'maxDelayMs' | 'retryAfterCapMs'
 >;
 
+// Global fetch is wrapped: calling it detached from globalThis throws "Illegal invocation" in Workers.
+const fetchFn = (bindings: AiBindings): typeof fetch => bindings.fetch ?? ((input, init) => fetch(input, init));
+
 /**
  * The provider chosen by AI_PROVIDER (default `local`). Misconfiguration is a permanent
  * AiProviderError (an AppError SERVICE_UNAVAILABLE, reason AI_NOT_CONFIGURED): `workers-ai` without
@@ -22,7 +25,12 @@ export const createAiProvider = (vars: AiVars, bindings: AiBindings, options: Ai
   const retry: RetryOptions = { ...options, maxRetries: config.maxRetries, timeoutMs: config.timeoutMs };
   switch (config.provider) {
     case 'local':
-      return createLocalProvider({ embeddings: config.localEmbeddings });
+      return createLocalProvider({
+        embeddings: config.localEmbeddings,
+        ...(config.localEmbeddingsUrl
+          ? { modelEndpoint: { url: config.localEmbeddingsUrl, fetch: fetchFn(bindings), retry } }
+          : {}),
+      });
     case 'workers-ai':
       if (!bindings.AI) {
         throw configError(
@@ -38,9 +46,7 @@ export const createAiProvider = (vars: AiVars, bindings: AiBindings, options: Ai
           'AI_PROVIDER is "openai" but OPENAI_BASE_URL is not set (e.g. https://api.openai.com/v1 or http://localhost:11434/v1 for Ollama)',
         );
       }
-      // Global fetch is wrapped: calling it detached from globalThis throws "Illegal invocation" in Workers.
-      const fetchFn: typeof fetch = bindings.fetch ?? ((input, init) => fetch(input, init));
-      return createOpenAiProvider({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey }, fetchFn, {
+      return createOpenAiProvider({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey }, fetchFn(bindings), {
         models: config.models,
         retry,
       });

@@ -9,6 +9,7 @@ export { type AdapterOptions, EMBEDDING_BATCH_SIZE } from './adapters/shared';
 export { classifyWorkersAiError, createWorkersAiProvider, WORKERS_AI_DEFAULT_MAX_TOKENS } from './adapters/workers-ai';
 export {
   type AiConfig,
+  DEFAULT_LOCAL_EMBEDDINGS_URL,
   DEFAULT_MAX_RETRIES,
   DEFAULT_MODELS,
   DEFAULT_TIMEOUT_MS,
@@ -22,6 +23,12 @@ export {
 export { type AiErrorReason, AiProviderError, isAiProviderError, safeMessage } from './errors';
 export { type AiProviderOptions, createAiProvider } from './factory';
 export { hashEmbedding, type LexicalOptions, LOCAL_EMBEDDING_DIMENSIONS, lexicalFeatures } from './lexical-embedding';
+export {
+  createModelEmbedder,
+  LOCAL_MODEL_EMBEDDING,
+  MODEL_EMBEDDING_LIMITS,
+  type ModelEmbeddingEndpoint,
+} from './model-embedding';
 export { backoffDelay, parseRetryAfter, RETRY_DEFAULTS, type RetryOptions, withRetry } from './retry';
 export { sampleJsonSchema } from './schema-sample';
 export { describeIssues, extractJson, type OutputIssue, structuredOutput, toJsonSchema } from './structured';

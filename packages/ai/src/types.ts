@@ -118,6 +118,11 @@ export interface AiVars {
   AI_IMAGE_MODEL?: string;
   AI_TIMEOUT_MS?: string;
   AI_MAX_RETRIES?: string;
-  /** Local provider only: `hash` (default) or `bridged` offline embeddings (see lexical-embedding.ts). */
+  /**
+   * Local provider only: `hash` (default) or `bridged` offline embeddings (see lexical-embedding.ts),
+   * or `model`, the local embedding model's server (see model-embedding.ts).
+   */
   AI_EMBEDDINGS?: string;
+  /** With AI_EMBEDDINGS=model: the server's base URL (default http://127.0.0.1:8790). */
+  AI_EMBEDDINGS_URL?: string;
 }

@@ -91,6 +91,7 @@ describe('hybridFusion', () => {
   it('has settings per offline embedding model and plain RRF for any other', () => {
     expect(hybridFusion('local-hash-384')).toEqual({ k: 10, weights: [3, 1] });
     expect(hybridFusion('local-bridged-384')).toEqual({ k: 10, weights: [1, 2] });
+    expect(hybridFusion('local-use-lite-512')).toEqual({ k: 2, weights: [1, 1] });
     expect(hybridFusion('@cf/baai/bge-base-en-v1.5')).toEqual({ k: 60 });
     expect(hybridFusion(null)).toEqual(DEFAULT_HYBRID_FUSION);
   });

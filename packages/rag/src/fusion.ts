@@ -59,11 +59,15 @@ export const reciprocalRankFusion = <T extends { id: string }>(lists: T[][], k =
  * Hybrid fusion settings per embedding model (keyword list first, vector list second), tuned on the
  * labelled set in bench/kb (questions.json) and confirmed on its held-out set. The offline hash
  * vectors mostly repeat the keyword leg, so keyword counts more; the bridged ones reach paraphrases
- * the keyword leg misses, so vector counts more. Other models: plain RRF.
+ * the keyword leg misses, so vector counts more. The local embedding model (AI_EMBEDDINGS=model) and
+ * the keyword leg are each right where the other misses: equal weights, and a small k so that a
+ * first place in either list counts most (k 1 to 3 tie on the tuning set; 2 is the middle). Other
+ * models: plain RRF.
  */
 export const HYBRID_FUSION: Readonly<Record<string, FusionOptions>> = {
   'local-hash-384': { k: 10, weights: [3, 1] },
   'local-bridged-384': { k: 10, weights: [1, 2] },
+  'local-use-lite-512': { k: 2, weights: [1, 1] },
 };
 export const DEFAULT_HYBRID_FUSION: FusionOptions = { k: 60 };
 

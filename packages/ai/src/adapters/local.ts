@@ -1,6 +1,7 @@
 import { DEFAULT_MODELS, LOCAL_EMBEDDING_MODELS, type LocalEmbeddings } from '../config';
-import { AiProviderError } from '../errors';
+import { AiProviderError, configError } from '../errors';
 import { hashEmbedding, LOCAL_EMBEDDING_DIMENSIONS, lexicalFeatures } from '../lexical-embedding';
+import { createModelEmbedder, type ModelEmbeddingEndpoint } from '../model-embedding';
 import { drawText, Raster, wrapLabel } from '../png';
 import { sampleJsonSchema } from '../schema-sample';
 import type {
@@ -120,15 +121,28 @@ const renderLabelledPng = async (req: ImageRequest): Promise<Uint8Array> => {
 };
 
 export interface LocalProviderOptions {
-  /** `hash` (default): word hashing; `bridged`: also character trigrams and shipped concepts. */
+  /**
+   * `hash` (default): word hashing; `bridged`: also character trigrams and shipped concepts; `model`:
+   * the local embedding model's server at `modelEndpoint`.
+   */
   embeddings?: LocalEmbeddings;
+  /** Required with `embeddings: 'model'`. */
+  modelEndpoint?: ModelEmbeddingEndpoint;
 }
 
-/** The `local` adapter: offline and deterministic (same input, same output). Usage is always estimated. */
+/**
+ * The `local` adapter: offline and deterministic (same input, same output). Usage is always estimated.
+ * Its embeddings are computed in the Worker, except with `model`, which asks the local model's server.
+ */
 export const createLocalProvider = (options: LocalProviderOptions = {}): AiProvider => {
   const embeddings = options.embeddings ?? 'hash';
   const embeddingModel = LOCAL_EMBEDDING_MODELS[embeddings];
   const lexical = { bridged: embeddings === 'bridged' };
+  if (embeddings === 'model' && !options.modelEndpoint) {
+    throw configError(PROVIDER, 'AI_EMBEDDINGS is "model" but no embedding model server was given');
+  }
+  const modelEmbed =
+    options.modelEndpoint && embeddings === 'model' ? createModelEmbedder(options.modelEndpoint) : null;
   return {
     name: PROVIDER,
 
@@ -150,6 +164,7 @@ export const createLocalProvider = (options: LocalProviderOptions = {}): AiProvi
     },
 
     async embed(texts: string[]): Promise<EmbeddingResult> {
+      if (modelEmbed) return modelEmbed(texts);
       return {
         vectors: texts.map((t) => hashEmbedding(t, LOCAL_EMBEDDING_DIMENSIONS, lexical)),
         model: embeddingModel,
