@@ -126,7 +126,7 @@ export const rotateBotKey = async (db: Database, actor: ChatActor, id: string): 
  * conversations with credentialed sockets are read in the same batch as the delete).
  */
 export const deleteBot = async (
-  ports: { db: Database; sessions: ChatSessionsPort },
+  ports: { db: Database; sessions?: ChatSessionsPort },
   actor: ChatActor,
   id: string,
 ): Promise<void> => {
@@ -142,5 +142,5 @@ export const deleteBot = async (
   ]);
   if (deleted.length === 0) throw (await getBot(db, actor.orgId, id)) ? changedMeanwhile() : notFound('Bot');
   const ids = live.map((row) => row.conversationId);
-  if (ids.length > 0) await ports.sessions.end(actor.orgId, ids);
+  if (ids.length > 0) await ports.sessions?.end(actor.orgId, ids);
 };

@@ -82,7 +82,7 @@ export const requireConversation = async (db: Database, actor: ChatActor, id: st
 
 /** Deletes the conversation and its messages, and closes the sockets open on it. */
 export const deleteConversation = async (
-  ports: { db: Database; sessions: ChatSessionsPort },
+  ports: { db: Database; sessions?: ChatSessionsPort },
   actor: ChatActor,
   id: string,
 ): Promise<void> => {
@@ -91,5 +91,5 @@ export const deleteConversation = async (
     .where(and(...visibleConversation(actor), eq(conversations.id, id)))
     .returning({ id: conversations.id });
   if (deleted.length === 0) throw notFound('Conversation');
-  await ports.sessions.end(actor.orgId, [id]);
+  await ports.sessions?.end(actor.orgId, [id]);
 };
