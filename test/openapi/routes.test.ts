@@ -87,6 +87,8 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/conversations/{id}', 'delete', 'deleteConversation', true, ['204', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}/messages', 'get', 'listMessages', true, ['200', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}/messages', 'post', 'sendMessage', true, ['200', '201', '404', '503', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/ws', 'get', 'openConversationSocket', true, ['101', '404', '426', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/ws/ticket', 'post', 'createConversationSocketTicket', true, ['201', '404']],
 ];
 
 /** Response media types a route must offer. */
@@ -119,6 +121,7 @@ const SCHEMAS = [
   ...['KbQueryRecord', 'QueryKbRequest', 'CreateKbTextRequest', 'UploadKbDocumentRequest'],
   ...['Bot', 'BotConfiguration', 'BotConfigurationInput', 'CreateBotRequest', 'UpdateBotRequest'],
   ...['Conversation', 'CreateConversationRequest', 'ChatMessage', 'ChatExchange', 'SendMessageRequest'],
+  'ChatSocketTicket',
 ];
 const FIELDS: Array<[string, string[]]> = [
   ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],
@@ -157,6 +160,7 @@ describe('each route group in the OpenAPI document', () => {
       );
     }
     expect(doc.paths['/api/v1/jobs/feed']!.get!.description).toContain('flowspark.ticket.');
+    expect(doc.paths['/api/v1/conversations/{id}/ws']!.get!.description).toContain('flowspark.chat-ticket.');
   });
 
   it('carries the named schemas, with exact fields where clients rely on them', async () => {

@@ -1,4 +1,5 @@
 import { deleteBot } from '@flowspark/chat';
+import { chatSessions } from '../../../lib/chat';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -23,7 +24,7 @@ export const deleteBotRoute = defineRoute(
 export const registerDeleteBot = (app: GroupApp) =>
   app.openapi(deleteBotRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { db, actor } = routeContext(c);
-    await deleteBot({ db }, actor, id);
+    const { db, actor, env } = routeContext(c);
+    await deleteBot({ db, sessions: chatSessions(env) }, actor, id);
     return noContent(c);
   });

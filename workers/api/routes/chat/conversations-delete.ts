@@ -1,4 +1,5 @@
 import { deleteConversation } from '@flowspark/chat';
+import { chatSessions } from '../../../lib/chat';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -22,7 +23,7 @@ export const deleteConversationRoute = defineRoute(
 export const registerDeleteConversation = (app: GroupApp) =>
   app.openapi(deleteConversationRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { db, actor } = routeContext(c);
-    await deleteConversation({ db }, actor, id);
+    const { db, actor, env } = routeContext(c);
+    await deleteConversation({ db, sessions: chatSessions(env) }, actor, id);
     return noContent(c);
   });

@@ -11,6 +11,8 @@ import { registerGetConversation } from './conversations-get';
 import { registerListConversations } from './conversations-list';
 import { registerListMessages } from './messages-list';
 import { registerSendMessage } from './messages-send';
+import { registerConversationSocket } from './socket';
+import { registerCreateSocketTicket } from './socket-ticket';
 
 /** Bots, their conversations and messages: `/bots…` and `/conversations…`. */
 const app = createGroup();
@@ -26,5 +28,7 @@ registerGetConversation(app);
 registerDeleteConversation(app);
 registerListMessages(app);
 registerSendMessage(app);
+registerConversationSocket(app);
+registerCreateSocketTicket(app);
 
 export default app;
