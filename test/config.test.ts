@@ -125,7 +125,7 @@ describe('configuration', () => {
     expect(bound).toEqual(own.map((b) => ({ ...b, script_name: jobsName! })));
     // Each Worker declares the classes it defines, and only those.
     const declared = (toml: string) => blocks(toml, '[[migrations]]').map((m) => m.new_sqlite_classes);
-    expect(declared(localToml)).toEqual(['["RateLimiter"]']);
+    expect(declared(localToml)).toEqual(['["RateLimiter"]', '["ChatSession"]']);
     expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]', '["KeywordIndex"]']);
   });
 

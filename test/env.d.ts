@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import('./worker');
-      durableNamespaces: 'RateLimiter' | 'JobFeed' | 'LocalVectorIndex';
+      durableNamespaces: 'RateLimiter' | 'ChatSession' | 'JobFeed' | 'LocalVectorIndex';
     }
   }
 }

@@ -8,6 +8,6 @@ import jobs from '../workers/jobs-main';
 import api from '../workers/main';
 
 export { JobFeed, JobsService, KeywordIndex, LocalVectorIndex } from '../workers/jobs-main';
-export { RateLimiter } from '../workers/main';
+export { ChatSession, RateLimiter } from '../workers/main';
 
 export default { fetch: api.fetch, queue: jobs.queue, scheduled: jobs.scheduled };

@@ -1,6 +1,7 @@
 import type { AiVars } from '@flowspark/ai';
 import type { ConfigVars } from '@flowspark/core';
 import type { JobsServiceRpc } from './lib/jobs-service';
+import type { ChatSession } from './objects/chat-session';
 import type { JobFeed } from './objects/job-feed';
 import type { KeywordIndex } from './objects/keyword-index';
 import type { LocalVectorIndex } from './objects/local-vector-index';
@@ -8,7 +9,7 @@ import type { RateLimiter } from './objects/rate-limiter';
 
 /**
  * The bindings of both Workers. The API Worker (wrangler.toml) has all but the queue consumer; the jobs
- * Worker (wrangler.jobs.toml) has no RATE_LIMITER and no JOBS_SERVICE. JOB_FEED and VECTOR_INDEX are
+ * Worker (wrangler.jobs.toml) has no RATE_LIMITER, no CHAT_SESSION and no JOBS_SERVICE. JOB_FEED and VECTOR_INDEX are
  * the jobs Worker's classes, bound by the API Worker with `script_name`. AI and VECTORIZE exist only
  * in production (the *.production.toml files). The AI provider's variables (`AI_PROVIDER`: `local`,
  * `workers-ai` or `openai`; models, timeouts) are packages/ai's `AiVars`.
@@ -19,6 +20,8 @@ export interface Env extends ConfigVars, AiVars {
   JOBS: Queue<JobMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   JOB_FEED: DurableObjectNamespace<JobFeed>;
+  /** The chat-session object of a conversation (API Worker only): its live sockets. */
+  CHAT_SESSION: DurableObjectNamespace<ChatSession>;
   /** The jobs Worker's RPC entrypoint `JobsService` (API Worker only). */
   JOBS_SERVICE: Fetcher & JobsServiceRpc;
   /** The local vector index (dev, tests, or production without Vectorize): one object per tenant. */

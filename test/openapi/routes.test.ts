@@ -75,6 +75,20 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/kb/search', 'get', 'searchKb', true, ['200', '400', '401', '403']],
   ['/api/v1/kb/query', 'post', 'queryKb', true, ['200', '400', '401', '403']],
   ['/api/v1/kb/queries', 'get', 'listKbQueries', true, ['200', '400', '401']],
+  ['/api/v1/bots', 'get', 'listBots', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/bots', 'post', 'createBot', true, ['201', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}', 'get', 'getBot', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}', 'put', 'updateBot', true, ['200', '404', '409', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}', 'delete', 'deleteBot', true, ['204', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/rotate-key', 'post', 'rotateBotKey', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/conversations', 'get', 'listConversations', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/conversations', 'post', 'createConversation', true, ['201', '404', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}', 'get', 'getConversation', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}', 'delete', 'deleteConversation', true, ['204', '404', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/messages', 'get', 'listMessages', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/messages', 'post', 'sendMessage', true, ['200', '201', '404', '503', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/ws', 'get', 'openConversationSocket', true, ['101', '404', '426', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/ws/ticket', 'post', 'createConversationSocketTicket', true, ['201', '404']],
 ];
 
 /** Response media types a route must offer. */
@@ -91,6 +105,8 @@ const CONTENT: Array<[string, string, string, string[]]> = [
   ],
   ['/api/v1/images/{id}/download', 'get', '200', ['image/png', 'image/jpeg']],
   ['/api/v1/kb/query', 'post', '200', ['application/json', 'text/event-stream']],
+  ['/api/v1/conversations/{id}/messages', 'post', '200', ['text/event-stream']],
+  ['/api/v1/conversations/{id}/messages', 'post', '201', ['application/json']],
 ];
 
 /** Named schemas the document must carry, and the exact fields of some of them. */
@@ -103,12 +119,26 @@ const SCHEMAS = [
   ...['Image', 'ImageWithJob', 'ImageStatus', 'GenerateImageRequest'],
   ...['KbDocument', 'KbDocumentAccepted', 'KbSearchHit', 'KbSearchResult', 'KbCitation', 'KbAnswer'],
   ...['KbQueryRecord', 'QueryKbRequest', 'CreateKbTextRequest', 'UploadKbDocumentRequest'],
+  ...['Bot', 'BotConfiguration', 'BotConfigurationInput', 'CreateBotRequest', 'UpdateBotRequest'],
+  ...['Conversation', 'CreateConversationRequest', 'ChatMessage', 'ChatExchange', 'SendMessageRequest'],
+  'ChatSocketTicket',
 ];
 const FIELDS: Array<[string, string[]]> = [
   ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],
   ['GenerateImageRequest', ['prompt', 'negative_prompt', 'width', 'height', 'seed']],
   ['KbCitation', ['document_id', 'title', 'chunk_id', 'page_number', 'snippet', 'score', 'source']],
   ['AuthEmailChangeRequest', ['email', 'password', 'code']],
+  [
+    'BotConfiguration',
+    [
+      ...['system_prompt', 'model', 'temperature', 'chat_history_length', 'agent_type', 'top_k', 'welcome_message'],
+      ...['suggested_messages', 'allowed_origins', 'visibility', 'theme', 'visitor_message_limit'],
+    ],
+  ],
+  [
+    'ChatMessage',
+    ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'created_at'],
+  ],
 ];
 
 describe('each route group in the OpenAPI document', () => {
@@ -130,6 +160,7 @@ describe('each route group in the OpenAPI document', () => {
       );
     }
     expect(doc.paths['/api/v1/jobs/feed']!.get!.description).toContain('flowspark.ticket.');
+    expect(doc.paths['/api/v1/conversations/{id}/ws']!.get!.description).toContain('flowspark.chat-ticket.');
   });
 
   it('carries the named schemas, with exact fields where clients rely on them', async () => {
@@ -140,5 +171,8 @@ describe('each route group in the OpenAPI document', () => {
     }
     expect(schemas.GenerateDocumentRequest!.required).toEqual(['title', 'format']);
     expect(schemas.GenerateDocumentRequest!.additionalProperties).toBe(false);
+    expect(schemas.BotConfigurationInput!.additionalProperties).toBe(false);
+    expect(schemas.BotConfigurationInput!.required ?? []).toEqual([]);
+    expect(schemas.CreateBotRequest!.required).toEqual(['name']);
   });
 });

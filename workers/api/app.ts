@@ -8,6 +8,8 @@ import type { Env } from '../env';
 type FetchHandler = { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
 type GroupLoader = () => Promise<{ default: FetchHandler }>;
 
+const chat: GroupLoader = () => import('./routes/chat');
+
 export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLoader]> = [
   ['/api/v1/auth', () => import('./routes/auth')],
   ['/api/v1/api-keys', () => import('./routes/api-keys')],
@@ -20,6 +22,8 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/presentations', () => import('./routes/presentations')],
   ['/api/v1/images', () => import('./routes/images')],
   ['/api/v1/kb', () => import('./routes/kb')],
+  ['/api/v1/bots', chat],
+  ['/api/v1/conversations', chat],
 ];
 
 const loadSystem: GroupLoader = () => import('./routes/system');

@@ -20,7 +20,10 @@ export type IdPrefix =
   | 'chk'
   | 'kbq'
   | 'dev'
-  | 'eml';
+  | 'eml'
+  | 'bot'
+  | 'cnv'
+  | 'msg';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

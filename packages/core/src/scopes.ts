@@ -24,6 +24,10 @@ export const SCOPES = [
   'images:write',
   'kb:read',
   'kb:write',
+  'bots:read',
+  'bots:write',
+  'chat:read',
+  'chat:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -37,6 +41,8 @@ const READ: Scope[] = [
   'templates:read',
   'images:read',
   'kb:read',
+  'bots:read',
+  'chat:read',
 ];
 /** What members create and manage: generated content and their own keys. */
 const CONTENT_WRITE: Scope[] = [
@@ -46,6 +52,8 @@ const CONTENT_WRITE: Scope[] = [
   'templates:write',
   'images:write',
   'kb:write',
+  'bots:write',
+  'chat:write',
 ];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {

@@ -504,3 +504,89 @@ export const kbQueries = sqliteTable(
   },
   (t) => [index('kb_queries_org_created').on(t.orgId, t.createdAt)],
 );
+
+/** Chat bots (seed 001 Bot): a configuration (packages/chat) and a public widget key. */
+export const bots = sqliteTable(
+  'bots',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    configuration: text('configuration', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The widget's key: not a secret (it is in the page), unique across tenants, rotatable. */
+    publicKey: text('public_key').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('bots_public_key').on(t.publicKey), index('bots_org_created').on(t.orgId, t.createdAt)],
+);
+
+/** A conversation with a bot: started by a user of the tenant or (widget) an anonymous visitor. */
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id, { onDelete: 'cascade' }),
+    title: text('title'),
+    userId: text('user_id'),
+    visitorId: text('visitor_id'),
+    messageCount: integer('message_count').notNull().default(0),
+    lastMessageAt: text('last_message_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('conversations_org_bot').on(t.orgId, t.botId, t.updatedAt),
+    index('conversations_org_bot_user').on(t.orgId, t.botId, t.userId, t.updatedAt),
+  ],
+);
+
+/** The messages of a conversation, in `seq` order (1, 2, …: the order they were stored in). */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    content: text('content').notNull(),
+    citations: text('citations', { mode: 'json' }).$type<unknown[]>().notNull(),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    totalTokens: integer('total_tokens'),
+    usageEstimated: integer('usage_estimated', { mode: 'boolean' }),
+    model: text('model'),
+    latencyMs: integer('latency_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('messages_conversation_seq').on(t.orgId, t.conversationId, t.seq)],
+);
+
+/**
+ * Conversations that have sockets opened with a credential (chat-session Durable Objects), so that a
+ * revoked session, API key or membership closes them: the revocation asks only these objects.
+ */
+export const chatConnections = sqliteTable(
+  'chat_connections',
+  {
+    orgId: text('org_id').notNull(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    openedAt: text('opened_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.conversationId] })],
+);

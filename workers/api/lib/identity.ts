@@ -37,11 +37,13 @@ export const identityContext = (c: AppContext): IdentityContext => ({
       await gate(c.env, orgId).revokeApiKeys(apiKeyIds);
       gateLeases.forgetOrg(orgId);
     },
-    // The tenant's job feed finds the sockets by tag; later live connections (chat) join here.
+    // The tenant's job feed finds the sockets by tag, and so does each conversation's chat session.
     closeConnections: async (orgId, who) => {
       // A removed member's or deactivated user's keys: this isolate re-reads them at once.
       await forgetApiKeys(who);
-      await jobFeed(c.env, orgId).closeConnections(who);
+      // Loaded here: the chat package is not needed on the identity routes until something is revoked.
+      const { closeChatConnections } = await import('../../lib/chat');
+      await Promise.all([jobFeed(c.env, orgId).closeConnections(who), closeChatConnections(c.env, orgId, who)]);
     },
   },
   get mailer() {

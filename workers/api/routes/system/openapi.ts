@@ -53,6 +53,7 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'Documents', description: 'Generated DOCX, PDF and XLSX documents with versions' },
       { name: 'Presentations', description: 'Generated PPTX slide decks' },
       { name: 'Images', description: 'Generated images' },
+      { name: 'Chat', description: 'Chat bots, their conversations and messages (REST, SSE, WebSocket)' },
       { name: 'Development', description: 'Local-only helpers (absent in production)' },
     ],
   }) as unknown as Record<string, unknown>;

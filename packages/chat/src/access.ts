@@ -1,0 +1,24 @@
+import { type Actor, AppError, ROLE_RANK } from '@flowspark/core';
+
+/** Who acts on chat resources: the tenant, the user, and the role that decides what they see. */
+export type ChatActor = Pick<Actor, 'orgId' | 'userId' | 'role'>;
+
+/**
+ * Owners and admins see every conversation of the organization; members and viewers their own (an
+ * API key's are its creator's). The same rule as for knowledge-base questions.
+ */
+export const seesAllConversations = (actor: Pick<Actor, 'role'>): boolean => ROLE_RANK[actor.role] >= ROLE_RANK.admin;
+
+/**
+ * A public bot answers anyone on the origins it allows, at the organization's cost: only owners and
+ * admins make a bot public, and only they change, re-key or delete one that is.
+ */
+export const mayManagePublicBots = (actor: Pick<Actor, 'role'>): boolean => ROLE_RANK[actor.role] >= ROLE_RANK.admin;
+
+export const publicBotRefused = (action: 'make public' | 'change' | 'delete') =>
+  new AppError(
+    'FORBIDDEN',
+    action === 'make public'
+      ? 'Only owners and admins can make a bot public'
+      : `Only owners and admins can ${action} a public bot`,
+  );

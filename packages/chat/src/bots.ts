@@ -1,0 +1,146 @@
+/**
+ * Bots: a name, a configuration (configuration.ts) and a public key for the widget. Every query is
+ * scoped to the tenant; another tenant's bot is not found.
+ */
+import { AppError, newId, notFound, type PageRequest } from '@flowspark/core';
+import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
+import { and, eq } from 'drizzle-orm';
+import { type ChatActor, mayManagePublicBots, publicBotRefused } from './access';
+import {
+  type BotConfiguration,
+  type BotConfigurationInput,
+  DEFAULT_BOT_CONFIGURATION,
+  mergeConfiguration,
+  readConfiguration,
+} from './configuration';
+import { connectedConversations } from './live';
+import type { ChatSessionsPort } from './ports';
+
+const { bots } = schema;
+
+type BotRow = typeof bots.$inferSelect;
+
+/** A bot with its configuration read and completed (see `readConfiguration`). */
+export interface BotRecord extends Omit<BotRow, 'configuration'> {
+  configuration: BotConfiguration;
+}
+
+export interface NewBot {
+  name: string;
+  configuration?: BotConfigurationInput;
+}
+
+export interface BotChange {
+  name?: string;
+  configuration?: BotConfigurationInput;
+}
+
+const toRecord = (row: BotRow): BotRecord => ({ ...row, configuration: readConfiguration(row.configuration) });
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** `pk_` and 160 random bits: unguessable, so a bot cannot be found by trying keys, but not a secret. */
+export const newPublicKey = (): string => `pk_${hex(crypto.getRandomValues(new Uint8Array(20)))}`;
+
+export const createBot = async (db: Database, actor: ChatActor, input: NewBot): Promise<BotRecord> => {
+  const configuration = mergeConfiguration({ ...DEFAULT_BOT_CONFIGURATION }, input.configuration);
+  if (configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused('make public');
+  const now = new Date().toISOString();
+  const [row] = await db
+    .insert(bots)
+    .values({
+      id: newId('bot'),
+      orgId: actor.orgId,
+      name: input.name,
+      configuration,
+      publicKey: newPublicKey(),
+      createdBy: actor.userId,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return toRecord(row!);
+};
+
+export const getBot = async (db: Database, orgId: string, id: string): Promise<BotRecord | null> => {
+  const [row] = await db
+    .select()
+    .from(bots)
+    .where(and(eq(bots.orgId, orgId), eq(bots.id, id)))
+    .limit(1);
+  return row ? toRecord(row) : null;
+};
+
+export const requireBot = async (db: Database, orgId: string, id: string): Promise<BotRecord> => {
+  const bot = await getBot(db, orgId, id);
+  if (!bot) throw notFound('Bot');
+  return bot;
+};
+
+/** The tenant's bots, newest first: one page query and one count. */
+export const listBots = async (
+  db: Database,
+  orgId: string,
+  page: PageRequest,
+): Promise<{ items: BotRecord[]; total: number }> => {
+  const { items, total } = await paginateNewestFirst(db, bots, eq(bots.orgId, orgId), page);
+  return { items: items.map(toRecord), total };
+};
+
+/** A change to a bot that was changed meanwhile is refused rather than lost. */
+const changedMeanwhile = () =>
+  new AppError('CONFLICT', 'The bot was changed by another request meanwhile; read it again and retry');
+
+const writeBot = async (db: Database, current: BotRecord, values: Partial<BotRow>): Promise<BotRecord> => {
+  const [row] = await db
+    .update(bots)
+    .set({ ...values, updatedAt: new Date().toISOString() })
+    .where(and(eq(bots.orgId, current.orgId), eq(bots.id, current.id), eq(bots.updatedAt, current.updatedAt)))
+    .returning();
+  if (!row) throw changedMeanwhile();
+  return toRecord(row);
+};
+
+const assertMayChange = (actor: ChatActor, current: BotRecord, action: 'change' | 'delete') => {
+  if (current.configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused(action);
+};
+
+/** The name and the configuration fields given replace the stored ones; the rest stays. */
+export const updateBot = async (db: Database, actor: ChatActor, id: string, change: BotChange): Promise<BotRecord> => {
+  const current = await requireBot(db, actor.orgId, id);
+  assertMayChange(actor, current, 'change');
+  const configuration = mergeConfiguration(current.configuration, change.configuration);
+  if (configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused('make public');
+  return writeBot(db, current, { name: change.name ?? current.name, configuration });
+};
+
+/** A new public key; the old one stops working at once (a widget embedded with it stops loading). */
+export const rotateBotKey = async (db: Database, actor: ChatActor, id: string): Promise<BotRecord> => {
+  const current = await requireBot(db, actor.orgId, id);
+  assertMayChange(actor, current, 'change');
+  return writeBot(db, current, { publicKey: newPublicKey() });
+};
+
+/**
+ * Deletes the bot with its conversations and messages, and closes the sockets open on them (the
+ * conversations with credentialed sockets are read in the same batch as the delete).
+ */
+export const deleteBot = async (
+  ports: { db: Database; sessions?: ChatSessionsPort },
+  actor: ChatActor,
+  id: string,
+): Promise<void> => {
+  const { db } = ports;
+  const current = await requireBot(db, actor.orgId, id);
+  assertMayChange(actor, current, 'delete');
+  const [live, deleted] = await db.batch([
+    connectedConversations(db, actor.orgId, { botId: id }),
+    db
+      .delete(bots)
+      .where(and(eq(bots.orgId, actor.orgId), eq(bots.id, id), eq(bots.updatedAt, current.updatedAt)))
+      .returning({ id: bots.id }),
+  ]);
+  if (deleted.length === 0) throw (await getBot(db, actor.orgId, id)) ? changedMeanwhile() : notFound('Bot');
+  const ids = live.map((row) => row.conversationId);
+  if (ids.length > 0) await ports.sessions?.end(actor.orgId, ids);
+};

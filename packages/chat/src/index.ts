@@ -1,0 +1,11 @@
+// @flowspark/chat: chat bots — bots and their configuration, conversations, messages and replies.
+// Rows and domain values only: the API presents them.
+export * from './access';
+export * from './bots';
+export * from './configuration';
+export * from './conversations';
+export * from './live';
+export * from './messages';
+export * from './ports';
+export * from './reply';
+export * from './retrieval';

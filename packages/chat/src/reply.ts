@@ -1,0 +1,247 @@
+/**
+ * A message and the bot's reply. `prepareReply` does everything that can fail before the model is
+ * asked (the conversation, its bot, the history, retrieval), so those failures are ordinary request
+ * errors. The reply is then generated whole (`completeReply`) or streamed (`streamReply`), and only
+ * when it is complete are the user message and the reply stored, together (messages.ts). A provider
+ * failure, a client that goes away mid-stream or a conversation deleted meanwhile stores nothing.
+ */
+import { AiProviderError, type ChatMessage, type ChatRequest, type TokenUsage } from '@flowspark/ai';
+import { logger, newId, notFound } from '@flowspark/core';
+import type { Database } from '@flowspark/db';
+import { schema } from '@flowspark/db';
+import { and, eq, sql } from 'drizzle-orm';
+import type { ChatActor } from './access';
+import { type BotRecord, getBot } from './bots';
+import type { BotConfiguration } from './configuration';
+import { type ConversationRow, visibleConversation } from './conversations';
+import { type ChatCitation, lastMessages, type StoredExchange, storeExchange } from './messages';
+import type { ChatPorts } from './ports';
+import type { BotPassage } from './retrieval';
+
+const { conversations, chatConnections } = schema;
+
+/** The longest reply asked of the model. */
+export const REPLY_MAX_TOKENS = 1_024;
+const MAX_PASSAGE_CHARS = 2_000;
+const TITLE_CHARS = 80;
+
+export const RAG_INSTRUCTIONS =
+  'Answer using only the numbered sources below. Cite the sources you use with their numbers in square ' +
+  "brackets, like [1] or [2][3]. If the sources do not contain the answer, say that you don't know.";
+
+/**
+ * What a `rag` bot answers when its documents hold nothing for the message (today: always, as bots
+ * have no trained documents yet). The model is not asked: a rag bot answers only from its documents.
+ */
+export const NO_CONTEXT_REPLY = "I don't have any information about that in my documents.";
+
+const NO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, estimated: false };
+
+export interface PreparedReply {
+  orgId: string;
+  conversation: ConversationRow;
+  bot: BotRecord;
+  configuration: BotConfiguration;
+  user: { id: string; content: string; createdAt: string };
+  passages: BotPassage[];
+  /** What the provider is asked; null when the bot answers `fallback` without a model. */
+  request: ChatRequest | null;
+  fallback: string | null;
+  /** Whether sockets are open on the conversation (a REST reply is announced to them). */
+  connected: boolean;
+  /** When the message arrived (ms), for the reply's latency. */
+  started: number;
+}
+
+const clip = (text: string, max: number) => {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max).join('').trimEnd()}…` : text;
+};
+
+/** The system message: the bot's prompt, and for a rag bot the instructions and numbered sources. */
+export const systemMessage = (configuration: BotConfiguration, passages: BotPassage[]): string => {
+  if (configuration.agent_type !== 'rag') return configuration.system_prompt;
+  const sources = passages.map((p, i) => `[${i + 1}] ${p.title}\n${clip(p.text.trim(), MAX_PASSAGE_CHARS)}`);
+  return `${configuration.system_prompt}\n\n${RAG_INSTRUCTIONS}\n\nSources:\n\n${sources.join('\n\n')}`;
+};
+
+/** The messages the model gets: the system message, the last history messages, the new message. */
+export const buildChatMessages = (
+  configuration: BotConfiguration,
+  history: Pick<ChatMessage, 'role' | 'content'>[],
+  content: string,
+  passages: BotPassage[],
+): ChatMessage[] => [
+  { role: 'system', content: systemMessage(configuration, passages) },
+  ...history.map((m) => ({ role: m.role, content: m.content })),
+  { role: 'user', content },
+];
+
+/** The source numbers an answer cites ([1], [2][3], [1, 2]), valid ones only, in order of first mention. */
+const citedNumbers = (answer: string, count: number): number[] => {
+  const seen = new Set<number>();
+  for (const match of answer.matchAll(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g)) {
+    for (const part of match[1]!.split(/[,;]/)) {
+      const n = Number(part.trim());
+      if (n >= 1 && n <= count) seen.add(n);
+    }
+  }
+  return [...seen];
+};
+
+/** The passages the answer cites; when it marks none, every passage it was given. */
+export const replyCitations = (answer: string, passages: BotPassage[]): ChatCitation[] => {
+  const cited = citedNumbers(answer, passages.length);
+  const chosen = cited.length > 0 ? cited.map((n) => passages[n - 1]!) : passages;
+  return chosen.map((p) => ({
+    document_id: p.document_id,
+    chunk_id: p.chunk_id,
+    title: p.title,
+    snippet: p.snippet,
+    score: p.score,
+  }));
+};
+
+const titleOf = (content: string) => clip(content.replace(/\s+/g, ' ').trim(), TITLE_CHARS);
+
+/**
+ * Loads the conversation (as the caller sees it) with its bot and its last `chat_history_length`
+ * messages, retrieves context for a rag bot, and builds the provider request. Not found when the
+ * caller may not see the conversation.
+ */
+export const prepareReply = async (
+  ports: Pick<ChatPorts, 'db' | 'retrieval'>,
+  actor: ChatActor,
+  conversationId: string,
+  content: string,
+): Promise<PreparedReply> => {
+  const started = Date.now();
+  const { db } = ports;
+  const conversation = await loadConversation(db, actor, conversationId);
+  const bot = await getBot(db, actor.orgId, conversation.botId);
+  // The bot's deletion takes its conversations with it.
+  if (!bot) throw notFound('Conversation');
+  const configuration = bot.configuration;
+  const history =
+    configuration.chat_history_length > 0
+      ? (await lastMessages(db, actor.orgId, conversationId, configuration.chat_history_length)).reverse()
+      : [];
+  const passages =
+    configuration.agent_type === 'rag'
+      ? await ports.retrieval.retrieve({
+          orgId: actor.orgId,
+          botId: bot.id,
+          query: content,
+          topK: configuration.top_k,
+        })
+      : [];
+  const noContext = configuration.agent_type === 'rag' && passages.length === 0;
+  return {
+    orgId: actor.orgId,
+    conversation,
+    bot,
+    configuration,
+    user: { id: newId('msg'), content, createdAt: new Date(started).toISOString() },
+    passages,
+    request: noContext
+      ? null
+      : {
+          messages: buildChatMessages(configuration, history, content, passages),
+          temperature: configuration.temperature,
+          max_tokens: REPLY_MAX_TOKENS,
+          ...(configuration.model ? { model: configuration.model } : {}),
+        },
+    fallback: noContext ? NO_CONTEXT_REPLY : null,
+    connected: conversation.connected,
+    started,
+  };
+};
+
+/** The conversation and whether sockets are open on it, in one query. */
+const loadConversation = async (db: Database, actor: ChatActor, id: string) => {
+  const [row] = await db
+    .select({
+      conversation: conversations,
+      connected: sql<number>`EXISTS (SELECT 1 FROM ${chatConnections} WHERE ${chatConnections.orgId} = ${actor.orgId} AND ${chatConnections.conversationId} = ${conversations.id})`,
+    })
+    .from(conversations)
+    .where(and(...visibleConversation(actor), eq(conversations.id, id)))
+    .limit(1);
+  if (!row) throw notFound('Conversation');
+  return { ...row.conversation, connected: Boolean(row.connected) };
+};
+
+interface Generated {
+  text: string;
+  usage: TokenUsage;
+  model: string | null;
+}
+
+const store = async (ports: ChatPorts, prepared: PreparedReply, reply: Generated): Promise<StoredExchange> => {
+  if (!reply.text) {
+    throw new AiProviderError('The model returned an empty reply', {
+      provider: reply.model ?? 'unknown',
+      retryable: true,
+    });
+  }
+  const now = Date.now();
+  const stored = await storeExchange(ports.db, {
+    orgId: prepared.orgId,
+    conversationId: prepared.conversation.id,
+    user: prepared.user,
+    assistant: {
+      id: newId('msg'),
+      content: reply.text,
+      citations: replyCitations(reply.text, prepared.passages),
+      usage: reply.usage,
+      model: reply.model,
+      latencyMs: now - prepared.started,
+      createdAt: new Date(Math.max(now, prepared.started + 1)).toISOString(),
+    },
+    title: titleOf(prepared.user.content),
+  });
+  if (ports.sessions && prepared.connected) {
+    // Best effort: the reply is stored; sockets that miss it can resume from their last message.
+    await ports.sessions
+      .announce(prepared.orgId, prepared.conversation.id, [stored.user, stored.assistant])
+      .catch((err) => logger.warn('chat reply not announced', { error_message: String(err) }));
+  }
+  return stored;
+};
+
+/** The whole reply from the provider, then both messages stored. */
+export const completeReply = async (ports: ChatPorts, prepared: PreparedReply): Promise<StoredExchange> => {
+  if (!prepared.request) return store(ports, prepared, { text: prepared.fallback ?? '', usage: NO_USAGE, model: null });
+  const result = await ports.ai.chat(prepared.request);
+  return store(ports, prepared, { text: result.text.trim(), usage: result.usage, model: result.model });
+};
+
+export type ReplyEvent = { type: 'token'; text: string } | { type: 'message'; exchange: StoredExchange };
+
+/**
+ * The reply as it is generated: `token` deltas, then `message` with both stored messages. Pull-driven:
+ * the provider is read only as fast as the caller reads, and a caller that stops early (`return()`)
+ * stops the provider and stores nothing.
+ */
+export async function* streamReply(ports: ChatPorts, prepared: PreparedReply): AsyncGenerator<ReplyEvent> {
+  if (!prepared.request) {
+    const text = prepared.fallback ?? '';
+    yield { type: 'token', text };
+    yield { type: 'message', exchange: await store(ports, prepared, { text, usage: NO_USAGE, model: null }) };
+    return;
+  }
+  let text = '';
+  let usage: TokenUsage = NO_USAGE;
+  let model: string | null = null;
+  for await (const event of ports.ai.chatStream(prepared.request)) {
+    if (event.type === 'delta') {
+      if (!event.text) continue;
+      text += event.text;
+      yield { type: 'token', text: event.text };
+    } else {
+      usage = event.usage;
+      model = event.model;
+    }
+  }
+  yield { type: 'message', exchange: await store(ports, prepared, { text: text.trim(), usage, model }) };
+}

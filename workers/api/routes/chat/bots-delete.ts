@@ -1,0 +1,30 @@
+import { deleteBot } from '@flowspark/chat';
+import { chatSessions } from '../../../lib/chat';
+import { routeContext } from '../../lib/context';
+import { defineRoute } from '../../lib/define-route';
+import type { GroupApp } from '../../lib/group';
+import { noContent } from '../../lib/respond';
+import { errorResponses } from '../../lib/schemas';
+import { botIdParams } from './schemas';
+
+export const deleteBotRoute = defineRoute(
+  { scope: 'bots:write' },
+  {
+    method: 'delete',
+    path: '/bots/{id}',
+    operationId: 'deleteBot',
+    tags: ['Chat'],
+    summary: 'Delete a bot with its conversations and messages',
+    description: 'Only owners and admins may delete a public bot.',
+    request: { params: botIdParams },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses([404, 409]) },
+  },
+);
+
+export const registerDeleteBot = (app: GroupApp) =>
+  app.openapi(deleteBotRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { db, actor, env } = routeContext(c);
+    await deleteBot({ db, sessions: chatSessions(env) }, actor, id);
+    return noContent(c);
+  });
