@@ -13,6 +13,10 @@ export const GATE_LEASE_MS = 1_000;
  */
 export const GATE_LEASE_WANT = 16;
 export const GATE_LEASE_MAX_WANT = 256;
+/** How many 1 ms steps a request waits for another request's gate call before making its own. */
+export const GATE_WAIT_STEPS = 250;
+/** Refusals kept for waiting requests; past this many credentials the map starts again. */
+const MAX_REFUSALS = 10_000;
 const MAX_UNSPENT_PER_ORG = 100;
 
 /** What a lease is taken for: one credential (session or API key, and the token's `iat`) of a tenant. */
@@ -52,14 +56,25 @@ const subjectKey = (s: LeaseSubject) =>
 
 /**
  * An isolate's leases on its tenants' gate objects. A request spends one token of its credential's
- * lease without any call; when the lease is spent or expired, one call to the tenant's gate returns
- * what was left of expired leases and takes a new one, and concurrent requests wait for that one
- * call. Every token spent here was deducted by the gate first, so exactness holds across isolates;
- * tokens left in a lease that expires are given back on the tenant's next call.
+ * lease without any call; when the lease is spent or expired, a call to the tenant's gate returns
+ * what was left of expired leases and takes a new one. Every token spent here was deducted by the
+ * gate first, so exactness holds across isolates; tokens left in a lease that expires are given back
+ * on the tenant's next call.
+ *
+ * One call per credential at a time, but a request never awaits a call another request started: in
+ * the Workers runtime a promise settled by another request's I/O may never settle for the waiter
+ * (that request can end first), and what follows it would run in the other request's context. So a
+ * request that finds a call on its way waits on its own timer, re-reading the leases, for at most
+ * `GATE_WAIT_STEPS` steps; then it spends from the lease that call brought, or takes the refusal it
+ * brought (plain data, safe to share), or, if the call never ended, asks the gate itself.
  */
 export class GateLeases {
   private readonly leases = new Map<string, Lease>();
-  private readonly pending = new Map<string, Promise<LeaseResult>>();
+  /** Credentials with a gate call on its way, by the call's number (no promise is shared). */
+  private readonly calling = new Map<string, number>();
+  /** The last refusal (rate limited or revoked) per credential and the number of the call it came from. */
+  private readonly refusals = new Map<string, { result: LeaseResult; call: number }>();
+  private calls = 0;
   private readonly unspent = new Map<string, LeaseReturn[]>();
   /** Bumped by `forgetOrg`: a lease that was on its way while the tenant's leases were dropped is not kept. */
   private readonly epochs = new Map<string, number>();
@@ -77,12 +92,17 @@ export class GateLeases {
     background: (promise: Promise<unknown>) => void = () => undefined,
   ): Promise<AdmitResult> {
     const key = subjectKey(subject);
+    // Counted in steps rather than by Date, which tests freeze and the runtime moves only on I/O.
+    let waited = 0;
+    let awaited: number | undefined;
     for (;;) {
       const now = Date.now();
       const lease = this.leases.get(key);
       if (lease && lease.expiresAt > now && lease.tokens > 0) {
         lease.tokens -= 1;
-        if (lease.tokens * 4 <= lease.granted && !this.pending.has(key)) {
+        // A lease of a few tokens (near the limit) is not fetched ahead: a token parked in an
+        // isolate that gets no further request would be lost to the window until its next call.
+        if (lease.granted >= 4 && lease.tokens * 4 <= lease.granted && !this.calling.has(key)) {
           // Spent fast: ask for more next time, and fetch it now so no request waits for it.
           if (now - lease.grantedAt < GATE_LEASE_MS / 2) {
             this.wants.set(key, Math.min(GATE_LEASE_MAX_WANT, (this.wants.get(key) ?? GATE_LEASE_WANT) * 2));
@@ -92,19 +112,52 @@ export class GateLeases {
         return this.verdict(lease);
       }
       if (lease) this.retire(subject.orgId, key, lease);
-      const result = await (this.pending.get(key) ?? this.call(gate, subject, key));
+      const onItsWay = this.calling.get(key);
+      if (onItsWay !== undefined && waited < GATE_WAIT_STEPS) {
+        // Another request's call is on its way: wait on this request's own timer, then look again
+        // (first at the leases: that call, or another, may have brought tokens).
+        awaited ??= onItsWay;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        waited += 1;
+        continue;
+      }
+      const refusal = this.refusals.get(key);
+      if (awaited !== undefined && refusal && refusal.call >= awaited) return refusal.result;
+      const result = await this.call(gate, subject, key);
       if (!result.allowed || result.revoked) return result;
-      // Granted: loop to spend one token (concurrent waiters share the lease; the last ones may need
+      // Granted: loop to spend one token (waiting requests share the lease; the last ones may need
       // another).
     }
   }
 
-  /** One call to the gate per credential at a time; concurrent requests wait for the same one. */
-  private call(gate: (orgId: string) => GateObject, subject: LeaseSubject, key: string): Promise<LeaseResult> {
-    const call = this.take(gate, subject, key);
-    this.pending.set(key, call);
-    call.finally(() => this.pending.delete(key)).catch(() => undefined);
-    return call;
+  /** A call to the gate, marked for the requests that arrive while it is on its way. */
+  private async call(gate: (orgId: string) => GateObject, subject: LeaseSubject, key: string): Promise<LeaseResult> {
+    this.calls += 1;
+    const number = this.calls;
+    this.calling.set(key, number);
+    try {
+      const result = await this.take(gate, subject, key);
+      if (!result.allowed || result.revoked) {
+        if (this.refusals.size >= MAX_REFUSALS) this.refusals.clear();
+        this.refusals.set(key, { result, call: number });
+      } else {
+        this.refusals.delete(key);
+      }
+      return result;
+    } finally {
+      if (this.calling.get(key) === number) this.calling.delete(key);
+    }
+  }
+
+  /**
+   * Tokens of the tenant this isolate holds: leased and not spent yet, or waiting to go back. Every
+   * token the gate granted is either admitted a request or counted here.
+   */
+  heldTokens(orgId: string): number {
+    let held = 0;
+    for (const [key, lease] of this.leases) if (key.startsWith(`${orgId}|`)) held += lease.tokens;
+    for (const unspent of this.unspent.get(orgId) ?? []) held += unspent.tokens;
+    return held;
   }
 
   /** Drops a tenant's leases (a revocation in this isolate); their unspent tokens go back later. */
