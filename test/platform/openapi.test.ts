@@ -74,7 +74,9 @@ describe('OpenAPI document', () => {
             publicPaths.has(path) ||
               path.startsWith('/api/v1/auth/') ||
               path.startsWith('/api/v1/invitations/') ||
-              path.startsWith('/api/v1/dev/'),
+              path.startsWith('/api/v1/dev/') ||
+              // The chat widget's routes: anonymous visitors, checked by Origin and the bot's public key.
+              path.startsWith('/widget/'),
             `${path} is public`,
           ).toBe(true);
         }

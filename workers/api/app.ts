@@ -22,6 +22,7 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/presentations', () => import('./routes/presentations')],
   ['/api/v1/images', () => import('./routes/images')],
   ['/api/v1/kb', () => import('./routes/kb')],
+  ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],
   ['/api/v1/conversations', chat],
 ];

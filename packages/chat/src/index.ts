@@ -9,3 +9,4 @@ export * from './messages';
 export * from './ports';
 export * from './reply';
 export * from './retrieval';
+export * from './widget';

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Times are ISO-8601 UTC strings: they sort as text and go to the API unchanged. */
@@ -546,6 +547,8 @@ export const conversations = sqliteTable(
   (t) => [
     index('conversations_org_bot').on(t.orgId, t.botId, t.updatedAt),
     index('conversations_org_bot_user').on(t.orgId, t.botId, t.userId, t.updatedAt),
+    // A widget visitor has one conversation per bot: found by this index, and created at most once.
+    uniqueIndex('conversations_bot_visitor').on(t.orgId, t.botId, t.visitorId).where(sql`${t.visitorId} IS NOT NULL`),
   ],
 );
 

@@ -54,6 +54,7 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'Presentations', description: 'Generated PPTX slide decks' },
       { name: 'Images', description: 'Generated images' },
       { name: 'Chat', description: 'Chat bots, their conversations and messages (REST, SSE, WebSocket)' },
+      { name: 'Widget', description: 'The embeddable chat widget’s public routes (no credentials)' },
       { name: 'Development', description: 'Local-only helpers (absent in production)' },
     ],
   }) as unknown as Record<string, unknown>;
