@@ -77,6 +77,28 @@ export const buildAssets = async () => {
 `,
   );
 
+  // The widget demo (local mode only: served by GET /widget/demo, which fills in the bot's key).
+  put(
+    '/pages/widget-demo.html',
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>FlowSpark Edge chat widget demo</title>
+<style>body{font-family:system-ui,sans-serif;max-width:640px;margin:40px auto;padding:0 16px;line-height:1.5;color:#111827}code{background:#f3f4f6;padding:1px 4px;border-radius:4px}</style>
+</head>
+<body>
+<h1>Chat widget demo</h1>
+<p>This page embeds the chat widget of the bot <code>__BOT_KEY__</code> with one tag:</p>
+<pre><code>&lt;script src="__ORIGIN__/widget.js" data-bot="__BOT_KEY__" async&gt;&lt;/script&gt;</code></pre>
+<p>Open the chat with the button in the corner.</p>
+<script src="${widgetUrl}" data-bot="__BOT_KEY__" async></script>
+</body>
+</html>
+`,
+  );
+
   // Workers Static Assets reads response headers for matching paths from `_headers`.
   put(
     '/_headers',

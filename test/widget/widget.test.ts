@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOTS, newBot } from '../chat/helpers';
-import { call, createTenant, env, expectError, expectOk } from '../helpers/harness';
+import { call, createTenant, env, expectError, expectOk, fetchWith } from '../helpers/harness';
 
 const SITE = 'https://www.acme.test';
 const OTHER_SITE = 'https://evil.test';
@@ -155,5 +155,31 @@ describe('POST /widget/{public_key}/session', () => {
     const tenant = await createTenant();
     const privateBot = await newBot(tenant, { allowed_origins: [SITE] });
     expectError(await session(privateBot.public_key), 404, 'NOT_FOUND');
+  });
+});
+
+describe('GET /widget/demo (local mode)', () => {
+  it("embeds the widget of the given bot with the loader's versioned URL", async () => {
+    const key = `pk_${'ab'.repeat(20)}`;
+    const res = await call('GET', `/widget/demo?bot=${key}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    const html = res.body as string;
+    expect(html).toMatch(new RegExp(`<script src="/assets/widget\\.[0-9a-f]{12}\\.js" data-bot="${key}" async>`));
+    expect(html).toContain(`http://localhost/widget.js" data-bot="${key}"`);
+    expect(html).not.toContain('__BOT_KEY__');
+  });
+
+  it('takes only a public key, and does not exist in production', async () => {
+    const bad = await call('GET', '/widget/demo?bot=<script>');
+    expectError(bad, 400, 'VALIDATION_ERROR');
+    expect(Object.keys(bad.body.error.details.fields)).toEqual(['bot']);
+    const production = fetchWith(new Request(`http://localhost/widget/demo?bot=pk_${'0'.repeat(40)}`), {
+      ...env,
+      ENVIRONMENT: 'production',
+    } as typeof env);
+    const res = await production;
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
   });
 });

@@ -1,9 +1,12 @@
 import { createGroup } from '../../lib/group';
 import { registerWidgetConfig } from './config';
+import { registerWidgetDemo } from './demo';
 import { registerWidgetSession } from './session';
 
 /** The embeddable chat widget's public routes, outside /api/v1: `/widget/{public_key}/…`. */
 const app = createGroup('/');
+// Before the `{public_key}` routes, so `/widget/demo` is never read as a key.
+registerWidgetDemo(app);
 registerWidgetConfig(app);
 registerWidgetSession(app);
 
