@@ -42,7 +42,10 @@ const unitTestsNeedingWorkerd = [
 ];
 // Package tests that run in both: the ZIP writer and the XLSX sheets depend on when each runtime's
 // CompressionStream is done with a chunk.
-const unitTestsInBothRuntimes = ['packages/archive/src/writer-pieces.test.ts'];
+const unitTestsInBothRuntimes = [
+  'packages/archive/src/writer-pieces.test.ts',
+  'packages/docgen/src/render/xlsx-large.test.ts',
+];
 
 /**
  * The workerd tests run one Worker (test/worker.ts) with the API Worker's configuration (wrangler.toml)
