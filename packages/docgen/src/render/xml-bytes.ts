@@ -6,7 +6,8 @@
  * strings that were then encoded, made garbage of every cell several times over. Here each cell is
  * escaped and encoded in one pass into the current chunk, so the render allocates little besides the
  * text of non-integer numbers, and the chunks can be reused (see XmlChunks). Inside workerd the
- * render of 100,000 × 8 cells grew the process by ~46 MB over its model with strings, ~33 MB so.
+ * render of 100,000 × 8 cells grew the process by ~46 MB over its model with strings, ~33 MB this
+ * way.
  */
 
 const CHUNK_BYTES = 64 * 1024;
@@ -59,7 +60,7 @@ export class XmlChunks {
     this.at = at;
   }
 
-  /** A non-negative integer in decimal, as `String(n)` writes it (n < 2^31). */
+  /** A non-negative integer up to 2^31 − 1 in decimal, as `String(n)` writes it. */
   uint(n: number): void {
     this.room(10);
     const chunk = this.chunk;
