@@ -41,6 +41,12 @@ const unitTestsNeedingWorkerd = [
   'packages/docgen/src/render/index.test.ts',
   'packages/docgen/src/render/pdf.test.ts',
 ];
+// Package tests that run in both: the ZIP writer and the XLSX sheets depend on when each runtime's
+// CompressionStream is done with a chunk.
+const unitTestsInBothRuntimes = [
+  'packages/archive/src/writer-pieces.test.ts',
+  'packages/docgen/src/render/xlsx-large.test.ts',
+];
 
 /**
  * The workerd tests run one Worker (test/worker.ts) with the API Worker's configuration (wrangler.toml)
@@ -103,7 +109,12 @@ export default defineConfig({
         ],
         test: {
           name: 'workerd',
-          include: ['test/**/*.test.ts', 'workers/**/*.test.ts', ...unitTestsNeedingWorkerd],
+          include: [
+            'test/**/*.test.ts',
+            'workers/**/*.test.ts',
+            ...unitTestsNeedingWorkerd,
+            ...unitTestsInBothRuntimes,
+          ],
           exclude: ['test/architecture/**', 'test/e2e/**'],
           setupFiles: ['./test/setup.ts'],
           testTimeout: 20_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMember, expectOk } from '../helpers/harness';
+import { addMember, env, expectOk } from '../helpers/harness';
 import { openFeed, readJob } from '../jobs/helpers';
 import {
   call,
@@ -186,6 +186,32 @@ describe('POST /documents/generate', () => {
     expect(sheet.getRow(1).values.slice(1)).toEqual(['Customer', 'City', 'Amount', 'Paid']);
     expect(sheet.getRow(2).values.slice(1)).toEqual(['Ada', 'Zürich', 120.5, true]);
     expect(sheet.getRow(3).values.slice(1)).toEqual(['Hiroshi', '東京', 80, false]);
+  });
+
+  it('renders a table filled past 1 MB of text, which the version row does not keep', async () => {
+    const tenant = await createTenant();
+    const note = `Zürich 東京 ${'n'.repeat(240)}`;
+    const rows = Array.from({ length: 5_000 }, (_, i) => [i + 1, '{{note}}', i % 2 === 0]);
+    const doc = await generateDone(tenant, {
+      title: 'Notes',
+      format: 'xlsx',
+      input_data: { note },
+      content: {
+        title: 'Notes',
+        sections: [{ blocks: [{ type: 'table', sheet_name: 'Notes', columns: ['N', 'Note', 'Even'], rows }] }],
+      },
+    });
+    const sheet = (await loadWorkbook((await downloadOk(tenant.accessToken, doc.download_url)).bytes)).getWorksheet(
+      'Notes',
+    );
+    expect(sheet.rowCount).toBe(5_001);
+    expect(sheet.getRow(2).values.slice(1)).toEqual([1, note, true]);
+    expect(sheet.getRow(5_001).values.slice(1)).toEqual([5_000, note, false]);
+    // 5,000 × 252 characters once filled: more than the 1 MB a version row keeps of its content.
+    const version = await env.DB.prepare('SELECT content FROM document_versions WHERE document_id = ?')
+      .bind(doc.id)
+      .first<{ content: string | null }>();
+    expect(version).toEqual({ content: null });
   });
 
   it('writes an XLSX from a prompt with a table the offline provider drafts', async () => {

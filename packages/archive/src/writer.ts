@@ -2,11 +2,13 @@ import { CRC32_START, crc32Final, crc32Update } from './crc32';
 import { deflateRaw } from './deflate';
 
 /**
- * Text (whole, or in pieces from a generator, encoded as they come) or bytes. Pieces are gathered
- * into ~64 K-character chunks before they are encoded, so a part produced row by row is never held
- * whole, neither as text nor as bytes.
+ * Text (whole, or in pieces from a generator, encoded as they come), bytes, or pieces of bytes (for a
+ * producer that writes UTF-8 itself, such as the XLSX sheet writer). Text pieces are gathered into
+ * ~64 K-character chunks before they are encoded, so a part produced row by row is never held whole,
+ * neither as text nor as bytes. A byte piece has been read (a stored entry keeps a copy) by the time
+ * the next one is asked for, so its producer may refill the same buffer.
  */
-export type ZipContent = string | Iterable<string> | Uint8Array;
+export type ZipContent = string | Uint8Array | Iterable<string | Uint8Array>;
 
 export interface ZipAddOptions {
   /** Keep the bytes as they are (method 0): for PNG/JPEG and other data deflate cannot shrink. */
@@ -46,7 +48,10 @@ const DOS_DATE = (1 << 5) | 1;
 const CHUNK_CHARS = 64 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
-/** The content as byte chunks: bytes in 64 KiB views, text encoded ~64 K characters at a time. */
+/**
+ * The content as byte chunks: bytes in 64 KiB views, text encoded ~64 K characters at a time, byte
+ * pieces as they come.
+ */
 function* chunksOf(content: ZipContent, encoder: TextEncoder): Generator<Uint8Array> {
   if (content instanceof Uint8Array) {
     for (let at = 0; at < content.length; at += CHUNK_BYTES) yield content.subarray(at, at + CHUNK_BYTES);
@@ -54,6 +59,12 @@ function* chunksOf(content: ZipContent, encoder: TextEncoder): Generator<Uint8Ar
   }
   let buffer = '';
   for (const piece of typeof content === 'string' ? [content] : content) {
+    if (typeof piece !== 'string') {
+      if (buffer.length > 0) yield encoder.encode(buffer);
+      buffer = '';
+      if (piece.length > 0) yield piece;
+      continue;
+    }
     buffer += piece;
     if (buffer.length >= CHUNK_CHARS) {
       yield encoder.encode(buffer);
@@ -82,10 +93,11 @@ export class ZipWriter {
       let crc = CRC32_START;
       let size = 0;
       const data: Uint8Array[] = [];
+      const pieces = !(content instanceof Uint8Array);
       for (const chunk of chunksOf(content, this.encoder)) {
         crc = crc32Update(crc, chunk);
         size += chunk.length;
-        data.push(chunk);
+        data.push(pieces ? chunk.slice() : chunk);
       }
       this.entry(path, { method: 0, crc: crc32Final(crc), size }, data, size);
       return;

@@ -276,6 +276,35 @@ describe('fillModelVariables and placeholdersIn', () => {
     expect(DocumentModel.safeParse(filled).success).toBe(true);
     expect(model.title).toBe('Invoice for {{client}}');
   });
+
+  it('returns what no placeholder changed as it is, copying only the path to a change', () => {
+    const rows = Array.from({ length: 1_000 }, (_, i) => [`row ${i}`, i, i % 2 === 0, null]);
+    const table = { type: 'table' as const, caption: 'For {{client}}', columns: ['Name', 'N', 'Even', 'X'], rows };
+    const plain = { type: 'paragraph' as const, text: 'No placeholder here' };
+    const untouched = { heading: 'Appendix', blocks: [plain] };
+    const input: DocumentModelInput = {
+      title: 'Report',
+      metadata: { author: 'Ana' },
+      sections: [{ heading: 'Data', blocks: [table, plain] }, untouched],
+    };
+    const filled = fillModelVariables(input, { client: 'Zoë' });
+    const block = filled.sections[0]!.blocks![0] as typeof table;
+    expect(block.caption).toBe('For Zoë');
+    // The table's rows, the unchanged blocks and section, and the metadata are the input's own.
+    expect(block.rows).toBe(rows);
+    expect(block.columns).toBe(table.columns);
+    expect(filled.sections[0]!.blocks![1]).toBe(plain);
+    expect(filled.sections[1]).toBe(untouched);
+    expect(filled.metadata).toBe(input.metadata);
+    // The path to the change is new; the input is untouched.
+    expect(block).not.toBe(table);
+    expect(filled.sections).not.toBe(input.sections);
+    expect(table.caption).toBe('For {{client}}');
+    // Nothing filled (no value for the placeholder, or no placeholder): the model itself comes back.
+    expect(fillModelVariables(input, {})).toBe(input);
+    const noPlaceholders: DocumentModelInput = { title: 'Plain', sections: [untouched] };
+    expect(fillModelVariables(noPlaceholders, { client: 'Zoë' })).toBe(noPlaceholders);
+  });
 });
 
 describe('fileFieldValues', () => {

@@ -194,13 +194,31 @@ export const placeholdersInText = (text: string, into = new Set<string>()): Set<
 /** Keys whose strings are not text a reader sees: the block kind and image bytes. */
 const NOT_TEXT = new Set(['type', 'data_base64']);
 
+/**
+ * `node` with `fn` applied to its texts. What `fn` leaves unchanged is returned as it is rather than
+ * copied: a model without placeholders comes back whole, and a 100,000-row table is not copied for a
+ * variable in its caption.
+ */
 const mapStrings = (node: unknown, fn: (text: string) => string): unknown => {
   if (typeof node === 'string') return fn(node);
-  if (Array.isArray(node)) return node.map((item) => mapStrings(item, fn));
+  if (Array.isArray(node)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      const mapped = mapStrings(item, fn);
+      if (mapped !== item && !out) out = node.slice(0, i);
+      out?.push(mapped);
+    }
+    return out ?? node;
+  }
   if (isPlainObject(node)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) out[key] = NOT_TEXT.has(key) ? value : mapStrings(value, fn);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(node)) {
+      const mapped = NOT_TEXT.has(key) ? value : mapStrings(value, fn);
+      if (mapped !== value && !out) out = { ...node };
+      if (out) out[key] = mapped;
+    }
+    return out ?? node;
   }
   return node;
 };
@@ -208,8 +226,8 @@ const mapStrings = (node: unknown, fn: (text: string) => string): unknown => {
 /**
  * Fills `{{ name }}` in every text of the model: title, subtitle, metadata, headings, paragraphs,
  * bullet items, table columns, string cells, captions, sheet names, alt texts and speaker notes. The
- * result is a new model; parse it with `DocumentModel` afterwards, since a long value can push a
- * string past its limit.
+ * result shares what no placeholder changed with `model` (so neither is changed afterwards); parse
+ * it with `DocumentModel` afterwards, since a long value can push a string past its limit.
  */
 export const fillModelVariables = <T extends DocumentModelInput>(model: T, values: Record<string, unknown>): T =>
   mapStrings(model, (text) => fillTextVariables(text, values)) as T;

@@ -10,6 +10,7 @@ import {
   fillModelVariables,
   fillPdfForm,
   fillTextVariables,
+  parseDocumentModel,
   type RenderedFile,
   render,
 } from '@flowspark/docgen';
@@ -59,9 +60,12 @@ const invalidInput = (err: unknown): never => {
   throw err;
 };
 
-/** A model that no longer fits the schema after filling variables (a long value pushed a text past its limit). */
+/**
+ * A model that no longer fits the schema after filling variables (a long value pushed a text past its
+ * limit). The parsed model keeps the input's table rows rather than a copy of them.
+ */
 const parseModel = (value: unknown, what: string): DocumentModel => {
-  const parsed = DocumentModel.safeParse(value);
+  const parsed = parseDocumentModel(value);
   if (parsed.success) return parsed.data;
   const where = parsed.error.issues
     .slice(0, 5)
@@ -170,8 +174,27 @@ const generate = async (ctx: JobContext<Input>, db: Database, doc: DocumentRow):
  * rendered file is the version's record either way).
  */
 const MAX_STORED_CONTENT_BYTES = 1_000_000;
+
+/**
+ * Whether the texts of `node` add up to more than `limit` UTF-16 units. Each unit is at least one
+ * byte of UTF-8, so the JSON is then longer than `limit` bytes: a large table is turned down without
+ * making its JSON (for 100,000 rows, a 7 MB string and its bytes next to the rendered file).
+ */
+const textLongerThan = (node: unknown, limit: number): boolean => {
+  let total = 0;
+  const walk = (value: unknown): boolean => {
+    if (typeof value === 'string') {
+      total += value.length;
+      return total > limit;
+    }
+    if (Array.isArray(value)) return value.some(walk);
+    return typeof value === 'object' && value !== null && Object.values(value).some(walk);
+  };
+  return walk(node);
+};
+
 const storableContent = (model: DocumentModel | null): Record<string, unknown> | null => {
-  if (!model) return null;
+  if (!model || textLongerThan(model, MAX_STORED_CONTENT_BYTES)) return null;
   const bytes = new TextEncoder().encode(JSON.stringify(model)).byteLength;
   return bytes <= MAX_STORED_CONTENT_BYTES ? (model as Record<string, unknown>) : null;
 };

@@ -3,6 +3,7 @@ import { truncateUtf16 } from '@flowspark/core';
 import { RenderLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
 import { escapeXml, XML_HEAD, xmlSafe } from './xml';
+import { XmlChunks } from './xml-bytes';
 
 /**
  * XLSX renderer: an "Overview" sheet (title, metadata, the document's text as rows), then one sheet
@@ -12,17 +13,25 @@ import { escapeXml, XML_HEAD, xmlSafe } from './xml';
  * holds ~230 MB of heap before writing and peaks above 1 GB RSS during `writeBuffer()` (10,000 rows
  * already ~100 MB of heap). Its streaming WorkbookWriter needs its Node build, which does not load in
  * workerd (the bundler resolves the browser build, which has no streaming writer). So the workbook is
- * written here: SpreadsheetML generated row by row with inline strings (no shared-string table to
- * hold), deflated while it is produced by the streaming ZipWriter of @flowspark/archive. Memory ≈ the
- * compressed output (~5 MB for 100,000 × 8) plus a 64 KB buffer; exceljs is still what the tests
- * read it with.
+ * written here: SpreadsheetML written row by row as UTF-8 into reused 64 KiB chunks (XmlChunks),
+ * deflated while it is produced by the streaming ZipWriter of @flowspark/archive. Memory ≈ the
+ * compressed output (~4 MB for 100,000 × 8) plus a few chunks; exceljs is still what the tests read
+ * it with. Inside workerd (bench/workerd-render) the 100,000 × 8 render grows the process by ~33 MB
+ * over its model, where building row strings for TextEncoder grew it by ~46 MB and fresh chunks by
+ * ~60 MB (see XmlChunks).
+ *
+ * Strings are inline, not in a shared-string table: for the 100,000-row sample a table would make
+ * the output 6 % smaller (~3,990 KiB instead of ~4,240 KiB) but needs every distinct string (100,000
+ * there) in a map until the table is written after the sheet, which costs more memory than it saves.
  */
 
 /**
  * Caps, from measurements in Node with a 128 MB heap (--max-old-space-size=128): the writer's own
  * peak is ~25–30 MB whatever the size (plus the compressed output, ~4 MB per 100,000 × 8 rows), but
  * the model being rendered is in memory too (~25 MB of heap for 100,000 × 8 sample rows, ~50 MB for
- * 200,000 × 8). At the caps the model and the writer together stay near 70 MB.
+ * 200,000 × 8). At the caps the model and the writer together stay near 70 MB. Inside workerd the
+ * 100,000 × 8 sample measures ~35 MB for the model (parsed with parseDocumentModel, which does not
+ * copy the rows) and ~33 MB more for the render.
  */
 /** Data rows of one table (one sheet). */
 export const XLSX_MAX_ROWS_PER_SHEET = 150_000;
@@ -91,6 +100,14 @@ const displayWidth = (text: string, cap = MAX_COLUMN_WIDTH): number => {
   return width;
 };
 
+/** `String(n).length`, without making the text for the common case of a small integer. */
+const numberLength = (n: number): number => {
+  if (!(Math.abs(n) <= 0x7fffffff && Math.floor(n) === n)) return String(n).length;
+  let length = n < 0 ? 2 : 1;
+  for (let rest = Math.abs(n); rest >= 10; rest = Math.floor(rest / 10)) length++;
+  return length;
+};
+
 const cellWidth = (cell: Cell | undefined): number => {
   if (cell === null || cell === undefined) return 0;
   if (typeof cell === 'string') {
@@ -98,7 +115,7 @@ const cellWidth = (cell: Cell | undefined): number => {
     return cell.includes('\n') ? Math.max(...cell.split('\n').map(displayWidth)) : displayWidth(cell);
   }
   if (typeof cell === 'boolean') return 5;
-  return Math.min(String(cell).length, 12);
+  return Math.min(numberLength(cell), 12);
 };
 
 const columnWidths = (table: TableBlock, count: number): number[] => {
@@ -119,21 +136,45 @@ const columnWidths = (table: TableBlock, count: number): number[] => {
 /** Style indexes into the cellXfs of STYLES_XML. */
 const STYLE = { header: 1, title: 2, subtitle: 3, wrap: 4, link: 5, heading: 6, label: 7 } as const;
 
-const stringCell = (ref: string, text: string, style = 0): string => {
-  const escaped = escapeXml(text);
-  if (escaped === '') return '';
-  const s = style ? ` s="${style}"` : '';
-  const space = /^\s|\s$|\n/.test(escaped) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escaped}</t></is></c>`;
+const PRESERVE_SPACE = /^\s|\s$|\n/;
+
+/** `<c r="` + the reference of column `column`, row `row`. */
+const cellStart = (out: XmlChunks, column: number, row: number) => {
+  out.ascii('<c r="');
+  out.ascii(columnLetter(column));
+  out.uint(row);
+};
+
+/** An inline string; nothing for text that is empty once XML-safe. */
+const stringCell = (out: XmlChunks, column: number, row: number, text: string, style = 0) => {
+  const safe = xmlSafe(text);
+  if (safe === '') return;
+  cellStart(out, column, row);
+  if (style) {
+    out.ascii('" s="');
+    out.uint(style);
+  }
+  out.ascii(PRESERVE_SPACE.test(safe) ? '" t="inlineStr"><is><t xml:space="preserve">' : '" t="inlineStr"><is><t>');
+  out.text(safe);
+  out.ascii('</t></is></c>');
 };
 
 /** Numbers stay numbers, booleans booleans, null stays empty. */
-const cellXml = (ref: string, cell: Cell | undefined): string => {
-  if (cell === null || cell === undefined) return '';
-  if (typeof cell === 'number')
-    return Number.isFinite(cell) ? `<c r="${ref}"><v>${cell}</v></c>` : stringCell(ref, String(cell));
-  if (typeof cell === 'boolean') return `<c r="${ref}" t="b"><v>${cell ? 1 : 0}</v></c>`;
-  return stringCell(ref, cell);
+const cell = (out: XmlChunks, column: number, row: number, value: Cell | undefined) => {
+  if (value === null || value === undefined) return;
+  if (typeof value === 'string') return stringCell(out, column, row, value);
+  if (typeof value === 'boolean') {
+    cellStart(out, column, row);
+    out.ascii(value ? '" t="b"><v>1</v></c>' : '" t="b"><v>0</v></c>');
+    return;
+  }
+  if (!Number.isFinite(value)) return stringCell(out, column, row, String(value));
+  cellStart(out, column, row);
+  out.ascii('"><v>');
+  // Small non-negative integers (ids, counts) are written without making their text.
+  if (value >= 0 && value <= 0x7fffffff && Math.floor(value) === value) out.uint(value);
+  else out.ascii(String(value));
+  out.ascii('</v></c>');
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -176,27 +217,36 @@ interface SheetPlan {
   width: number;
 }
 
-function* tableSheetXml(plan: SheetPlan): Generator<string> {
+/** A table's sheet, as UTF-8 chunks written row by row (see XmlChunks). */
+function* tableSheetXml(plan: SheetPlan): Generator<Uint8Array> {
   const { table, width } = plan;
+  const out = new XmlChunks();
   const lastRow = table.rows.length + 1;
   const range = `A1:${columnLetter(width - 1)}${lastRow}`;
-  yield `${XML_HEAD}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><dimension ref="${range}"/>`;
-  yield '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>';
-  yield '<sheetFormatPr defaultRowHeight="15"/><cols>';
+  out.ascii(`${XML_HEAD}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><dimension ref="${range}"/>`);
+  out.ascii(
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+  );
+  out.ascii('<sheetFormatPr defaultRowHeight="15"/><cols>');
   const widths = columnWidths(table, width);
-  for (let i = 0; i < width; i++) yield `<col min="${i + 1}" max="${i + 1}" width="${widths[i]}" customWidth="1"/>`;
-  yield '</cols><sheetData><row r="1">';
-  for (let i = 0; i < table.columns.length; i++)
-    yield stringCell(`${columnLetter(i)}1`, table.columns[i]!, STYLE.header);
-  yield '</row>';
-  for (let r = 0; r < table.rows.length; r++) {
-    const row = table.rows[r]!;
+  for (let i = 0; i < width; i++)
+    out.ascii(`<col min="${i + 1}" max="${i + 1}" width="${widths[i]}" customWidth="1"/>`);
+  out.ascii('</cols><sheetData><row r="1">');
+  for (let i = 0; i < table.columns.length; i++) stringCell(out, i, 1, table.columns[i]!, STYLE.header);
+  out.ascii('</row>');
+  const { rows } = table;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     const n = r + 2;
-    let xml = `<row r="${n}">`;
-    for (let i = 0; i < row.length; i++) xml += cellXml(`${columnLetter(i)}${n}`, row[i]);
-    yield `${xml}</row>`;
+    out.ascii('<row r="');
+    out.uint(n);
+    out.ascii('">');
+    for (let i = 0; i < row.length; i++) cell(out, i, n, row[i]);
+    out.ascii('</row>');
+    if (out.hasFull) yield* out.full();
   }
-  yield `</sheetData><autoFilter ref="${range}"/>${PAGE_MARGINS}</worksheet>`;
+  out.ascii(`</sheetData><autoFilter ref="${range}"/>${PAGE_MARGINS}</worksheet>`);
+  yield* out.end();
 }
 
 interface OverviewRow {
@@ -278,29 +328,45 @@ const overviewRows = (model: DocumentModel, sheets: SheetPlan[]): OverviewRow[] 
   return rows;
 };
 
-function* overviewSheetXml(rows: OverviewRow[]): Generator<string> {
+function* overviewSheetXml(rows: OverviewRow[]): Generator<Uint8Array> {
+  const out = new XmlChunks();
   // Printed on one page width, so the title is not cut at the column boundary.
-  yield `${XML_HEAD}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:B${rows.length}"/>`;
-  yield '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>';
-  yield `<cols><col min="1" max="1" width="18" customWidth="1"/><col min="2" max="2" width="${OVERVIEW_VALUE_WIDTH}" customWidth="1"/></cols><sheetData>`;
-  const links: string[] = [];
+  out.ascii(
+    `${XML_HEAD}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:B${rows.length}"/>`,
+  );
+  out.ascii(
+    '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>',
+  );
+  out.ascii(
+    `<cols><col min="1" max="1" width="18" customWidth="1"/><col min="2" max="2" width="${OVERVIEW_VALUE_WIDTH}" customWidth="1"/></cols><sheetData>`,
+  );
+  const links: { row: number; sheet: string }[] = [];
   for (let r = 0; r < rows.length; r++) {
     const { label, value } = rows[r]!;
     if (!label && !value) continue;
     const n = r + 1;
     const height = rowHeight(rows[r]!);
-    let xml = height ? `<row r="${n}" ht="${height}" customHeight="1">` : `<row r="${n}">`;
-    if (label) xml += stringCell(`A${n}`, label.text, label.style);
-    if (value) xml += stringCell(`B${n}`, value.text, value.style);
-    if (value?.link)
-      links.push(
-        `<hyperlink ref="B${n}" location="${escapeXml(`${quoteSheet(value.link)}!A1`)}" display="${escapeXml(value.link)}"/>`,
-      );
-    yield `${xml}</row>`;
+    out.ascii(height ? `<row r="${n}" ht="${height}" customHeight="1">` : `<row r="${n}">`);
+    if (label) stringCell(out, 0, n, label.text, label.style);
+    if (value) stringCell(out, 1, n, value.text, value.style);
+    if (value?.link) links.push({ row: n, sheet: value.link });
+    out.ascii('</row>');
+    yield* out.full();
   }
-  yield '</sheetData>';
-  if (links.length > 0) yield `<hyperlinks>${links.join('')}</hyperlinks>`;
-  yield `${PAGE_MARGINS}<pageSetup orientation="portrait" fitToWidth="1" fitToHeight="0"/></worksheet>`;
+  out.ascii('</sheetData>');
+  if (links.length > 0) {
+    out.ascii('<hyperlinks>');
+    for (const { row, sheet } of links) {
+      out.ascii(`<hyperlink ref="B${row}" location="`);
+      out.text(`${quoteSheet(sheet)}!A1`);
+      out.ascii('" display="');
+      out.text(sheet);
+      out.ascii('"/>');
+    }
+    out.ascii('</hyperlinks>');
+  }
+  out.ascii(`${PAGE_MARGINS}<pageSetup orientation="portrait" fitToWidth="1" fitToHeight="0"/></worksheet>`);
+  yield* out.end();
 }
 
 const workbookXml = (sheets: SheetPlan[]): string => {
