@@ -137,7 +137,7 @@ const FIELDS: Array<[string, string[]]> = [
   ],
   [
     'ChatMessage',
-    ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'created_at'],
+    ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'stopped', 'created_at'],
   ],
 ];
 

@@ -116,6 +116,11 @@ export const MessageSchema = z
     usage: UsageSchema.nullable().openapi({ description: 'The reply’s tokens; null for a user message' }),
     model: z.string().nullable().openapi({ description: 'null for a user message or a reply given without a model' }),
     latency_ms: z.number().int().nullable().openapi({ description: 'From the message’s arrival to the stored reply' }),
+    stopped: z.boolean().openapi({
+      description:
+        'A reply ended by a stop frame on the conversation’s socket: the text generated until then (possibly empty), ' +
+        'with estimated usage',
+    }),
     created_at: TimestampSchema,
   })
   .openapi('ChatMessage');
