@@ -4,6 +4,7 @@ export * from './access';
 export * from './bots';
 export * from './configuration';
 export * from './conversations';
+export * from './export';
 export type * from './frames';
 export * from './live';
 export * from './messages';

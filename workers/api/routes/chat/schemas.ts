@@ -140,3 +140,22 @@ export const ListMessagesQuerySchema = PageQuerySchema.extend({
     .optional()
     .openapi({ param: { name: 'after', in: 'query' }, description: 'Only the messages stored after this one' }),
 });
+
+export const EXPORT_FORMATS = ['json', 'md'] as const;
+
+export const ExportQuerySchema = z.strictObject({
+  format: z
+    .enum(EXPORT_FORMATS)
+    .default('json')
+    .openapi({ param: { name: 'format', in: 'query' }, description: '`json` (default) or `md` (Markdown)' }),
+});
+
+export const ConversationExportSchema = z
+  .object({
+    conversation: ConversationSchema,
+    bot: z.object({ id: z.string().openapi({ example: BOT_ID_EXAMPLE }), name: z.string() }),
+    messages: z.array(MessageSchema).openapi({ description: 'Every message, oldest first, with its citations' }),
+    truncated: z.boolean().openapi({ description: 'The conversation has more messages than an export holds (10,000)' }),
+    exported_at: TimestampSchema,
+  })
+  .openapi('ConversationExport');
