@@ -35,7 +35,11 @@ export interface BotChange {
   configuration?: BotConfigurationInput;
 }
 
-const toRecord = (row: BotRow): BotRecord => ({ ...row, configuration: readConfiguration(row.configuration) });
+/** A bot row as the package reads it (its configuration completed). */
+export const toBotRecord = (row: BotRow): BotRecord => ({
+  ...row,
+  configuration: readConfiguration(row.configuration),
+});
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -59,7 +63,7 @@ export const createBot = async (db: Database, actor: ChatActor, input: NewBot): 
       updatedAt: now,
     })
     .returning();
-  return toRecord(row!);
+  return toBotRecord(row!);
 };
 
 export const getBot = async (db: Database, orgId: string, id: string): Promise<BotRecord | null> => {
@@ -68,7 +72,7 @@ export const getBot = async (db: Database, orgId: string, id: string): Promise<B
     .from(bots)
     .where(and(eq(bots.orgId, orgId), eq(bots.id, id)))
     .limit(1);
-  return row ? toRecord(row) : null;
+  return row ? toBotRecord(row) : null;
 };
 
 export const requireBot = async (db: Database, orgId: string, id: string): Promise<BotRecord> => {
@@ -84,7 +88,7 @@ export const listBots = async (
   page: PageRequest,
 ): Promise<{ items: BotRecord[]; total: number }> => {
   const { items, total } = await paginateNewestFirst(db, bots, eq(bots.orgId, orgId), page);
-  return { items: items.map(toRecord), total };
+  return { items: items.map(toBotRecord), total };
 };
 
 /** A change to a bot that was changed meanwhile is refused rather than lost. */
@@ -98,7 +102,7 @@ const writeBot = async (db: Database, current: BotRecord, values: Partial<BotRow
     .where(and(eq(bots.orgId, current.orgId), eq(bots.id, current.id), eq(bots.updatedAt, current.updatedAt)))
     .returning();
   if (!row) throw changedMeanwhile();
-  return toRecord(row);
+  return toBotRecord(row);
 };
 
 const assertMayChange = (actor: ChatActor, current: BotRecord, action: 'change' | 'delete') => {

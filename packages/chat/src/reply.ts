@@ -19,14 +19,14 @@ import type { Database } from '@flowspark/db';
 import { schema } from '@flowspark/db';
 import { and, eq } from 'drizzle-orm';
 import { type ChatParticipant, isVisitor } from './access';
-import { type BotRecord, getBot } from './bots';
+import { type BotRecord, toBotRecord } from './bots';
 import type { BotConfiguration } from './configuration';
 import { type ConversationRow, visibleConversation } from './conversations';
 import { type ChatCitation, lastMessages, type StoredExchange, storeExchange } from './messages';
 import type { ChatPorts } from './ports';
 import type { BotPassage } from './retrieval';
 
-const { conversations } = schema;
+const { bots, conversations } = schema;
 
 /** The longest reply asked of the model. */
 export const REPLY_MAX_TOKENS = 1_024;
@@ -129,10 +129,8 @@ export const prepareReply = async (
 ): Promise<PreparedReply> => {
   const started = Date.now();
   const { db } = ports;
-  const conversation = await loadConversation(db, actor, conversationId);
-  const bot = await getBot(db, actor.orgId, conversation.botId);
-  // The bot's deletion takes its conversations with it.
-  if (!bot) throw notFound('Conversation');
+  // The conversation with its bot, in one query (the bot's deletion takes its conversations with it).
+  const { conversation, bot } = await loadConversation(db, actor, conversationId);
   if (
     isVisitor(actor) &&
     (bot.configuration.visibility !== 'public' || (actor.publicKey !== undefined && actor.publicKey !== bot.publicKey))
@@ -178,14 +176,15 @@ export const prepareReply = async (
   };
 };
 
-const loadConversation = async (db: Database, actor: ChatParticipant, id: string): Promise<ConversationRow> => {
+const loadConversation = async (db: Database, actor: ChatParticipant, id: string) => {
   const [row] = await db
-    .select()
+    .select({ conversation: conversations, bot: bots })
     .from(conversations)
+    .innerJoin(bots, and(eq(bots.orgId, conversations.orgId), eq(bots.id, conversations.botId)))
     .where(and(...visibleConversation(actor), eq(conversations.id, id)))
     .limit(1);
   if (!row) throw notFound('Conversation');
-  return row;
+  return { conversation: row.conversation, bot: toBotRecord(row.bot) };
 };
 
 interface Generated {
