@@ -1,5 +1,6 @@
 // `npm run bench`: measures the local API on 127.0.0.1 — throughput and latency of /health, /auth/me
-// with a JWT and with an API key, what the tenant gate (rate limiter) adds, the job round trip, and
+// with a JWT and with an API key, what the tenant gate (rate limiter) adds, the job round trip, chat
+// over the conversation WebSocket (chat-bench.mjs; BENCH_CHAT=0 skips it), the knowledge base, and
 // for each of the two Workers (API, jobs) the production bundle size and the start-up time, each
 // figure beside its goal. A benchmark, not a test: it prints figures and asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -228,18 +229,22 @@ try {
       goal(`gate ≤ ${GOALS.gateMs}`),
   );
   await jobRoundTrip(jwt);
+  const register = async (label) => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const data = await post('/api/v1/auth/register', {
+      email: `${label}-${suffix}@example.com`,
+      password: `bench-password-${suffix}`,
+      name: label,
+      organization_name: `${label} ${suffix}`,
+    });
+    return data.tokens.access_token;
+  };
+  if (process.env.BENCH_CHAT !== '0') {
+    const { runChatBench } = await import('./chat-bench.mjs');
+    await runChatBench({ base: BASE, post, register });
+  }
   if (process.env.BENCH_KB !== '0') {
     const { runKbBench } = await import('./kb-bench.mjs');
-    const register = async (label) => {
-      const suffix = Math.random().toString(36).slice(2, 8);
-      const data = await post('/api/v1/auth/register', {
-        email: `${label}-${suffix}@example.com`,
-        password: `bench-password-${suffix}`,
-        name: label,
-        organization_name: `${label} ${suffix}`,
-      });
-      return data.tokens.access_token;
-    };
     await runKbBench({ base: BASE, post, register });
   }
 } finally {

@@ -106,6 +106,11 @@ export const openSocket = async (
       headers: { Upgrade: 'websocket', ...headers },
     }),
   );
+  return socketOf(response);
+};
+
+/** The client side of an upgrade's response: its frames as they arrive, and how it closed. */
+export const socketOf = async (response: Response): Promise<ChatSocket> => {
   const frames: Record<string, any>[] = [];
   const ws = response.webSocket as WebSocket;
   const waitFor = async (predicate: (frames: Record<string, any>[]) => boolean, timeoutMs = 5000) => {
@@ -156,13 +161,16 @@ export const openSocket = async (
 export const replyFrames = (frames: Record<string, any>[]) => frames.filter((f) => f.type !== 'ready');
 
 /**
- * A stream that waits for `release()` after its first delta (to act while a reply is being generated).
- * Flags polled on timers, not promises: the stream runs inside the chat-session object, and a promise
- * made by the test cannot be resolved from there (nor one made there from the test).
+ * A stream that yields its first `holdAt` words (default 1), then waits for `release()` before the
+ * rest (to act while a reply is being generated; `holdAt: 0` holds before the first token). Flags
+ * polled on timers, not promises: the stream runs inside the chat-session object, and a promise made
+ * by the test cannot be resolved from there (nor one made there from the test). `aborted()` tells
+ * whether the request's signal was aborted (a stop).
  */
-export const gatedStream = (words: string[]) => {
+export const gatedStream = (words: string[], { holdAt = 1 }: { holdAt?: number } = {}) => {
   let released = false;
   let began = false;
+  let signal: AbortSignal | undefined;
   return {
     release: () => {
       released = true;
@@ -171,12 +179,13 @@ export const gatedStream = (words: string[]) => {
       for (let i = 0; i < 500 && !began; i++) await sleep(10);
       if (!began) throw new Error('the stream never started');
     },
-    chatStream: async function* () {
-      const [first, ...rest] = words;
-      yield { type: 'delta' as const, text: first! };
+    aborted: () => signal?.aborted ?? false,
+    chatStream: async function* (req: ChatRequest) {
+      signal = req.signal;
+      for (const word of words.slice(0, holdAt)) yield { type: 'delta' as const, text: word };
       began = true;
       while (!released) await sleep(5);
-      for (const word of rest) yield { type: 'delta' as const, text: word };
+      for (const word of words.slice(holdAt)) yield { type: 'delta' as const, text: word };
       yield {
         type: 'done' as const,
         model: 'gated-1',
@@ -186,3 +195,28 @@ export const gatedStream = (words: string[]) => {
     },
   };
 };
+
+/** The text of the token events among `frames`, in order. */
+export const tokenText = (frames: Record<string, any>[]) =>
+  frames
+    .filter((f) => f.type === 'token')
+    .map((f) => f.text)
+    .join('');
+
+/** Opens a socket and waits for its `ready` frame. */
+export const readySocket = async (conversationId: string, headers: Record<string, string>, query = '') => {
+  const socket = await openSocket(conversationId, headers, query);
+  if (socket.status !== 101) throw new Error(`socket refused: ${socket.status} ${JSON.stringify(socket.body)}`);
+  await socket.waitFor((f) => f.some((x) => x.type === 'ready'));
+  return socket;
+};
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const sendFrame = (socket: ChatSocket, frame: Record<string, unknown>) => socket.ws.send(JSON.stringify(frame));
+
+/** Waits until the socket has seen `count` stored messages (`message` events) after frame `from`. */
+export const storedFrames = async (socket: ChatSocket, count: number, from = 0) =>
+  (await socket.waitFor((f) => f.slice(from).filter((x) => x.type === 'message').length >= count))
+    .slice(from)
+    .filter((x) => x.type === 'message');

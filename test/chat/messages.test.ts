@@ -58,6 +58,7 @@ describe('POST /conversations/{id}/messages', () => {
       usage: null,
       model: null,
       latency_ms: null,
+      stopped: false,
       created_at: expect.stringMatching(ISO_TIME),
     });
     expect(reply).toEqual({
@@ -74,6 +75,7 @@ describe('POST /conversations/{id}/messages', () => {
       },
       model: 'local-extractive-v1',
       latency_ms: expect.any(Number),
+      stopped: false,
       created_at: expect.stringMatching(ISO_TIME),
     });
     expect(reply.usage.total_tokens).toBe(reply.usage.prompt_tokens + reply.usage.completion_tokens);

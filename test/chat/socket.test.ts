@@ -46,10 +46,11 @@ describe('GET /conversations/{id}/ws', () => {
     expectOk(await send(tenant, conversation.id, 'Our office opens at nine. The canteen opens at noon.'), 201);
     const one = await ready(await openSocket(conversation.id, bearer(tenant.accessToken)));
     const two = await ready(await openSocket(conversation.id, bearer(tenant.apiKey)));
+    // The log caught up with the exchange stored over REST: two events, before this socket's position.
     expect(one.frames[0]).toEqual({
       type: 'ready',
       conversation_id: conversation.id,
-      last_message_id: null,
+      last_event_id: 2,
       replayed: 0,
       truncated: false,
       generating: false,
@@ -79,7 +80,10 @@ describe('GET /conversations/{id}/ws', () => {
         .trim(),
     );
     expect(storedReply.content).toContain('nine');
-    expect(tokens.every((t) => t.reply_to === storedUser.id)).toBe(true);
+    expect(tokens.every((t) => t.reply_to === storedUser.id && t.message_id === storedReply.id)).toBe(true);
+    // One sequence of events, the same on both sockets: 3, 4, 5, …
+    expect(seen.map((f) => f.event_id)).toEqual(seen.map((_, i) => 3 + i));
+    expect(storedReply.stopped).toBe(false);
 
     // Stored exactly as over REST: the same rows, in order, readable by GET.
     const rows = await storedMessages(conversation.id);
@@ -103,8 +107,8 @@ describe('GET /conversations/{id}/ws', () => {
     const exchange = expectOk(await send(tenant, conversation.id, 'Hello from REST'), 201).body.data;
     await socket.waitFor((f) => f.filter((x) => x.type === 'message').length === 2);
     expect(socket.frames.slice(1)).toEqual([
-      { type: 'message', message: exchange.user_message },
-      { type: 'message', message: exchange.assistant_message },
+      { type: 'message', event_id: 1, message: exchange.user_message },
+      { type: 'message', event_id: 2, message: exchange.assistant_message },
     ]);
     socket.ws.close();
   });
@@ -154,45 +158,54 @@ describe('GET /conversations/{id}/ws', () => {
     socket.ws.close();
   });
 
-  it('a reconnecting client gets the messages stored after the last one it saw, then live ones', async () => {
+  it('a reconnecting client gets the events after the last one it saw (or after a message), then live ones', async () => {
     const tenant = await createTenant();
     const { conversation } = await newConversation(tenant);
     const first = await ready(await openSocket(conversation.id, bearer(tenant.accessToken)));
     sentMessage(first, 'First question');
-    const lastSeen = (await untilReply(first, 1)).at(-1)!.message;
+    const lastSeen = (await untilReply(first, 1)).at(-1)!;
     first.ws.close();
     const missed = expectOk(await send(tenant, conversation.id, 'Asked while away'), 201).body.data;
 
-    const again = await openSocket(conversation.id, bearer(tenant.accessToken), `?since=${lastSeen.id}`);
-    await ready(again);
+    const again = await openSocket(conversation.id, bearer(tenant.accessToken), `?since=${lastSeen.event_id}`);
+    await again.waitFor((f) => f.filter((x) => x.type === 'message').length === 2);
     expect(again.frames).toEqual([
-      { type: 'message', message: missed.user_message },
-      { type: 'message', message: missed.assistant_message },
       {
         type: 'ready',
         conversation_id: conversation.id,
-        last_message_id: missed.assistant_message.id,
+        last_event_id: lastSeen.event_id,
         replayed: 2,
         truncated: false,
         generating: false,
       },
+      { type: 'message', event_id: lastSeen.event_id + 1, message: missed.user_message },
+      { type: 'message', event_id: lastSeen.event_id + 2, message: missed.assistant_message },
     ]);
-    // The same from an open socket, and from the start with null.
+    // The same from an open socket, after a stored message (by its id), from the start, and from now.
     again.ws.send(JSON.stringify({ type: 'resume', since: missed.user_message.id }));
     await again.waitFor((f) => f.some((x) => x.type === 'resumed'));
     expect(again.frames.slice(3)).toEqual([
-      { type: 'message', message: missed.assistant_message },
-      expect.objectContaining({ type: 'resumed', replayed: 1, last_message_id: missed.assistant_message.id }),
+      expect.objectContaining({ type: 'resumed', replayed: 1, last_event_id: lastSeen.event_id + 1 }),
+      { type: 'message', event_id: lastSeen.event_id + 2, message: missed.assistant_message },
     ]);
-    again.ws.send(JSON.stringify({ type: 'resume', since: null }));
+    again.ws.send(JSON.stringify({ type: 'resume', since: 0 }));
     await again.waitFor((f) => f.filter((x) => x.type === 'resumed').length === 2);
-    expect(again.frames.at(-1)).toMatchObject({ type: 'resumed', replayed: 0, last_message_id: null });
+    const all = again.frames.slice(6);
+    expect(all.map((f) => f.event_id)).toEqual(Array.from({ length: lastSeen.event_id + 2 }, (_, i) => i + 1));
+    again.ws.send(JSON.stringify({ type: 'resume', since: null }));
+    await again.waitFor((f) => f.filter((x) => x.type === 'resumed').length === 3);
+    expect(again.frames.at(-1)).toMatchObject({ type: 'resumed', replayed: 0, last_event_id: lastSeen.event_id + 2 });
+    // A message the session does not know: everything it keeps, flagged as possibly incomplete.
     again.ws.send(JSON.stringify({ type: 'resume', since: `msg_${'0'.repeat(32)}` }));
-    await again.waitFor((f) => f.at(-1)?.type === 'error');
-    expect(again.frames.at(-1)).toMatchObject({ code: 'NOT_FOUND' });
+    await again.waitFor((f) => f.filter((x) => x.type === 'resumed').length === 4);
+    expect(again.frames.find((f, i) => i > 6 && f.type === 'resumed' && f.truncated)).toMatchObject({
+      last_event_id: 0,
+      truncated: true,
+    });
     again.ws.close();
-    const bad = await openSocket(conversation.id, bearer(tenant.accessToken), '?since=nope');
-    expect(bad.status).toBe(400);
+    for (const query of ['?since=nope', '?since=-1', '?since=1.5']) {
+      expect((await openSocket(conversation.id, bearer(tenant.accessToken), query)).status).toBe(400);
+    }
   });
 
   it('a socket that connects while a reply is generated gets it so far, then the rest, without a gap', async () => {
@@ -212,10 +225,10 @@ describe('GET /conversations/{id}/ws', () => {
     await untilReply(sender, 1);
     const lateFrames = await late.waitFor((f) => f.filter((x) => x.type === 'message').length === 2);
     const user = sender.frames[1]!.message;
-    expect(lateFrames[0]).toMatchObject({ type: 'ready', generating: true });
+    expect(lateFrames[0]).toMatchObject({ type: 'ready', generating: true, last_event_id: 0, replayed: 2 });
     expect(lateFrames.slice(1, 4)).toEqual([
-      { type: 'user_message', message: user },
-      { type: 'token', reply_to: user.id, text: 'The' },
+      { type: 'user_message', event_id: 1, message: user },
+      { type: 'token', event_id: 2, reply_to: user.id, message_id: expect.stringMatching(/^msg_/), text: 'The' },
       { type: 'error', code: 'CONFLICT', message: expect.any(String) },
     ]);
     const text = lateFrames
@@ -247,10 +260,18 @@ describe('GET /conversations/{id}/ws', () => {
     for (const socket of [one, two]) {
       await socket.waitFor((f) => f.some((x) => x.type === 'failed'));
       const [user, token, failed] = socket.frames.slice(1);
-      expect(token).toEqual({ type: 'token', reply_to: user!.message.id, text: 'Partial' });
+      expect(token).toEqual({
+        type: 'token',
+        event_id: 2,
+        reply_to: user!.message.id,
+        message_id: expect.stringMatching(/^msg_/),
+        text: 'Partial',
+      });
       expect(failed).toEqual({
         type: 'failed',
+        event_id: 3,
         reply_to: user!.message.id,
+        message_id: token!.message_id,
         code: 'SERVICE_UNAVAILABLE',
         message: 'Provider answered 502',
         details: { reason: 'AI_PROVIDER_ERROR', provider: 'local', retryable: true },
@@ -341,7 +362,8 @@ describe('chat socket messages and the tenant gate', () => {
       type: 'error',
       code: 'RATE_LIMITED',
       message: expect.any(String),
-      details: { retry_after_seconds: expect.any(Number) },
+      retry_after: expect.any(Number),
+      details: { retry_after_seconds: refused!.retry_after },
     });
     expect(replies).toBeLessThan(limit);
     expect(await storedMessages(conversation.id)).toHaveLength(2 * replies);

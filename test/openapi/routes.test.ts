@@ -85,6 +85,7 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/bots/{id}/conversations', 'post', 'createConversation', true, ['201', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}', 'get', 'getConversation', true, ['200', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}', 'delete', 'deleteConversation', true, ['204', '404', ...AUTHENTICATED]],
+  ['/api/v1/conversations/{id}/export', 'get', 'exportConversation', true, ['200', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}/messages', 'get', 'listMessages', true, ['200', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}/messages', 'post', 'sendMessage', true, ['200', '201', '404', '503', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}/ws', 'get', 'openConversationSocket', true, ['101', '404', '426', ...AUTHENTICATED]],
@@ -107,6 +108,7 @@ const CONTENT: Array<[string, string, string, string[]]> = [
   ['/api/v1/kb/query', 'post', '200', ['application/json', 'text/event-stream']],
   ['/api/v1/conversations/{id}/messages', 'post', '200', ['text/event-stream']],
   ['/api/v1/conversations/{id}/messages', 'post', '201', ['application/json']],
+  ['/api/v1/conversations/{id}/export', 'get', '200', ['application/json', 'text/markdown']],
 ];
 
 /** Named schemas the document must carry, and the exact fields of some of them. */
@@ -122,6 +124,7 @@ const SCHEMAS = [
   ...['Bot', 'BotConfiguration', 'BotConfigurationInput', 'CreateBotRequest', 'UpdateBotRequest'],
   ...['Conversation', 'CreateConversationRequest', 'ChatMessage', 'ChatExchange', 'SendMessageRequest'],
   'ChatSocketTicket',
+  'ConversationExport',
 ];
 const FIELDS: Array<[string, string[]]> = [
   ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],
@@ -137,7 +140,7 @@ const FIELDS: Array<[string, string[]]> = [
   ],
   [
     'ChatMessage',
-    ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'created_at'],
+    ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'stopped', 'created_at'],
   ],
 ];
 

@@ -1,17 +1,27 @@
-import type { TokenUsage } from '@flowspark/ai';
 import {
   type ChatCitation,
+  type ChatMessageView,
   type ChatPorts,
   type ChatSessionsPort,
   listConnectedConversations,
   type MessageRow,
   untrainedBots,
 } from '@flowspark/chat';
-import { describeError, logger } from '@flowspark/core';
+import { AppError, describeError, logger } from '@flowspark/core';
 import { createDb, type Database } from '@flowspark/db';
 import type { ConnectionOwners } from '@flowspark/identity';
 import type { Env } from '../env';
 import { aiProvider } from './ai';
+import {
+  CHAT_BOT_HEADER,
+  CHAT_BOT_KEY_HEADER,
+  CHAT_BUCKETS_HEADER,
+  CHAT_CONVERSATION_HEADER,
+  CHAT_ORG_HEADER,
+  CHAT_VISITOR_HEADER,
+  CHAT_VISITOR_LIMIT_HEADER,
+  type ChatGateBucket,
+} from './chat-headers';
 
 /** The conversation's chat-session object (one per conversation, named by its id). */
 export const chatSession = (env: Pick<Env, 'CHAT_SESSION'>, conversationId: string) =>
@@ -23,7 +33,12 @@ export const chatSessions = (env: Pick<Env, 'CHAT_SESSION'>): ChatSessionsPort =
     await Promise.all(conversationIds.map((id) => chatSession(env, id).end()));
   },
   announce: async (_orgId, conversationId, stored) => {
-    await chatSession(env, conversationId).announce(stored.map(presentMessage));
+    await chatSession(env, conversationId).announce(
+      stored.map((row) => ({ seq: row.seq, message: presentMessage(row) })),
+    );
+  },
+  closeVisitors: async (_orgId, conversationIds, reason) => {
+    await Promise.all(conversationIds.map((id) => chatSession(env, id).closeVisitors(reason)));
   },
 });
 
@@ -59,20 +74,8 @@ export const closeChatConnections = async (env: Env, orgId: string, who: Connect
   }
 };
 
-export interface MessageView {
-  id: string;
-  conversation_id: string;
-  role: MessageRow['role'];
-  content: string;
-  citations: ChatCitation[];
-  /** The reply's token usage; null for a user message. */
-  usage: TokenUsage | null;
-  /** The model that wrote the reply; null for a user message, and for a reply given without a model. */
-  model: string | null;
-  /** From the message's arrival to the stored reply; null for a user message. */
-  latency_ms: number | null;
-  created_at: string;
-}
+/** A message as every channel shows it (packages/chat/src/frames.ts). */
+export type MessageView = ChatMessageView;
 
 /** A message as REST, SSE and the chat socket all send it. Never the organization. */
 export const presentMessage = (row: MessageRow): MessageView => ({
@@ -92,5 +95,61 @@ export const presentMessage = (row: MessageRow): MessageView => ({
       : null,
   model: row.model,
   latency_ms: row.latencyMs,
+  stopped: row.stopped,
   created_at: row.createdAt,
 });
+
+/** Who a visitor socket is, as the widget route checked it (see `forwardVisitorSocket`). */
+export interface VisitorSocket {
+  orgId: string;
+  /** The visitor's conversation with the bot (`visitorConversation` finds or creates it). */
+  conversationId: string;
+  /** 1 to 128 letters, digits, `_` or `-`. */
+  visitorId: string;
+  botId: string;
+  /** The public key the widget connected with: once the bot is re-keyed the socket is refused. */
+  publicKey: string;
+  /** The bot's `visitor_message_limit`: messages per visitor per hour. */
+  limitPerHour: number;
+  /** The tenant gate's buckets each of the visitor's messages is counted against. */
+  buckets: ChatGateBucket[];
+}
+
+const SINCE = /^(?:\d{1,15}|msg_[0-9a-f]{32})$/;
+
+/**
+ * Forwards a widget visitor's WebSocket upgrade to their conversation's session, once the widget route
+ * has checked the bot (public, key, origin) and found the conversation. `?since=<event id>` on the
+ * request's URL is passed on (the replay). Resolves with the 101 response to return; a bad `since` is
+ * 400 VALIDATION_ERROR, a session that refused is 503.
+ */
+export const forwardVisitorSocket = async (
+  env: Pick<Env, 'CHAT_SESSION'>,
+  visitor: VisitorSocket,
+  request: Request,
+): Promise<Response> => {
+  const since = new URL(request.url).searchParams.get('since');
+  if (since !== null && !SINCE.test(since)) {
+    throw new AppError('VALIDATION_ERROR', '"since" must be an event id', {
+      details: { fields: { since: ['Invalid event id'] } },
+    });
+  }
+  const target = new URL('https://chat-session/connect');
+  if (since !== null) target.searchParams.set('since', since);
+  // Headers set here only: nothing the client sent reaches the session object.
+  const headers = new Headers({
+    Upgrade: 'websocket',
+    [CHAT_ORG_HEADER]: visitor.orgId,
+    [CHAT_CONVERSATION_HEADER]: visitor.conversationId,
+    [CHAT_VISITOR_HEADER]: visitor.visitorId,
+    [CHAT_BOT_HEADER]: visitor.botId,
+    [CHAT_BOT_KEY_HEADER]: visitor.publicKey,
+    [CHAT_VISITOR_LIMIT_HEADER]: String(visitor.limitPerHour),
+    [CHAT_BUCKETS_HEADER]: JSON.stringify(visitor.buckets),
+  });
+  const upstream = await chatSession(env, visitor.conversationId).fetch(new Request(target, { headers }));
+  if (upstream.status !== 101 || !upstream.webSocket) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'The conversation’s live session is unavailable');
+  }
+  return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: upstream.headers });
+};

@@ -1,48 +1,78 @@
 import { DurableObject } from 'cloudflare:workers';
+import type {
+  ChatEvent,
+  ChatMessageView,
+  ChatParticipant,
+  ErrorFrame,
+  FailedEvent,
+  ReadyFrame,
+  VisitorCloseReason,
+} from '@flowspark/chat';
 import { type Actor, describeError, isAppError, isRole, logger, type Role } from '@flowspark/core';
 import type { ConnectionOwners } from '@flowspark/identity';
 import type { Env } from '../env';
-import type { MessageView } from '../lib/chat';
-import type { BucketRequest } from './rate-limiter';
+import {
+  CHAT_API_KEY_HEADER,
+  CHAT_BOT_HEADER,
+  CHAT_BOT_KEY_HEADER,
+  CHAT_BUCKETS_HEADER,
+  CHAT_CONVERSATION_HEADER,
+  CHAT_ISSUED_AT_HEADER,
+  CHAT_ORG_HEADER,
+  CHAT_PROTOCOL_HEADER,
+  CHAT_ROLE_HEADER,
+  CHAT_SESSION_HEADER,
+  CHAT_USER_HEADER,
+  CHAT_VISITOR_HEADER,
+  CHAT_VISITOR_LIMIT_HEADER,
+  CHAT_WRITE_HEADER,
+  type ChatGateBucket,
+} from '../lib/chat-headers';
 
 /**
  * One instance per conversation (`idFromName(conversationId)`): the conversation's live session.
- * Every socket on the conversation (two tabs, a colleague watching) receives each new user message,
- * the reply's tokens as they are generated, and the stored messages once the reply is complete.
- * Messages go to D1 exactly as over REST (packages/chat: both together, when the reply is complete);
- * this object keeps no history of its own, only the reply it is generating, in memory.
+ * Every socket on the conversation (two tabs, a colleague watching, a widget visitor) receives the
+ * conversation's events in the same order, each with its `event_id` (packages/chat/src/frames.ts):
+ * the user message, the reply's tokens as they are generated, the stored messages once the reply is
+ * complete (or stopped), a failed reply. Messages go to D1 exactly as over REST (packages/chat: both
+ * together, when the reply is complete), where the REST routes list them.
+ *
+ * The events are kept in this object's SQLite storage (the event log), so a socket that reconnects
+ * with the last `event_id` it saw gets exactly what it missed, then live events, also after the object
+ * was evicted. The log is bounded: every event of the reply being generated and of the last
+ * KEEP_REPLY_EVENTS replies, and the stored-message events of the last MAX_LOG_MESSAGES messages;
+ * older token events go (the stored reply, a later event, has their whole text), and a resume from
+ * before the oldest stored message kept is told it is `truncated`. Replies stored over REST reach the
+ * log as they are announced, and on every connect or resume the log catches up with D1 (messages
+ * stored while no socket was open).
  *
  * Sockets use the Hibernation API: the object can be evicted between messages without closing them;
- * what a socket needs is its attachment (its caller, their role and whether they may write, and the
- * tenant gate's buckets it is counted against), a few hundred bytes.
+ * what a socket needs is its attachment (who it is, whether they may write, the tenant gate's buckets
+ * they are counted against, for a visitor their hourly limit), a few hundred bytes.
  *
- * Only the Worker talks to this object: it authenticates the caller and checks that they may see the
- * conversation, then forwards the upgrade with who they are in headers it sets itself.
+ * Only the Worker talks to this object: it authenticates the caller (a user's bearer or ticket, or the
+ * widget route for a visitor) and checks that they may see the conversation, then forwards the upgrade
+ * with who they are in headers it sets itself (workers/lib/chat-headers.ts).
  *
- * A socket lives no longer than the credential that opened it: each message is admitted by the tenant
- * gate (rate limit and revocation) before anything is generated; a revocation closes the sockets of
- * the credential at once (`closeConnections`, found through the `chat_connections` rows this object
- * keeps while credentialed sockets are open); and a new socket is checked against D1 right after it
- * is accepted, which closes the race with a revocation running while it connected.
+ * A user's socket lives no longer than the credential that opened it: each message is admitted by the
+ * tenant gate (rate limit and revocation) before anything is generated; a revocation closes the sockets
+ * of the credential at once (`closeConnections`, found through the `chat_connections` rows this object
+ * keeps while sockets are open); and a new socket is checked against D1 right after it is accepted,
+ * which closes the race with a revocation running while it connected. A visitor's socket lives as long
+ * as its bot admits visitors: each message is counted against the visitor's hourly limit (in this
+ * object's storage) and admitted by the tenant gate; a bot made private, re-keyed or deleted closes
+ * them (`closeVisitors`, `end`), and a new one is checked against the bot right after it is accepted.
  */
-export const CHAT_ORG_HEADER = 'x-flowspark-chat-org';
-export const CHAT_CONVERSATION_HEADER = 'x-flowspark-chat-conversation';
-export const CHAT_USER_HEADER = 'x-flowspark-chat-user';
-export const CHAT_ROLE_HEADER = 'x-flowspark-chat-role';
-export const CHAT_SESSION_HEADER = 'x-flowspark-chat-session';
-export const CHAT_API_KEY_HEADER = 'x-flowspark-chat-api-key';
-/** `1` when the caller may send messages (chat:write). */
-export const CHAT_WRITE_HEADER = 'x-flowspark-chat-write';
-/** The tenant gate's buckets (JSON) and the time the credential is known valid from (seconds). */
-export const CHAT_BUCKETS_HEADER = 'x-flowspark-chat-buckets';
-export const CHAT_ISSUED_AT_HEADER = 'x-flowspark-chat-issued-at';
-/** The subprotocol the client offered and the Worker accepted; echoed in the 101 response. */
-export const CHAT_PROTOCOL_HEADER = 'x-flowspark-chat-protocol';
 
 /** A client frame: `{"type":"message","content":"…"}` at most 4,000 characters, or a control frame. */
 const MAX_CLIENT_FRAME_CHARS = 20_000;
-/** Messages a reconnecting socket is sent at most; more means `truncated` (read them over REST). */
-export const MAX_REPLAY_MESSAGES = 100;
+/** Every event of the last this many replies is kept (tokens included): a resume mid-reply is exact. */
+export const KEEP_REPLY_EVENTS = 5;
+/** Stored-message events kept in the log (older ones are read over REST). */
+export const MAX_LOG_MESSAGES = 200;
+/** The longest a visitor may be limited to per hour (the bot configuration's maximum). */
+const MAX_VISITOR_LIMIT = 1_000;
+const HOUR_MS = 3_600_000;
 
 /** Who a chat ticket was issued to; the Worker re-checks it with the tenant gate on use. */
 export type ChatTicketGrant = Pick<Actor, 'orgId' | 'userId' | 'role' | 'sessionId' | 'apiKeyId'> &
@@ -54,7 +84,9 @@ export type ChatTicketGrant = Pick<Actor, 'orgId' | 'userId' | 'role' | 'session
     canWrite: boolean;
   };
 
-interface SocketAttachment {
+/** A user's socket (bearer or ticket). `k` is absent on sockets opened before visitors existed. */
+interface UserAttachment {
+  k?: 'u';
   org: string;
   usr: string;
   role: Role;
@@ -63,9 +95,25 @@ interface SocketAttachment {
   /** May send messages. */
   w: boolean;
   /** The gate's buckets each message is counted against. */
-  b: BucketRequest[];
+  b: ChatGateBucket[];
   iat: number | null;
 }
+
+/** A widget visitor's socket: always a writer. */
+interface VisitorAttachment {
+  k: 'v';
+  org: string;
+  vis: string;
+  bot: string;
+  pk: string | null;
+  /** Messages per hour. */
+  lim: number;
+  b: ChatGateBucket[];
+}
+
+type SocketAttachment = UserAttachment | VisitorAttachment;
+
+const isVisitorSocket = (a: SocketAttachment): a is VisitorAttachment => a.k === 'v';
 
 export interface ChatCloseReason {
   code: number;
@@ -79,10 +127,17 @@ export const CHAT_CLOSE_UNVERIFIED: ChatCloseReason = {
   code: 1013,
   reason: 'credentials could not be verified; reconnect',
 };
+/** A visitor's bot no longer admits them: 4403 with the reason (made private, re-keyed, origin). */
+export const chatCloseVisitor = (reason: VisitorCloseReason | 'bot unavailable'): ChatCloseReason => ({
+  code: 4403,
+  reason,
+});
 
 const userTag = (id: string) => `usr:${id}`;
 const sessionTag = (id: string) => `ses:${id}`;
 const apiKeyTag = (id: string) => `key:${id}`;
+const VISITOR_TAG = 'visitor';
+const CREDENTIAL_TAG = 'credential';
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
@@ -97,27 +152,55 @@ const closeSocket = (ws: WebSocket, why: ChatCloseReason): boolean => {
 };
 
 const MESSAGE_ID = /^msg_[0-9a-f]{32}$/;
+const EVENT_ID = /^\d{1,15}$/;
+const VISITOR_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const BOT_ID = /^bot_[0-9a-f]{32}$/;
 
-/** A frame waiting for a socket that is catching up; `message` frames name their message. */
-interface Queued {
-  frame: string;
-  messageId?: string;
-}
+/** Where a replay starts: after an event id, after a stored message, or (null) from now. */
+type Since = number | string | null;
 
+const parseSince = (value: unknown): Since | undefined => {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string') {
+    if (EVENT_ID.test(value)) return Number(value);
+    if (MESSAGE_ID.test(value)) return value;
+  }
+  return undefined;
+};
+
+/** The fields each client frame may have. */
+const FRAME_FIELDS: Record<string, string[]> = {
+  message: ['type', 'content'],
+  stop: ['type'],
+  resume: ['type', 'since'],
+  ping: ['type'],
+};
+
+/** The reply being generated (one at a time per conversation). */
 interface ReplyInFlight {
-  user: MessageView;
-  text: string;
+  userId: string;
+  assistantId: string;
+  /** The event id of its `user_message`. */
+  firstEventId: number;
+  controller: AbortController;
 }
 
-type ErrorFrame = { type: 'error'; code: string; message: string; details?: Record<string, unknown> };
+/** A socket being sent what it missed: frames for it alone wait here until the replay was sent. */
+interface CatchingUp {
+  waiting: string[];
+  pending: number;
+}
+
+type EventBody = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, 'event_id'> : never) : never;
 
 export class ChatSession extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Sockets being sent what they missed: live frames wait here until that is done. */
-  private readonly catchingUp = new Map<WebSocket, Queued[]>();
-  /** The reply being generated (one at a time per conversation). */
+  private readonly catchingUp = new Map<WebSocket, CatchingUp>();
   private reply: ReplyInFlight | null = null;
-  private busy = false;
+  /** A message is being admitted or answered (a reply may not have started yet). */
+  private busy: AbortController | null = null;
+  private lastId: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -125,9 +208,32 @@ export class ChatSession extends DurableObject<Env> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, claims TEXT NOT NULL, expires INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        stored_id TEXT,
+        frame TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS events_stored ON events (stored_id);
+      CREATE INDEX IF NOT EXISTS events_type ON events (type, id);
+      CREATE TABLE IF NOT EXISTS visitor_sends (visitor TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS visitor_sends_visitor ON visitor_sends (visitor, at);
     `);
     // Answered by the runtime without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    // A reply that was being generated when the object stopped cannot go on: it failed.
+    const interrupted = this.getMeta('reply');
+    if (interrupted) {
+      const { userId, assistantId } = JSON.parse(interrupted) as Pick<ReplyInFlight, 'userId' | 'assistantId'>;
+      this.setMeta('reply', null);
+      this.append({
+        type: 'failed',
+        reply_to: userId,
+        message_id: assistantId,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The reply was interrupted; send the message again',
+      });
+    }
   }
 
   /** Stores a ticket's hash for `ttlSeconds`. */
@@ -151,7 +257,10 @@ export class ChatSession extends DurableObject<Env> {
     return JSON.parse(row.claims) as ChatTicketGrant;
   }
 
-  /** The WebSocket upgrade, forwarded by the Worker after authentication. `?since=<message id>` replays first. */
+  /**
+   * The WebSocket upgrade, forwarded by the Worker after authentication: a user's socket or a
+   * visitor's. `?since=<event id>` (or a message id) replays what came after it first.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return new Response('Expected a WebSocket upgrade', { status: 426 });
@@ -159,57 +268,46 @@ export class ChatSession extends DurableObject<Env> {
     const h = (name: string) => request.headers.get(name) || null;
     const orgId = h(CHAT_ORG_HEADER);
     const conversationId = h(CHAT_CONVERSATION_HEADER);
-    const userId = h(CHAT_USER_HEADER);
-    const role = h(CHAT_ROLE_HEADER);
-    if (!orgId || !conversationId || !userId || !isRole(role)) return new Response('Missing caller', { status: 400 });
+    if (!orgId || !conversationId) return new Response('Missing caller', { status: 400 });
+    const attachment = this.attachmentOf(h, orgId);
+    if (!attachment) return new Response('Missing caller', { status: 400 });
     // The Worker names this object after the conversation it checked; refuse anything else.
     if (this.ctx.id.name !== undefined && this.ctx.id.name !== conversationId) {
       return new Response('Wrong conversation', { status: 403 });
     }
     if (!this.claimTenant(orgId, conversationId)) return new Response('Wrong organization', { status: 403 });
-    const since = new URL(request.url).searchParams.get('since');
-    if (since !== null && !MESSAGE_ID.test(since)) return new Response('Bad since', { status: 400 });
-    let buckets: BucketRequest[];
-    try {
-      buckets = JSON.parse(h(CHAT_BUCKETS_HEADER) ?? '[]') as BucketRequest[];
-    } catch {
-      return new Response('Bad buckets', { status: 400 });
-    }
-    const issuedAt = Number(h(CHAT_ISSUED_AT_HEADER));
-    const attachment: SocketAttachment = {
-      org: orgId,
-      usr: userId,
-      role,
-      ses: h(CHAT_SESSION_HEADER),
-      key: h(CHAT_API_KEY_HEADER),
-      w: h(CHAT_WRITE_HEADER) === '1',
-      b: buckets,
-      iat: Number.isSafeInteger(issuedAt) && issuedAt > 0 ? issuedAt : null,
-    };
-    // Recorded before the socket is accepted, so a revocation always finds this conversation; the
-    // first socket writes the row, which stays while any is open (`unregisterIfIdle`).
+    const since = parseSince(new URL(request.url).searchParams.get('since'));
+    if (since === undefined) return new Response('Bad since', { status: 400 });
+    const kind = isVisitorSocket(attachment) ? VISITOR_TAG : CREDENTIAL_TAG;
+    // Recorded before the socket is accepted, so a revocation (or a change to the bot) always finds
+    // this conversation; the first socket of its kind writes the row, which stays while any is open.
     try {
       await this.ctx.blockConcurrencyWhile(async () => {
-        if (this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN)) return;
+        if (this.ctx.getWebSockets(kind).some((ws) => ws.readyState === WebSocket.OPEN)) return;
         const [{ markConnected }, { createDb }] = await Promise.all([
           import('@flowspark/chat'),
           import('@flowspark/db'),
         ]);
-        await markConnected(createDb(this.env.DB), orgId, conversationId);
+        await markConnected(createDb(this.env.DB), orgId, conversationId, kind);
       });
     } catch (err) {
       logger.warn('chat socket not registered', { conversation_id: conversationId, ...describeError(err) });
       return new Response('Unavailable', { status: 503 });
     }
     const { 0: client, 1: server } = new WebSocketPair();
-    const tags = [userTag(userId)];
-    if (attachment.ses) tags.push(sessionTag(attachment.ses));
-    if (attachment.key) tags.push(apiKeyTag(attachment.key));
+    const tags = [kind];
+    if (isVisitorSocket(attachment)) {
+      tags.push(`vis:${attachment.vis}`);
+    } else {
+      tags.push(userTag(attachment.usr));
+      if (attachment.ses) tags.push(sessionTag(attachment.ses));
+      if (attachment.key) tags.push(apiKeyTag(attachment.key));
+    }
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(attachment);
-    // Caught up before it receives anything live: live frames wait until the replay was sent.
+    // `ready` and the replay before anything live: live events wait in the log meanwhile.
     this.ctx.waitUntil(this.catchUp(server, since, 'ready'));
-    this.ctx.waitUntil(this.verifySocket(server));
+    this.ctx.waitUntil(isVisitorSocket(attachment) ? this.verifyVisitor(server) : this.verifySocket(server));
     const protocol = h(CHAT_PROTOCOL_HEADER);
     return new Response(null, {
       status: 101,
@@ -218,18 +316,20 @@ export class ChatSession extends DurableObject<Env> {
     });
   }
 
-  /** Stored messages of a REST reply, for the sockets here (they did not see it generated). */
-  announce(messages: MessageView[]): void {
-    for (const message of messages) this.broadcast({ type: 'message', message }, message.id);
+  /** Messages stored over REST (they were not generated here): events for every socket. */
+  announce(stored: { seq: number; message: ChatMessageView }[]): void {
+    for (const { seq, message } of stored) this.appendStored(seq, message);
+    this.prune();
   }
 
-  /** The conversation was deleted: every socket closes (4404), and its registration goes. */
+  /** The conversation was deleted: every socket closes (4404), and what this object kept goes. */
   async end(): Promise<number> {
     let closed = 0;
     for (const ws of this.ctx.getWebSockets()) if (closeSocket(ws, CHAT_CLOSE_GONE)) closed += 1;
+    this.busy?.abort();
     // Its registration went with the conversation (foreign key); nothing else is kept for it.
-    this.sql.exec('DELETE FROM tickets');
-    this.sql.exec('DELETE FROM meta');
+    for (const table of ['tickets', 'meta', 'events', 'visitor_sends']) this.sql.exec(`DELETE FROM ${table}`);
+    this.lastId = 0;
     return closed;
   }
 
@@ -249,7 +349,15 @@ export class ChatSession extends DurableObject<Env> {
     collect(who.apiKeyIds, apiKeyTag, CHAT_CLOSE_REVOKED);
     let closed = 0;
     for (const [ws, why] of closing) if (closeSocket(ws, why)) closed += 1;
-    await this.unregisterIfIdle();
+    await this.unregisterIfIdle(CREDENTIAL_TAG);
+    return closed;
+  }
+
+  /** The bot no longer admits visitors (made private, re-keyed, an origin dropped): their sockets close. */
+  async closeVisitors(reason: VisitorCloseReason): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(VISITOR_TAG)) if (closeSocket(ws, chatCloseVisitor(reason))) closed += 1;
+    await this.unregisterIfIdle(VISITOR_TAG);
     return closed;
   }
 
@@ -261,6 +369,62 @@ export class ChatSession extends DurableObject<Env> {
       logger.warn('chat frame failed', describeError(err));
       this.sendError(ws, errorOf(err));
     }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.catchingUp.delete(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+    // A socket that leaves does not stop the reply: it completes, is stored and stays in the log.
+    await this.unregisterIfIdle(this.kindOf(ws), ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.catchingUp.delete(ws);
+    closeSocket(ws, { code: 1011, reason: 'WebSocket error' });
+    await this.unregisterIfIdle(this.kindOf(ws), ws);
+  }
+
+  private attachmentOf(h: (name: string) => string | null, orgId: string): SocketAttachment | null {
+    let buckets: ChatGateBucket[];
+    try {
+      const parsed: unknown = JSON.parse(h(CHAT_BUCKETS_HEADER) ?? '[]');
+      if (!Array.isArray(parsed)) return null;
+      buckets = parsed as ChatGateBucket[];
+    } catch {
+      return null;
+    }
+    const visitor = h(CHAT_VISITOR_HEADER);
+    if (visitor !== null) {
+      const bot = h(CHAT_BOT_HEADER);
+      const limit = Number(h(CHAT_VISITOR_LIMIT_HEADER));
+      if (!VISITOR_ID.test(visitor) || !bot || !BOT_ID.test(bot)) return null;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_VISITOR_LIMIT) return null;
+      return { k: 'v', org: orgId, vis: visitor, bot, pk: h(CHAT_BOT_KEY_HEADER), lim: limit, b: buckets };
+    }
+    const userId = h(CHAT_USER_HEADER);
+    const role = h(CHAT_ROLE_HEADER);
+    if (!userId || !isRole(role)) return null;
+    const issuedAt = Number(h(CHAT_ISSUED_AT_HEADER));
+    return {
+      k: 'u',
+      org: orgId,
+      usr: userId,
+      role,
+      ses: h(CHAT_SESSION_HEADER),
+      key: h(CHAT_API_KEY_HEADER),
+      w: h(CHAT_WRITE_HEADER) === '1',
+      b: buckets,
+      iat: Number.isSafeInteger(issuedAt) && issuedAt > 0 ? issuedAt : null,
+    };
+  }
+
+  private kindOf(ws: WebSocket): string {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    return attachment && isVisitorSocket(attachment) ? VISITOR_TAG : CREDENTIAL_TAG;
   }
 
   private async onFrame(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
@@ -278,7 +442,15 @@ export class ChatSession extends DurableObject<Env> {
       this.sendError(ws, { code: 'VALIDATION_ERROR', message: 'Frames must be JSON objects' });
       return;
     }
-    const extra = Object.keys(frame).filter((key) => !['type', 'content', 'since'].includes(key));
+    const allowed = typeof frame.type === 'string' ? FRAME_FIELDS[frame.type] : undefined;
+    if (!allowed) {
+      this.sendError(ws, {
+        code: 'VALIDATION_ERROR',
+        message: 'Unknown type; expected "message", "stop", "resume" or "ping"',
+      });
+      return;
+    }
+    const extra = Object.keys(frame).filter((key) => !allowed.includes(key));
     if (extra.length > 0) {
       this.sendError(ws, {
         code: 'VALIDATION_ERROR',
@@ -288,67 +460,70 @@ export class ChatSession extends DurableObject<Env> {
       return;
     }
     if (frame.type === 'ping') {
-      ws.send(PONG);
+      this.sendDirect(ws, PONG);
     } else if (frame.type === 'resume') {
-      const since = frame.since ?? null;
-      if (since !== null && (typeof since !== 'string' || !MESSAGE_ID.test(since))) {
+      const since = parseSince(frame.since);
+      if (since === undefined) {
         this.sendError(ws, {
           code: 'VALIDATION_ERROR',
-          message: '"since" must be a message id of this conversation, or null',
-          details: { fields: { since: ['Invalid id'] } },
+          message: '"since" must be an event id (an integer from 0), a message id of this conversation, or null',
+          details: { fields: { since: ['Invalid event id'] } },
         });
         return;
       }
       await this.catchUp(ws, since, 'resumed');
-    } else if (frame.type === 'message') {
-      await this.onUserMessage(ws, frame.content);
+    } else if (frame.type === 'stop') {
+      this.onStop(ws);
     } else {
-      this.sendError(ws, { code: 'VALIDATION_ERROR', message: 'Unknown type; expected "message", "resume" or "ping"' });
+      await this.onUserMessage(ws, frame.content);
     }
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.catchingUp.delete(ws);
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
-    await this.unregisterIfIdle(ws);
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    this.catchingUp.delete(ws);
-    closeSocket(ws, { code: 1011, reason: 'WebSocket error' });
-    await this.unregisterIfIdle(ws);
   }
 
   /** The first tenant to connect owns this object; another one is refused (the Worker never sends one). */
   private claimTenant(orgId: string, conversationId: string): boolean {
-    const [row] = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'org'").toArray();
-    if (row) return row.value === orgId;
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('org', ?), ('conversation', ?)", orgId, conversationId);
+    const org = this.getMeta('org');
+    if (org !== null) return org === orgId;
+    this.setMeta('org', orgId);
+    this.setMeta('conversation', conversationId);
     return true;
   }
 
   private conversationId(): string {
-    const [row] = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'conversation'").toArray();
-    return row?.value ?? this.ctx.id.name ?? '';
+    return this.getMeta('conversation') ?? this.ctx.id.name ?? '';
   }
 
-  /** Removes the conversation's registration once no open socket is left (`leaving` is closing). */
-  private async unregisterIfIdle(leaving?: WebSocket): Promise<void> {
+  private getMeta(key: string): string | null {
+    const [row] = this.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray();
+    return row?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string | number | null): void {
+    if (value === null) this.sql.exec('DELETE FROM meta WHERE key = ?', key);
+    else this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value));
+  }
+
+  private metaNumber(key: string): number {
+    return Number(this.getMeta(key) ?? 0);
+  }
+
+  /** Removes this kind's registration once no open socket of that kind is left (`leaving` is closing). */
+  private async unregisterIfIdle(kind: string, leaving?: WebSocket): Promise<void> {
     await this.ctx.blockConcurrencyWhile(async () => {
-      const open = this.ctx.getWebSockets().filter((s) => s !== leaving && s.readyState === WebSocket.OPEN);
+      const open = this.ctx.getWebSockets(kind).filter((s) => s !== leaving && s.readyState === WebSocket.OPEN);
       if (open.length > 0) return;
-      const [row] = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'org'").toArray();
-      if (!row) return;
+      const org = this.getMeta('org');
+      if (!org) return;
       try {
         const [{ markDisconnected }, { createDb }] = await Promise.all([
           import('@flowspark/chat'),
           import('@flowspark/db'),
         ]);
-        await markDisconnected(createDb(this.env.DB), row.value, this.conversationId());
+        await markDisconnected(
+          createDb(this.env.DB),
+          org,
+          this.conversationId(),
+          kind === VISITOR_TAG ? 'visitor' : 'credential',
+        );
       } catch (err) {
         // A row left behind only costs a revocation one call here, which retries this.
         logger.warn('chat socket registration not removed', describeError(err));
@@ -356,93 +531,197 @@ export class ChatSession extends DurableObject<Env> {
     });
   }
 
-  private send(ws: WebSocket, frame: string, messageId?: string): void {
-    const queue = this.catchingUp.get(ws);
-    if (queue) {
-      queue.push({ frame, messageId });
+  // The event log.
+
+  private lastEventId(): number {
+    if (this.lastId === null) {
+      const [row] = this.sql.exec<{ id: number | null }>('SELECT max(id) AS id FROM events').toArray();
+      this.lastId = Math.max(row?.id ?? 0, this.metaNumber('last_id'));
+    }
+    return this.lastId;
+  }
+
+  /**
+   * Writes an event to the log and sends it to every socket (those catching up get it from the log
+   * with their replay). `storedId` (a stored message's id) is logged once: null when it already was.
+   */
+  private append(event: EventBody, storedId: string | null = null): number | null {
+    if (storedId !== null) {
+      const [seen] = this.sql.exec('SELECT 1 FROM events WHERE stored_id = ?', storedId).toArray();
+      if (seen) return null;
+    }
+    const id = this.lastEventId() + 1;
+    const { type, ...fields } = event;
+    const frame = JSON.stringify({ type, event_id: id, ...fields });
+    this.sql.exec('INSERT INTO events (id, type, stored_id, frame) VALUES (?, ?, ?, ?)', id, type, storedId, frame);
+    this.lastId = id;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.catchingUp.has(ws)) continue;
+      try {
+        ws.send(frame);
+      } catch {
+        // A closing socket misses it; it resumes from its last event when it reconnects.
+      }
+    }
+    return id;
+  }
+
+  /** A stored message (from this object's reply, a REST reply, or D1): once in the log. */
+  private appendStored(seq: number, message: ChatMessageView): void {
+    this.append({ type: 'message', message }, message.id);
+    if (seq > this.metaNumber('synced_seq')) this.setMeta('synced_seq', seq);
+  }
+
+  /**
+   * Keeps the log bounded (between replies, never the current one): the events of the last
+   * KEEP_REPLY_EVENTS replies, and of the last MAX_LOG_MESSAGES stored messages. A resume from before
+   * a dropped stored message is `truncated` (`gap`: the greatest dropped one).
+   */
+  private prune(): void {
+    if (this.reply) return;
+    const [reply] = this.sql
+      .exec<{ id: number }>(
+        "SELECT id FROM events WHERE type = 'user_message' ORDER BY id DESC LIMIT 1 OFFSET ?",
+        KEEP_REPLY_EVENTS - 1,
+      )
+      .toArray();
+    if (reply) this.sql.exec("DELETE FROM events WHERE type != 'message' AND id < ?", reply.id);
+    const [oldest] = this.sql
+      .exec<{ id: number }>(
+        "SELECT id FROM events WHERE type = 'message' ORDER BY id DESC LIMIT 1 OFFSET ?",
+        MAX_LOG_MESSAGES - 1,
+      )
+      .toArray();
+    if (!oldest) return;
+    const [dropped] = this.sql
+      .exec<{ id: number | null }>("SELECT max(id) AS id FROM events WHERE type = 'message' AND id < ?", oldest.id)
+      .toArray();
+    if (dropped?.id) {
+      this.setMeta('gap', Math.max(this.metaNumber('gap'), dropped.id));
+      this.sql.exec('DELETE FROM events WHERE id < ?', oldest.id);
+    }
+    // The counter outlives the rows (an id is never given twice).
+    this.setMeta('last_id', this.lastEventId());
+  }
+
+  /**
+   * Catches the log up with D1: messages stored while no socket was open (REST replies are announced
+   * to open sockets), at most MAX_LOG_MESSAGES of them.
+   */
+  private async syncStored(): Promise<void> {
+    const org = this.getMeta('org');
+    if (!org) return;
+    const [{ messagesAfterSeq }, { createDb }, { presentMessage }] = await Promise.all([
+      import('@flowspark/chat'),
+      import('@flowspark/db'),
+      import('../lib/chat'),
+    ]);
+    const found = await messagesAfterSeq(
+      createDb(this.env.DB),
+      org,
+      this.conversationId(),
+      this.metaNumber('synced_seq'),
+      MAX_LOG_MESSAGES,
+    );
+    // Some were not read: whoever was before them missed them.
+    if (found.truncated) this.setMeta('gap', Math.max(this.metaNumber('gap'), this.lastEventId() + 1));
+    for (const row of found.messages) this.appendStored(row.seq, presentMessage(row));
+    if (found.messages.length > 0) this.prune();
+  }
+
+  /** Where a replay starts, and whether the log still holds every stored message after it. */
+  private positionOf(since: Since): { after: number; truncated: boolean } {
+    const last = this.lastEventId();
+    const gap = this.metaNumber('gap');
+    if (since === null) return { after: this.reply ? this.reply.firstEventId - 1 : last, truncated: false };
+    if (typeof since === 'string') {
+      const [row] = this.sql
+        .exec<{ id: number }>("SELECT id FROM events WHERE type = 'message' AND stored_id = ?", since)
+        .toArray();
+      // Not a message the log knows (too old, or not of this conversation): everything it keeps.
+      if (!row) return { after: 0, truncated: true };
+      return { after: row.id, truncated: row.id < gap };
+    }
+    // An id the log never gave (its storage was reset): from now.
+    if (since > last) return { after: last, truncated: true };
+    return { after: since, truncated: since < gap };
+  }
+
+  /**
+   * Sends `ready`/`resumed`, then the events after `since` from the log, then live ones: frames for this
+   * socket alone wait until then, and live events reach it through the log, so there is no gap and no
+   * duplicate. The log first catches up with D1.
+   */
+  private async catchUp(ws: WebSocket, since: Since, type: ReadyFrame['type']): Promise<void> {
+    const entry = this.catchingUp.get(ws) ?? { waiting: [], pending: 0 };
+    entry.pending += 1;
+    this.catchingUp.set(ws, entry);
+    try {
+      await this.syncStored();
+    } catch (err) {
+      // The log still has everything this object saw; only replies stored elsewhere may be missing.
+      logger.warn('chat log not caught up with D1', describeError(err));
+    }
+    // From here to the end nothing awaits: no event can come between the replay and live ones.
+    entry.pending -= 1;
+    if (entry.pending === 0) this.catchingUp.delete(ws);
+    if (ws.readyState !== WebSocket.OPEN) return;
+    const { after, truncated } = this.positionOf(since);
+    const replay = this.sql
+      .exec<{ frame: string }>('SELECT frame FROM events WHERE id > ? ORDER BY id', after)
+      .toArray();
+    const ready: ReadyFrame = {
+      type,
+      conversation_id: this.conversationId(),
+      last_event_id: after,
+      replayed: replay.length,
+      truncated,
+      generating: this.reply !== null,
+    };
+    try {
+      ws.send(JSON.stringify(ready));
+      for (const row of replay) ws.send(row.frame);
+      if (entry.pending === 0) for (const frame of entry.waiting.splice(0)) ws.send(frame);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+
+  /** A frame for this socket alone (after its `ready` when it is catching up). */
+  private sendDirect(ws: WebSocket, frame: string): void {
+    const entry = this.catchingUp.get(ws);
+    if (entry) {
+      entry.waiting.push(frame);
       return;
     }
     try {
       ws.send(frame);
     } catch {
-      // A closing socket misses it; it can resume from its last message when it reconnects.
+      // Closing.
     }
-  }
-
-  private broadcast(frame: Record<string, unknown>, messageId?: string): void {
-    const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) this.send(ws, text, messageId);
   }
 
   private sendError(ws: WebSocket, error: Omit<ErrorFrame, 'type'>): void {
-    this.send(ws, JSON.stringify({ type: 'error', ...error }));
+    this.sendDirect(ws, JSON.stringify({ type: 'error', ...error }));
   }
 
-  /**
-   * Sends the stored messages after `since` (none when null), then `ready`/`resumed`, then the reply
-   * being generated so far and what arrived meanwhile: replay first, then live, without a gap and
-   * without a stored message twice.
-   */
-  private async catchUp(ws: WebSocket, since: string | null, type: 'ready' | 'resumed'): Promise<void> {
-    const queue: Queued[] = [];
-    if (this.reply) {
-      queue.push({ frame: JSON.stringify({ type: 'user_message', message: this.reply.user }) });
-      if (this.reply.text) {
-        queue.push({ frame: JSON.stringify({ type: 'token', reply_to: this.reply.user.id, text: this.reply.text }) });
-      }
-    }
-    const earlier = this.catchingUp.get(ws);
-    this.catchingUp.set(ws, earlier ? [...earlier, ...queue] : queue);
+  // Messages and replies.
+
+  private onStop(ws: WebSocket): void {
     const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-    let replayed: MessageView[] = [];
-    let truncated = false;
-    let failure: Omit<ErrorFrame, 'type'> | null = null;
-    if (since !== null && attachment) {
-      try {
-        const [{ messagesAfter }, { createDb }, { presentMessage }] = await Promise.all([
-          import('@flowspark/chat'),
-          import('@flowspark/db'),
-          import('../lib/chat'),
-        ]);
-        const found = await messagesAfter(
-          createDb(this.env.DB),
-          attachment.org,
-          this.conversationId(),
-          since,
-          MAX_REPLAY_MESSAGES,
-        );
-        replayed = found.messages.map(presentMessage);
-        truncated = found.truncated;
-      } catch (err) {
-        failure = isAppError(err)
-          ? { code: err.code, message: err.code === 'NOT_FOUND' ? 'No such message in this conversation' : err.message }
-          : { code: 'SERVICE_UNAVAILABLE', message: 'Messages could not be read; resume again' };
-      }
+    if (!attachment || (!isVisitorSocket(attachment) && !attachment.w)) {
+      this.sendError(ws, {
+        code: 'INSUFFICIENT_SCOPE',
+        message: 'Stopping a reply needs the chat:write permission',
+        details: { required_scope: 'chat:write' },
+      });
+      return;
     }
-    const waiting = this.catchingUp.get(ws) ?? [];
-    this.catchingUp.delete(ws);
-    if (ws.readyState !== WebSocket.OPEN) return;
-    try {
-      if (failure) {
-        ws.send(JSON.stringify({ type: 'error', ...failure }));
-      } else {
-        for (const message of replayed) ws.send(JSON.stringify({ type: 'message', message }));
-        ws.send(
-          JSON.stringify({
-            type,
-            conversation_id: this.conversationId(),
-            last_message_id: replayed.at(-1)?.id ?? since,
-            replayed: replayed.length,
-            truncated,
-            generating: this.reply !== null,
-          }),
-        );
-      }
-      const sent = new Set(replayed.map((m) => m.id));
-      for (const item of waiting) if (!item.messageId || !sent.has(item.messageId)) ws.send(item.frame);
-    } catch {
-      // Closed meanwhile.
+    if (!this.busy) {
+      this.sendError(ws, { code: 'CONFLICT', message: 'No reply is being generated' });
+      return;
     }
+    this.busy.abort();
   }
 
   private async onUserMessage(ws: WebSocket, content: unknown): Promise<void> {
@@ -461,7 +740,7 @@ export class ChatSession extends DurableObject<Env> {
       });
       return;
     }
-    if (!attachment.w) {
+    if (!isVisitorSocket(attachment) && !attachment.w) {
       this.sendError(ws, {
         code: 'INSUFFICIENT_SCOPE',
         message: 'Sending messages needs the chat:write permission',
@@ -473,57 +752,102 @@ export class ChatSession extends DurableObject<Env> {
       this.sendError(ws, { code: 'CONFLICT', message: 'The bot is still replying; send when the reply is complete' });
       return;
     }
-    this.busy = true;
+    const controller = new AbortController();
+    this.busy = controller;
     try {
-      await this.generate(ws, attachment, text);
+      if (await this.admit(ws, attachment)) await this.generate(ws, attachment, text, controller);
     } finally {
-      this.busy = false;
+      this.busy = null;
       this.reply = null;
+      this.setMeta('reply', null);
+      this.prune();
     }
   }
 
-  /** Admits the message through the tenant gate, then generates the reply for every socket. */
-  private async generate(ws: WebSocket, who: SocketAttachment, content: string): Promise<void> {
+  /**
+   * Before any AI cost: a visitor's hourly limit (counted here), then the tenant gate (rate limit, and
+   * for a user's socket revocation). An admitted visitor message is counted.
+   */
+  private async admit(ws: WebSocket, who: SocketAttachment): Promise<boolean> {
+    const now = Date.now();
+    if (isVisitorSocket(who)) {
+      this.sql.exec('DELETE FROM visitor_sends WHERE at <= ?', now - HOUR_MS);
+      const sent = this.sql
+        .exec<{ at: number }>('SELECT at FROM visitor_sends WHERE visitor = ? ORDER BY at', who.vis)
+        .toArray();
+      if (sent.length >= who.lim) {
+        // A message is admitted again once enough of the last hour's have aged out.
+        const frees = sent[sent.length - who.lim]!.at + HOUR_MS;
+        const retryAfter = Math.max(1, Math.ceil((frees - now) / 1000));
+        this.sendError(ws, {
+          code: 'RATE_LIMITED',
+          message: `At most ${who.lim} messages an hour; try again in ${retryAfter} s`,
+          retry_after: retryAfter,
+          details: { limit_per_hour: who.lim, retry_after_seconds: retryAfter },
+        });
+        return false;
+      }
+    }
+    const visitor = isVisitorSocket(who);
     const verdict = await this.env.RATE_LIMITER.get(this.env.RATE_LIMITER.idFromName(who.org)).admit({
       buckets: who.b,
-      sessionId: who.ses,
-      apiKeyId: who.key,
-      userId: who.usr,
-      issuedAt: who.iat,
+      sessionId: visitor ? null : who.ses,
+      apiKeyId: visitor ? null : who.key,
+      userId: visitor ? null : who.usr,
+      issuedAt: visitor ? null : who.iat,
     });
     if (verdict.revoked) {
       closeSocket(ws, CHAT_CLOSE_REVOKED);
-      return;
+      return false;
     }
     if (!verdict.allowed) {
       this.sendError(ws, {
         code: 'RATE_LIMITED',
         message: 'Too many requests; slow down',
+        retry_after: verdict.retryAfterSeconds,
         details: { retry_after_seconds: verdict.retryAfterSeconds },
       });
-      return;
+      return false;
     }
+    if (visitor) this.sql.exec('INSERT INTO visitor_sends (visitor, at) VALUES (?, ?)', who.vis, now);
+    return true;
+  }
+
+  /** Generates the reply for every socket; `controller` aborts it (a stop). */
+  private async generate(
+    ws: WebSocket,
+    who: SocketAttachment,
+    content: string,
+    controller: AbortController,
+  ): Promise<void> {
     const [{ prepareReply, streamReply }, { chatPorts, presentMessage }] = await Promise.all([
       import('@flowspark/chat'),
       import('../lib/chat'),
     ]);
     // No sessions port: this object is the conversation's session and tells its sockets itself.
     const { sessions: _sessions, ...ports } = chatPorts(this.env);
-    const actor = { orgId: who.org, userId: who.usr, role: who.role };
+    const participant: ChatParticipant = isVisitorSocket(who)
+      ? { orgId: who.org, visitorId: who.vis, botId: who.bot, ...(who.pk ? { publicKey: who.pk } : {}) }
+      : { orgId: who.org, userId: who.usr, role: who.role };
     let prepared: Awaited<ReturnType<typeof prepareReply>>;
     try {
-      prepared = await prepareReply(ports, actor, this.conversationId(), content);
+      prepared = await prepareReply(ports, participant, this.conversationId(), content);
     } catch (err) {
       if (isAppError(err) && err.code === 'NOT_FOUND') {
         this.sendError(ws, { code: 'NOT_FOUND', message: 'Conversation not found' });
         closeSocket(ws, CHAT_CLOSE_GONE);
         return;
       }
+      if (isAppError(err) && err.code === 'FORBIDDEN' && isVisitorSocket(who)) {
+        this.sendError(ws, { code: 'FORBIDDEN', message: err.message });
+        closeSocket(ws, chatCloseVisitor('bot unavailable'));
+        return;
+      }
       logger.warn('chat reply not prepared', describeError(err));
       this.sendError(ws, errorOf(err));
       return;
     }
-    const user: MessageView = {
+    const user: ChatMessageView = {
       id: prepared.user.id,
       conversation_id: prepared.conversation.id,
       role: 'user',
@@ -532,32 +856,41 @@ export class ChatSession extends DurableObject<Env> {
       usage: null,
       model: null,
       latency_ms: null,
+      stopped: false,
       created_at: prepared.user.createdAt,
     };
-    this.reply = { user, text: '' };
-    this.broadcast({ type: 'user_message', message: user });
+    const ids = { userId: user.id, assistantId: prepared.assistantId };
+    // Recorded first: should the object stop mid-reply, the next one to start says it failed.
+    this.setMeta('reply', JSON.stringify(ids));
+    const firstEventId = this.append({ type: 'user_message', message: user })!;
+    this.reply = { ...ids, firstEventId, controller };
     try {
-      for await (const event of streamReply(ports, prepared)) {
+      for await (const event of streamReply(ports, prepared, { signal: controller.signal })) {
         if (event.type === 'token') {
-          this.reply.text += event.text;
-          this.broadcast({ type: 'token', reply_to: user.id, text: event.text });
+          this.append({ type: 'token', reply_to: user.id, message_id: prepared.assistantId, text: event.text });
         } else {
           for (const row of [event.exchange.user, event.exchange.assistant]) {
-            this.broadcast({ type: 'message', message: presentMessage(row) }, row.id);
+            this.appendStored(row.seq, presentMessage(row));
           }
         }
       }
     } catch (err) {
       logger.warn('chat reply failed', { conversation_id: prepared.conversation.id, ...describeError(err) });
       // Nothing was stored: the user message above is dropped with its reply.
-      this.broadcast({ type: 'failed', reply_to: user.id, ...errorOf(err) });
+      const failed: Omit<FailedEvent, 'event_id'> = {
+        type: 'failed',
+        reply_to: user.id,
+        message_id: prepared.assistantId,
+        ...errorOf(err),
+      };
+      this.append(failed);
     }
   }
 
   /** Closes the socket when its credential no longer holds (see JobFeed for the same check). */
   private async verifySocket(ws: WebSocket): Promise<void> {
     const owner = ws.deserializeAttachment() as SocketAttachment | null;
-    if (!owner) {
+    if (!owner || isVisitorSocket(owner)) {
       closeSocket(ws, CHAT_CLOSE_REVOKED);
       return;
     }
@@ -582,6 +915,34 @@ export class ChatSession extends DurableObject<Env> {
       }
     } catch (err) {
       logger.warn('chat socket not verified', describeError(err));
+      closeSocket(ws, CHAT_CLOSE_UNVERIFIED);
+    }
+  }
+
+  /**
+   * Closes a visitor's socket when, by the time it was accepted, the bot no longer admitted them (made
+   * private or re-keyed while it connected), or the conversation is not theirs with that bot.
+   */
+  private async verifyVisitor(ws: WebSocket): Promise<void> {
+    const owner = ws.deserializeAttachment() as SocketAttachment | null;
+    if (!owner || !isVisitorSocket(owner)) return;
+    try {
+      const [{ getBot, getConversation }, { createDb }] = await Promise.all([
+        import('@flowspark/chat'),
+        import('@flowspark/db'),
+      ]);
+      const db = createDb(this.env.DB);
+      const visitor = { orgId: owner.org, visitorId: owner.vis, botId: owner.bot };
+      const [bot, conversation] = await Promise.all([
+        getBot(db, owner.org, owner.bot),
+        getConversation(db, visitor, this.conversationId()),
+      ]);
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (!conversation || !bot) closeSocket(ws, CHAT_CLOSE_GONE);
+      else if (bot.configuration.visibility !== 'public') closeSocket(ws, chatCloseVisitor('bot made private'));
+      else if (owner.pk !== null && owner.pk !== bot.publicKey) closeSocket(ws, chatCloseVisitor('bot key rotated'));
+    } catch (err) {
+      logger.warn('chat visitor socket not verified', describeError(err));
       closeSocket(ws, CHAT_CLOSE_UNVERIFIED);
     }
   }

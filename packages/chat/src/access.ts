@@ -4,6 +4,22 @@ import { type Actor, AppError, ROLE_RANK } from '@flowspark/core';
 export type ChatActor = Pick<Actor, 'orgId' | 'userId' | 'role'>;
 
 /**
+ * An anonymous widget visitor: they see their own conversation with one bot, and only while the bot
+ * is public (under the key their socket was opened with, when it is given).
+ */
+export interface ChatVisitor {
+  orgId: string;
+  visitorId: string;
+  botId: string;
+  publicKey?: string;
+}
+
+/** Whoever sends a message: a user of the tenant or a widget visitor. */
+export type ChatParticipant = ChatActor | ChatVisitor;
+
+export const isVisitor = (who: ChatParticipant): who is ChatVisitor => 'visitorId' in who;
+
+/**
  * Owners and admins see every conversation of the organization; members and viewers their own (an
  * API key's are its creator's). The same rule as for knowledge-base questions.
  */

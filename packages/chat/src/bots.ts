@@ -14,7 +14,7 @@ import {
   readConfiguration,
 } from './configuration';
 import { connectedConversations } from './live';
-import type { ChatSessionsPort } from './ports';
+import type { ChatSessionsPort, VisitorCloseReason } from './ports';
 
 const { bots } = schema;
 
@@ -35,7 +35,11 @@ export interface BotChange {
   configuration?: BotConfigurationInput;
 }
 
-const toRecord = (row: BotRow): BotRecord => ({ ...row, configuration: readConfiguration(row.configuration) });
+/** A bot row as the package reads it (its configuration completed). */
+export const toBotRecord = (row: BotRow): BotRecord => ({
+  ...row,
+  configuration: readConfiguration(row.configuration),
+});
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -59,7 +63,7 @@ export const createBot = async (db: Database, actor: ChatActor, input: NewBot): 
       updatedAt: now,
     })
     .returning();
-  return toRecord(row!);
+  return toBotRecord(row!);
 };
 
 export const getBot = async (db: Database, orgId: string, id: string): Promise<BotRecord | null> => {
@@ -68,7 +72,7 @@ export const getBot = async (db: Database, orgId: string, id: string): Promise<B
     .from(bots)
     .where(and(eq(bots.orgId, orgId), eq(bots.id, id)))
     .limit(1);
-  return row ? toRecord(row) : null;
+  return row ? toBotRecord(row) : null;
 };
 
 export const requireBot = async (db: Database, orgId: string, id: string): Promise<BotRecord> => {
@@ -84,7 +88,7 @@ export const listBots = async (
   page: PageRequest,
 ): Promise<{ items: BotRecord[]; total: number }> => {
   const { items, total } = await paginateNewestFirst(db, bots, eq(bots.orgId, orgId), page);
-  return { items: items.map(toRecord), total };
+  return { items: items.map(toBotRecord), total };
 };
 
 /** A change to a bot that was changed meanwhile is refused rather than lost. */
@@ -98,27 +102,70 @@ const writeBot = async (db: Database, current: BotRecord, values: Partial<BotRow
     .where(and(eq(bots.orgId, current.orgId), eq(bots.id, current.id), eq(bots.updatedAt, current.updatedAt)))
     .returning();
   if (!row) throw changedMeanwhile();
-  return toRecord(row);
+  return toBotRecord(row);
 };
 
 const assertMayChange = (actor: ChatActor, current: BotRecord, action: 'change' | 'delete') => {
   if (current.configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused(action);
 };
 
-/** The name and the configuration fields given replace the stored ones; the rest stays. */
-export const updateBot = async (db: Database, actor: ChatActor, id: string, change: BotChange): Promise<BotRecord> => {
-  const current = await requireBot(db, actor.orgId, id);
+/**
+ * Why a change to a bot ends its visitors' sockets, or null: a public bot made private, or one that
+ * no longer allows an origin it allowed (the widget checks the origin only when a socket opens).
+ */
+export const visitorsMustLeave = (before: BotConfiguration, after: BotConfiguration): VisitorCloseReason | null => {
+  if (before.visibility !== 'public') return null;
+  if (after.visibility !== 'public') return 'bot made private';
+  return before.allowed_origins.some((origin) => !after.allowed_origins.includes(origin))
+    ? 'origin no longer allowed'
+    : null;
+};
+
+type BotPorts = { db: Database; sessions?: ChatSessionsPort };
+
+/** Closes the sockets of the bot's visitors (after the change that refuses them was written). */
+const closeVisitors = async (ports: BotPorts, orgId: string, botId: string, reason: VisitorCloseReason) => {
+  if (!ports.sessions) return;
+  const live = await connectedConversations(ports.db, orgId, { botId, kind: 'visitor' });
+  if (live.length > 0) {
+    await ports.sessions.closeVisitors(
+      orgId,
+      live.map((row) => row.conversationId),
+      reason,
+    );
+  }
+};
+
+/**
+ * The name and the configuration fields given replace the stored ones; the rest stays. A public bot
+ * made private, or no longer allowing an origin, closes its visitors' sockets.
+ */
+export const updateBot = async (
+  ports: BotPorts,
+  actor: ChatActor,
+  id: string,
+  change: BotChange,
+): Promise<BotRecord> => {
+  const current = await requireBot(ports.db, actor.orgId, id);
   assertMayChange(actor, current, 'change');
   const configuration = mergeConfiguration(current.configuration, change.configuration);
   if (configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused('make public');
-  return writeBot(db, current, { name: change.name ?? current.name, configuration });
+  const updated = await writeBot(ports.db, current, { name: change.name ?? current.name, configuration });
+  const reason = visitorsMustLeave(current.configuration, configuration);
+  if (reason) await closeVisitors(ports, actor.orgId, id, reason);
+  return updated;
 };
 
-/** A new public key; the old one stops working at once (a widget embedded with it stops loading). */
-export const rotateBotKey = async (db: Database, actor: ChatActor, id: string): Promise<BotRecord> => {
-  const current = await requireBot(db, actor.orgId, id);
+/**
+ * A new public key; the old one stops working at once (a widget embedded with it stops loading, and
+ * its visitors' sockets close).
+ */
+export const rotateBotKey = async (ports: BotPorts, actor: ChatActor, id: string): Promise<BotRecord> => {
+  const current = await requireBot(ports.db, actor.orgId, id);
   assertMayChange(actor, current, 'change');
-  return writeBot(db, current, { publicKey: newPublicKey() });
+  const updated = await writeBot(ports.db, current, { publicKey: newPublicKey() });
+  await closeVisitors(ports, actor.orgId, id, 'bot key rotated');
+  return updated;
 };
 
 /**

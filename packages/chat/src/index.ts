@@ -1,9 +1,11 @@
 // @flowspark/chat: chat bots — bots and their configuration, conversations, messages and replies.
-// Rows and domain values only: the API presents them.
+// Rows and domain values only: the API presents them. frames.ts is the socket protocol (types only).
 export * from './access';
 export * from './bots';
 export * from './configuration';
 export * from './conversations';
+export * from './export';
+export type * from './frames';
 export * from './live';
 export * from './messages';
 export * from './ports';

@@ -7,23 +7,18 @@ import type { TokenUsage } from '@flowspark/ai';
 import { notFound, type PageRequest } from '@flowspark/core';
 import { type Database, paginate, schema } from '@flowspark/db';
 import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
-import type { ChatActor } from './access';
+import type { ChatParticipant } from './access';
 import { requireConversation } from './conversations';
+import type { ChatCitationView } from './frames';
 
-const { messages, conversations } = schema;
+const { messages, conversations, chatConnections } = schema;
 
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageRole = MessageRow['role'];
 
 export const MAX_MESSAGE_CHARS = 4_000;
 
-export interface ChatCitation {
-  document_id: string;
-  chunk_id: string;
-  title: string;
-  snippet: string;
-  score: number;
-}
+export type ChatCitation = ChatCitationView;
 
 /** The seq of a message of this conversation; not found when it is not one. */
 const seqOf = async (db: Database, orgId: string, conversationId: string, messageId: string): Promise<number> => {
@@ -47,7 +42,7 @@ const inConversation = (orgId: string, conversationId: string): SQL[] => [
  */
 export const listMessages = async (
   db: Database,
-  actor: ChatActor,
+  actor: ChatParticipant,
   conversationId: string,
   query: PageRequest & { after?: string },
 ): Promise<{ items: MessageRow[]; total: number }> => {
@@ -60,25 +55,23 @@ export const listMessages = async (
 };
 
 /**
- * What a reconnecting socket missed: the messages after `after` (null: from the start), oldest first,
- * at most `limit`; `truncated` when there are more (read the rest over REST).
+ * The messages stored after `seq` (the chat session's catch-up with D1: replies stored over REST while
+ * no socket was open), oldest first: the last `limit` of them, and `truncated` when there were more.
  */
-export const messagesAfter = async (
+export const messagesAfterSeq = async (
   db: Database,
   orgId: string,
   conversationId: string,
-  after: string | null,
+  seq: number,
   limit: number,
 ): Promise<{ messages: MessageRow[]; truncated: boolean }> => {
-  const conditions = inConversation(orgId, conversationId);
-  if (after) conditions.push(gt(messages.seq, await seqOf(db, orgId, conversationId, after)));
   const rows = await db
     .select()
     .from(messages)
-    .where(and(...conditions))
-    .orderBy(asc(messages.seq))
+    .where(and(...inConversation(orgId, conversationId), gt(messages.seq, seq)))
+    .orderBy(desc(messages.seq))
     .limit(limit + 1);
-  return { messages: rows.slice(0, limit), truncated: rows.length > limit };
+  return { messages: rows.slice(0, limit).reverse(), truncated: rows.length > limit };
 };
 
 /** The last `count` messages of the conversation, oldest first. A query, not run. */
@@ -93,6 +86,8 @@ export const lastMessages = (db: Database, orgId: string, conversationId: string
 export interface StoredExchange {
   user: MessageRow;
   assistant: MessageRow;
+  /** Sockets were open on the conversation when it was stored (read in the same batch). */
+  connected: boolean;
 }
 
 export interface ExchangeToStore {
@@ -107,6 +102,8 @@ export interface ExchangeToStore {
     model: string | null;
     latencyMs: number;
     createdAt: string;
+    /** Ended by a stop request: the text generated until then. */
+    stopped?: boolean;
   };
   /** Given to a conversation that has no title yet. */
   title: string;
@@ -117,12 +114,15 @@ const nextSeq = (orgId: string, conversationId: string) =>
 
 /**
  * The user message and the reply, and the conversation's counters, in one batch: all or nothing. A
- * conversation deleted meanwhile refuses the messages (foreign key), so nothing is stored.
+ * conversation deleted meanwhile refuses the messages (foreign key), so nothing is stored. The batch
+ * also reads whether sockets are open on the conversation: a socket registered before the batch is
+ * seen here, and one registered after it reads these messages when it catches up, so a reply stored
+ * over REST reaches every socket.
  */
 export const storeExchange = async (db: Database, exchange: ExchangeToStore): Promise<StoredExchange> => {
   const { orgId, conversationId, user, assistant } = exchange;
   const base = { orgId, conversationId };
-  let result: [MessageRow[], MessageRow[], { id: string }[]];
+  let result: [MessageRow[], MessageRow[], { id: string }[], { one: number }[]];
   try {
     result = await db.batch([
       db
@@ -152,6 +152,7 @@ export const storeExchange = async (db: Database, exchange: ExchangeToStore): Pr
           usageEstimated: assistant.usage.estimated,
           model: assistant.model,
           latencyMs: assistant.latencyMs,
+          stopped: assistant.stopped ?? false,
           createdAt: assistant.createdAt,
         })
         .returning(),
@@ -165,6 +166,11 @@ export const storeExchange = async (db: Database, exchange: ExchangeToStore): Pr
         })
         .where(and(eq(conversations.orgId, orgId), eq(conversations.id, conversationId)))
         .returning({ id: conversations.id }),
+      db
+        .select({ one: sql<number>`1` })
+        .from(chatConnections)
+        .where(and(eq(chatConnections.orgId, orgId), eq(chatConnections.conversationId, conversationId)))
+        .limit(1),
     ]);
   } catch (err) {
     const [still] = await db
@@ -175,5 +181,5 @@ export const storeExchange = async (db: Database, exchange: ExchangeToStore): Pr
     if (!still) throw notFound('Conversation');
     throw err;
   }
-  return { user: result[0][0]!, assistant: result[1][0]! };
+  return { user: result[0][0]!, assistant: result[1][0]!, connected: result[3].length > 0 };
 };

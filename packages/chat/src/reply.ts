@@ -3,22 +3,30 @@
  * asked (the conversation, its bot, the history, retrieval), so those failures are ordinary request
  * errors. The reply is then generated whole (`completeReply`) or streamed (`streamReply`), and only
  * when it is complete are the user message and the reply stored, together (messages.ts). A provider
- * failure, a client that goes away mid-stream or a conversation deleted meanwhile stores nothing.
+ * failure, a client that goes away mid-stream or a conversation deleted meanwhile stores nothing. A
+ * streamed reply can be stopped (`signal`): the text generated until then is stored, marked `stopped`.
  */
-import { AiProviderError, type ChatMessage, type ChatRequest, type TokenUsage } from '@flowspark/ai';
-import { logger, newId, notFound } from '@flowspark/core';
+import {
+  AiProviderError,
+  type ChatMessage,
+  type ChatRequest,
+  estimatedUsage,
+  estimateTokens,
+  type TokenUsage,
+} from '@flowspark/ai';
+import { AppError, logger, newId, notFound } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { schema } from '@flowspark/db';
-import { and, eq, sql } from 'drizzle-orm';
-import type { ChatActor } from './access';
-import { type BotRecord, getBot } from './bots';
+import { and, eq } from 'drizzle-orm';
+import { type ChatParticipant, isVisitor } from './access';
+import { type BotRecord, toBotRecord } from './bots';
 import type { BotConfiguration } from './configuration';
 import { type ConversationRow, visibleConversation } from './conversations';
 import { type ChatCitation, lastMessages, type StoredExchange, storeExchange } from './messages';
 import type { ChatPorts } from './ports';
 import type { BotPassage } from './retrieval';
 
-const { conversations, chatConnections } = schema;
+const { bots, conversations } = schema;
 
 /** The longest reply asked of the model. */
 export const REPLY_MAX_TOKENS = 1_024;
@@ -43,15 +51,18 @@ export interface PreparedReply {
   bot: BotRecord;
   configuration: BotConfiguration;
   user: { id: string; content: string; createdAt: string };
+  /** The id the reply will be stored with (sockets see it on every token). */
+  assistantId: string;
   passages: BotPassage[];
   /** What the provider is asked; null when the bot answers `fallback` without a model. */
   request: ChatRequest | null;
   fallback: string | null;
-  /** Whether sockets are open on the conversation (a REST reply is announced to them). */
-  connected: boolean;
   /** When the message arrived (ms), for the reply's latency. */
   started: number;
 }
+
+/** A visitor's bot is no longer public, or no longer has the key their socket was opened with. */
+export const botUnavailable = () => new AppError('FORBIDDEN', 'This bot is not available');
 
 const clip = (text: string, max: number) => {
   const chars = Array.from(text);
@@ -107,24 +118,32 @@ const titleOf = (content: string) => clip(content.replace(/\s+/g, ' ').trim(), T
 /**
  * Loads the conversation (as the caller sees it) with its bot and its last `chat_history_length`
  * messages, retrieves context for a rag bot, and builds the provider request. Not found when the
- * caller may not see the conversation.
+ * caller may not see the conversation; forbidden for a visitor whose bot is no longer public (or was
+ * re-keyed).
  */
 export const prepareReply = async (
   ports: Pick<ChatPorts, 'db' | 'retrieval'>,
-  actor: ChatActor,
+  actor: ChatParticipant,
   conversationId: string,
   content: string,
 ): Promise<PreparedReply> => {
   const started = Date.now();
   const { db } = ports;
-  const conversation = await loadConversation(db, actor, conversationId);
-  const bot = await getBot(db, actor.orgId, conversation.botId);
-  // The bot's deletion takes its conversations with it.
-  if (!bot) throw notFound('Conversation');
+  // The conversation with its bot, in one query (the bot's deletion takes its conversations with it).
+  const { conversation, bot } = await loadConversation(db, actor, conversationId);
+  if (
+    isVisitor(actor) &&
+    (bot.configuration.visibility !== 'public' || (actor.publicKey !== undefined && actor.publicKey !== bot.publicKey))
+  ) {
+    throw botUnavailable();
+  }
   const configuration = bot.configuration;
   const history =
     configuration.chat_history_length > 0
-      ? (await lastMessages(db, actor.orgId, conversationId, configuration.chat_history_length)).reverse()
+      ? (await lastMessages(db, actor.orgId, conversationId, configuration.chat_history_length))
+          .reverse()
+          // A reply stopped before its first token is stored empty; the model is not shown it.
+          .filter((m) => m.content.length > 0)
       : [];
   const passages =
     configuration.agent_type === 'rag'
@@ -142,6 +161,7 @@ export const prepareReply = async (
     bot,
     configuration,
     user: { id: newId('msg'), content, createdAt: new Date(started).toISOString() },
+    assistantId: newId('msg'),
     passages,
     request: noContext
       ? null
@@ -152,33 +172,30 @@ export const prepareReply = async (
           ...(configuration.model ? { model: configuration.model } : {}),
         },
     fallback: noContext ? NO_CONTEXT_REPLY : null,
-    connected: conversation.connected,
     started,
   };
 };
 
-/** The conversation and whether sockets are open on it, in one query. */
-const loadConversation = async (db: Database, actor: ChatActor, id: string) => {
+const loadConversation = async (db: Database, actor: ChatParticipant, id: string) => {
   const [row] = await db
-    .select({
-      conversation: conversations,
-      connected: sql<number>`EXISTS (SELECT 1 FROM ${chatConnections} WHERE ${chatConnections.orgId} = ${actor.orgId} AND ${chatConnections.conversationId} = ${conversations.id})`,
-    })
+    .select({ conversation: conversations, bot: bots })
     .from(conversations)
+    .innerJoin(bots, and(eq(bots.orgId, conversations.orgId), eq(bots.id, conversations.botId)))
     .where(and(...visibleConversation(actor), eq(conversations.id, id)))
     .limit(1);
   if (!row) throw notFound('Conversation');
-  return { ...row.conversation, connected: Boolean(row.connected) };
+  return { conversation: row.conversation, bot: toBotRecord(row.bot) };
 };
 
 interface Generated {
   text: string;
   usage: TokenUsage;
   model: string | null;
+  stopped?: boolean;
 }
 
 const store = async (ports: ChatPorts, prepared: PreparedReply, reply: Generated): Promise<StoredExchange> => {
-  if (!reply.text) {
+  if (!reply.text && !reply.stopped) {
     throw new AiProviderError('The model returned an empty reply', {
       provider: reply.model ?? 'unknown',
       retryable: true,
@@ -190,17 +207,18 @@ const store = async (ports: ChatPorts, prepared: PreparedReply, reply: Generated
     conversationId: prepared.conversation.id,
     user: prepared.user,
     assistant: {
-      id: newId('msg'),
+      id: prepared.assistantId,
       content: reply.text,
-      citations: replyCitations(reply.text, prepared.passages),
+      citations: reply.text ? replyCitations(reply.text, prepared.passages) : [],
       usage: reply.usage,
       model: reply.model,
       latencyMs: now - prepared.started,
       createdAt: new Date(Math.max(now, prepared.started + 1)).toISOString(),
+      stopped: reply.stopped ?? false,
     },
     title: titleOf(prepared.user.content),
   });
-  if (ports.sessions && prepared.connected) {
+  if (ports.sessions && stored.connected) {
     // Best effort: the reply is stored; sockets that miss it can resume from their last message.
     await ports.sessions
       .announce(prepared.orgId, prepared.conversation.id, [stored.user, stored.assistant])
@@ -218,30 +236,91 @@ export const completeReply = async (ports: ChatPorts, prepared: PreparedReply): 
 
 export type ReplyEvent = { type: 'token'; text: string } | { type: 'message'; exchange: StoredExchange };
 
+const STOPPED = Symbol('stopped');
+
+/** Resolves with STOPPED when `signal` aborts (at once when it already has). */
+const stopOf = (signal: AbortSignal | undefined): Promise<typeof STOPPED> | null => {
+  if (!signal) return null;
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(STOPPED);
+    else signal.addEventListener('abort', () => resolve(STOPPED), { once: true });
+  });
+};
+
+/** What a stopped reply cost, estimated: the provider reports usage only at the end of a stream. */
+const stoppedUsage = (request: ChatRequest, text: string): TokenUsage =>
+  estimatedUsage(
+    request.messages.reduce((sum, m) => sum + estimateTokens(m.content) + 4, 0),
+    estimateTokens(text),
+  );
+
 /**
  * The reply as it is generated: `token` deltas, then `message` with both stored messages. Pull-driven:
  * the provider is read only as fast as the caller reads, and a caller that stops early (`return()`)
- * stops the provider and stores nothing.
+ * stops the provider and stores nothing. When `signal` aborts (a stop request), the provider's stream
+ * is abandoned at once (the signal also reaches the provider's request) and the text generated until
+ * then is stored, marked `stopped`, with estimated usage: an abort is a stop, not a failure.
  */
-export async function* streamReply(ports: ChatPorts, prepared: PreparedReply): AsyncGenerator<ReplyEvent> {
+export async function* streamReply(
+  ports: ChatPorts,
+  prepared: PreparedReply,
+  options: { signal?: AbortSignal } = {},
+): AsyncGenerator<ReplyEvent> {
   if (!prepared.request) {
     const text = prepared.fallback ?? '';
     yield { type: 'token', text };
     yield { type: 'message', exchange: await store(ports, prepared, { text, usage: NO_USAGE, model: null }) };
     return;
   }
+  const { signal } = options;
+  const request: ChatRequest = signal ? { ...prepared.request, signal } : prepared.request;
+  const stop = stopOf(signal);
   let text = '';
   let usage: TokenUsage = NO_USAGE;
   let model: string | null = null;
-  for await (const event of ports.ai.chatStream(prepared.request)) {
-    if (event.type === 'delta') {
-      if (!event.text) continue;
-      text += event.text;
-      yield { type: 'token', text: event.text };
-    } else {
-      usage = event.usage;
-      model = event.model;
+  let stopped = signal?.aborted ?? false;
+  if (!stopped) {
+    const events = ports.ai.chatStream(request)[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      while (true) {
+        const pending = events.next();
+        // A stream abandoned by a stop may still settle (or fail with the abort) later.
+        pending.catch(() => {});
+        const next = stop ? await Promise.race([pending, stop]) : await pending;
+        if (next === STOPPED) {
+          stopped = true;
+          break;
+        }
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        const event = next.value;
+        if (event.type === 'delta') {
+          if (!event.text) continue;
+          text += event.text;
+          yield { type: 'token', text: event.text };
+        } else {
+          usage = event.usage;
+          model = event.model;
+        }
+      }
+    } catch (err) {
+      finished = true;
+      // The provider failing because it was aborted is the stop itself.
+      if (!signal?.aborted) throw err;
+      stopped = true;
+    } finally {
+      // Stopped, or the caller left (return() at a yield): the provider's stream ends too. Not awaited:
+      // a stream waiting on its source returns only once the source answers.
+      if (!finished) events.return?.(undefined)?.catch(() => {});
     }
+    // A stop that came after the provider finished is too late: the reply is complete.
+    if (stopped && model !== null) stopped = false;
   }
-  yield { type: 'message', exchange: await store(ports, prepared, { text: text.trim(), usage, model }) };
+  const reply = stopped
+    ? { text: text.trim(), usage: stoppedUsage(request, text), model: prepared.request.model ?? null, stopped }
+    : { text: text.trim(), usage, model };
+  yield { type: 'message', exchange: await store(ports, prepared, reply) };
 }

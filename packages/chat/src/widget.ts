@@ -7,13 +7,13 @@
  * visitor's session and a token for one bot opens nothing else.
  */
 import { decryptSecret, encryptSecret } from '@flowspark/auth';
-import { AppError, newId, notFound } from '@flowspark/core';
+import { AppError, notFound } from '@flowspark/core';
 import { type Database, schema } from '@flowspark/db';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { BotRecord } from './bots';
 import { readConfiguration } from './configuration';
 
-const { bots, conversations } = schema;
+const { bots } = schema;
 
 const VISITOR_TOKEN_PURPOSE = 'chat-widget-visitor';
 const PUBLIC_KEY = /^pk_[0-9a-f]{40}$/;
@@ -99,40 +99,4 @@ export const visitorFor = async (
   if (known && token) return { visitorId: known, visitorToken: token, returning: true };
   const visitorId = newVisitorId();
   return { visitorId, visitorToken: await sealVisitorToken(keyMaterial, bot, visitorId), returning: false };
-};
-
-/**
- * The visitor's conversation with the bot: found by (tenant, bot, visitor), or created once. Two tabs
- * racing on a first visit both end with the same conversation (the unique index decides).
- */
-export const visitorConversation = async (
-  db: Database,
-  bot: BotRecord,
-  visitorId: string,
-): Promise<typeof conversations.$inferSelect> => {
-  const where = and(
-    eq(conversations.orgId, bot.orgId),
-    eq(conversations.botId, bot.id),
-    eq(conversations.visitorId, visitorId),
-  );
-  const now = new Date().toISOString();
-  const [, found] = await db.batch([
-    db
-      .insert(conversations)
-      .values({
-        id: newId('cnv'),
-        orgId: bot.orgId,
-        botId: bot.id,
-        title: null,
-        userId: null,
-        visitorId,
-        messageCount: 0,
-        lastMessageAt: null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing(),
-    db.select().from(conversations).where(where).limit(1),
-  ]);
-  return found[0]!;
 };

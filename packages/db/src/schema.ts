@@ -547,8 +547,8 @@ export const conversations = sqliteTable(
   (t) => [
     index('conversations_org_bot').on(t.orgId, t.botId, t.updatedAt),
     index('conversations_org_bot_user').on(t.orgId, t.botId, t.userId, t.updatedAt),
-    // A widget visitor has one conversation per bot: found by this index, and created at most once.
-    uniqueIndex('conversations_bot_visitor').on(t.orgId, t.botId, t.visitorId).where(sql`${t.visitorId} IS NOT NULL`),
+    // A widget visitor has one conversation per bot (rows without a visitor never conflict).
+    uniqueIndex('conversations_visitor').on(t.orgId, t.botId, t.visitorId),
   ],
 );
 
@@ -573,14 +573,18 @@ export const messages = sqliteTable(
     usageEstimated: integer('usage_estimated', { mode: 'boolean' }),
     model: text('model'),
     latencyMs: integer('latency_ms'),
+    /** An assistant reply ended by a stop request: what was generated until then. */
+    stopped: integer('stopped', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('messages_conversation_seq').on(t.orgId, t.conversationId, t.seq)],
 );
 
 /**
- * Conversations that have sockets opened with a credential (chat-session Durable Objects), so that a
- * revoked session, API key or membership closes them: the revocation asks only these objects.
+ * Conversations that have sockets open (chat-session Durable Objects), one row per kind: `credential`
+ * (opened with a session or an API key), so that a revoked session, API key or membership closes them
+ * and the revocation asks only these objects; `visitor` (a widget visitor), so that a bot made private,
+ * re-keyed or deleted closes its visitors' sockets. Either kind lets a REST reply reach the sockets.
  */
 export const chatConnections = sqliteTable(
   'chat_connections',
@@ -589,7 +593,10 @@ export const chatConnections = sqliteTable(
     conversationId: text('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['credential', 'visitor'] })
+      .notNull()
+      .default('credential'),
     openedAt: text('opened_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.conversationId] })],
+  (t) => [primaryKey({ columns: [t.orgId, t.conversationId, t.kind] })],
 );

@@ -15,7 +15,9 @@ export const deleteBotRoute = defineRoute(
     operationId: 'deleteBot',
     tags: ['Chat'],
     summary: 'Delete a bot with its conversations and messages',
-    description: 'Only owners and admins may delete a public bot.',
+    description:
+      'Only owners and admins may delete a public bot. The sockets open on its conversations close (4404), its widget ' +
+      'visitors’ too.',
     request: { params: botIdParams },
     responses: { 204: { description: 'Deleted' }, ...errorResponses([404, 409]) },
   },

@@ -1,4 +1,5 @@
 import { rotateBotKey } from '@flowspark/chat';
+import { chatSessions } from '../../../lib/chat';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -16,7 +17,8 @@ export const rotateBotKeyRoute = defineRoute(
     tags: ['Chat'],
     summary: 'Give a bot a new public key',
     description:
-      'The old key stops working at once: a widget embedded with it stops loading until the page uses the new one. ' +
+      'The old key stops working at once: a widget embedded with it stops loading until the page uses the new one, and ' +
+      'its visitors’ open sockets close (4403). ' +
       'Only owners and admins may re-key a public bot.',
     request: { params: botIdParams },
     responses: { 200: jsonResponse(BotSchema, 'The bot with its new key'), ...errorResponses([404, 409]) },
@@ -26,6 +28,6 @@ export const rotateBotKeyRoute = defineRoute(
 export const registerRotateBotKey = (app: GroupApp) =>
   app.openapi(rotateBotKeyRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { db, actor } = routeContext(c);
-    return ok(c, presentBot(await rotateBotKey(db, actor, id)), 200);
+    const { db, actor, env } = routeContext(c);
+    return ok(c, presentBot(await rotateBotKey({ db, sessions: chatSessions(env) }, actor, id)), 200);
   });

@@ -1,4 +1,4 @@
-import type { BotRecord, ConversationRow, StoredExchange } from '@flowspark/chat';
+import type { BotRecord, ConversationExport, ConversationRow, StoredExchange } from '@flowspark/chat';
 import { presentMessage } from '../../../lib/chat';
 
 /** Never the organization or the creator. */
@@ -29,3 +29,11 @@ export const presentExchange = (exchange: StoredExchange) => ({
 });
 
 export { presentMessage };
+
+export const presentExport = (data: ConversationExport, exportedAt: string) => ({
+  conversation: presentConversation(data.conversation),
+  bot: { id: data.conversation.botId, name: data.botName },
+  messages: data.messages.map(presentMessage),
+  truncated: data.truncated,
+  exported_at: exportedAt,
+});

@@ -116,6 +116,11 @@ export const MessageSchema = z
     usage: UsageSchema.nullable().openapi({ description: 'The reply’s tokens; null for a user message' }),
     model: z.string().nullable().openapi({ description: 'null for a user message or a reply given without a model' }),
     latency_ms: z.number().int().nullable().openapi({ description: 'From the message’s arrival to the stored reply' }),
+    stopped: z.boolean().openapi({
+      description:
+        'A reply ended by a stop frame on the conversation’s socket: the text generated until then (possibly empty), ' +
+        'with estimated usage',
+    }),
     created_at: TimestampSchema,
   })
   .openapi('ChatMessage');
@@ -135,3 +140,22 @@ export const ListMessagesQuerySchema = PageQuerySchema.extend({
     .optional()
     .openapi({ param: { name: 'after', in: 'query' }, description: 'Only the messages stored after this one' }),
 });
+
+export const EXPORT_FORMATS = ['json', 'md'] as const;
+
+export const ExportQuerySchema = z.strictObject({
+  format: z
+    .enum(EXPORT_FORMATS)
+    .default('json')
+    .openapi({ param: { name: 'format', in: 'query' }, description: '`json` (default) or `md` (Markdown)' }),
+});
+
+export const ConversationExportSchema = z
+  .object({
+    conversation: ConversationSchema,
+    bot: z.object({ id: z.string().openapi({ example: BOT_ID_EXAMPLE }), name: z.string() }),
+    messages: z.array(MessageSchema).openapi({ description: 'Every message, oldest first, with its citations' }),
+    truncated: z.boolean().openapi({ description: 'The conversation has more messages than an export holds (10,000)' }),
+    exported_at: TimestampSchema,
+  })
+  .openapi('ConversationExport');

@@ -14,14 +14,14 @@ import {
   CHAT_SESSION_HEADER,
   CHAT_USER_HEADER,
   CHAT_WRITE_HEADER,
-  MAX_REPLAY_MESSAGES,
-} from '../../../objects/chat-session';
+} from '../../../lib/chat-headers';
+import { KEEP_REPLY_EVENTS, MAX_LOG_MESSAGES } from '../../../objects/chat-session';
 import { type AppEnv, routeContext } from '../../lib/context';
 import type { GroupApp } from '../../lib/group';
-import { errorResponses, idParam } from '../../lib/schemas';
+import { errorResponses } from '../../lib/schemas';
 import { authenticate } from '../../middleware/authenticate';
 import { admitThroughGate, gateBuckets } from '../../middleware/gate';
-import { conversationIdParams, MESSAGE_ID_EXAMPLE } from './schemas';
+import { conversationIdParams } from './schemas';
 import { CHAT_TICKET_PROTOCOL_PREFIX, offeredChatTicket, redeemChatTicket } from './socket-tickets';
 
 const isUpgrade = (header: string | undefined) => header?.toLowerCase() === 'websocket';
@@ -74,18 +74,26 @@ export const conversationSocketRoute = createRoute({
   description: [
     'Upgrade to a WebSocket (`Upgrade: websocket`). Authenticate with `Authorization: Bearer <access token or API key with chat:read>`,',
     `or, from a browser, with a ticket from \`POST /conversations/{id}/ws/ticket\` offered as the subprotocol \`${CHAT_TICKET_PROTOCOL_PREFIX}<ticket>\``,
-    '(the 101 response echoes it). Another organization’s conversation, or one you may not see, is 404.',
-    '\n\nClient → server (JSON text): `{"type":"message","content":"…"}` (needs chat:write; one reply at a time per',
-    'conversation, each message counted by the rate limit like a request); `{"type":"resume","since":"msg_…"}` sends the',
-    'messages stored after that one (`?since=msg_…` on the URL does the same at connect time); `{"type":"ping"}`',
-    '(answered `{"type":"pong"}` without waking the session).',
-    '\n\nServer → client: `{"type":"ready"|"resumed","conversation_id","last_message_id","replayed","truncated","generating"}`',
-    `after the replayed messages (at most ${MAX_REPLAY_MESSAGES}; \`truncated\`: read the rest with GET /conversations/{id}/messages?after=);`,
-    '`{"type":"user_message","message"}` when someone sends a message; `{"type":"token","reply_to","text"}` as the reply is',
-    'generated; `{"type":"message","message"}` for each stored message (the question, then the reply, once the reply is',
-    'complete, also for replies sent over REST); `{"type":"failed","reply_to","code","message","details"}` when the reply',
-    'failed (nothing was stored); `{"type":"error","code","message","details"}` for a frame that was refused.',
-    'A socket that connects or resumes while a reply is being generated gets its message and the text so far, then the rest.',
+    '(the 101 response echoes it). Another organization’s conversation, or one you may not see, is 404. Frames are JSON text;',
+    'their types are in packages/chat/src/frames.ts.',
+    '\n\nEvery event of the conversation carries an `event_id` (one increasing sequence per conversation, the same on every',
+    'socket): `{"type":"user_message","event_id","message"}` when someone sends a message; `{"type":"token","event_id","reply_to",',
+    '"message_id","text"}` as the reply is generated (`message_id`: the id the reply will be stored with); `{"type":"message",',
+    '"event_id","message"}` for each stored message (the question, then the reply, once the reply is complete or stopped, also',
+    'for replies sent over REST; a stopped reply has `stopped: true`); `{"type":"failed","event_id","reply_to","message_id","code",',
+    '"message","details"}` when the reply failed (nothing was stored). Frames for one socket carry no `event_id`: first',
+    '`{"type":"ready","conversation_id","last_event_id","replayed","truncated","generating"}`, then the `replayed` events after',
+    '`last_event_id`, then live ones; `{"type":"error","code","message","details","retry_after"}` for a frame that was refused;',
+    '`{"type":"pong"}`.',
+    '\n\nClient → server: `{"type":"message","content":"…"}` (needs chat:write; one reply at a time per conversation, each message',
+    'counted by the rate limit like a request); `{"type":"stop"}` ends the reply being generated (needs chat:write): what was',
+    'generated so far is stored, marked `stopped`; a socket that disconnects does not stop it. `{"type":"resume","since":N}`',
+    'replays the events after event N, then continues live (answered `resumed`, shaped like `ready`); `?since=N` on the URL does',
+    'the same at connect time (a message id is accepted too: the events after that message was stored). Without `since` the',
+    'socket starts from now, with the reply being generated (if any) from its start. `{"type":"ping"}` is answered `{"type":"pong"}`',
+    'without waking the session.',
+    `\n\nThe session keeps every event of the reply being generated and of the last ${KEEP_REPLY_EVENTS} replies, and the stored`,
+    `messages of the last ${MAX_LOG_MESSAGES}: a resume from earlier is \`truncated\` (read the rest with GET /conversations/{id}/messages).`,
     '\n\nThe server closes the socket with `4401` (credentials revoked), `4403` (membership ended), `4404` (conversation',
     'deleted) or `1013` (the credential could not be checked just then: reconnect with `?since`).',
   ].join(' '),
@@ -94,9 +102,15 @@ export const conversationSocketRoute = createRoute({
   request: {
     params: conversationIdParams,
     query: z.strictObject({
-      since: idParam('since', MESSAGE_ID_EXAMPLE)
+      since: z
+        .string()
+        .regex(/^(?:\d{1,15}|msg_[0-9a-f]{32})$/, 'Must be an event id (an integer from 0) or a message id')
         .optional()
-        .openapi({ param: { name: 'since', in: 'query' }, description: 'Replay the messages stored after this one' }),
+        .openapi({
+          param: { name: 'since', in: 'query' },
+          example: '42',
+          description: 'Replay the events after this event id (0: all the session keeps), or after this stored message',
+        }),
     }),
   },
   responses: {

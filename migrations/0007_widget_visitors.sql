@@ -1,1 +1,0 @@
-CREATE UNIQUE INDEX `conversations_bot_visitor` ON `conversations` (`org_id`,`bot_id`,`visitor_id`) WHERE "conversations"."visitor_id" IS NOT NULL;
