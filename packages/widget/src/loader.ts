@@ -6,11 +6,30 @@
  * event it saw, and replies stream in as they are generated. No dependencies; text from the server
  * is only ever set as text, never parsed as HTML.
  */
-import { type ClientFrame, PING, type ServerFrame, type WidgetConfig, type WidgetMessage } from './protocol';
+import type { ChatMessageView, ClientFrame, ServerFrame } from '../../chat/src/frames';
 
+/** `GET /widget/{public_key}/config` → `data` (workers/api/routes/widget/schemas.ts). */
+interface WidgetConfig {
+  bot: {
+    name: string;
+    welcome_message: string;
+    suggested_messages: string[];
+    theme: {
+      primary_color: string;
+      background_color: string;
+      text_color: string;
+      position: 'bottom-right' | 'bottom-left';
+      title: string;
+      avatar_url: string | null;
+    };
+  };
+}
+
+const PING = JSON.stringify({ type: 'ping' } satisfies ClientFrame);
+
+/** What the widget keeps in localStorage: the visitor's token (their conversation comes with it). */
 interface Stored {
   visitor_token?: string;
-  last_event_id?: number;
 }
 
 const STYLE = `
@@ -109,7 +128,8 @@ const start = (tag: HTMLScriptElement) => {
   let socket: WebSocket | null = null;
   let ready = false;
   let retry = 0;
-  let lastEventId = load().last_event_id ?? 0;
+  // 0: everything the session keeps (a reload shows the conversation); then the last event seen.
+  let lastEventId = 0;
   let streaming: string | null = null;
   const queued: ClientFrame[] = [];
   const bubbles = new Map<string, HTMLElement>();
@@ -119,7 +139,7 @@ const start = (tag: HTMLScriptElement) => {
     log.scrollTop = log.scrollHeight;
   };
 
-  const render = (message: WidgetMessage) => {
+  const render = (message: ChatMessageView) => {
     let bubble = bubbles.get(message.id);
     if (!bubble) {
       bubble = el('div', `msg ${message.role}`);
@@ -130,7 +150,7 @@ const start = (tag: HTMLScriptElement) => {
     bubble.textContent = message.content;
     if (message.citations.length > 0) {
       const list = el('ul', 'sources');
-      for (const c of message.citations) list.append(el('li', undefined, c.title));
+      for (const c of message.citations) list.append(el('li', undefined, c.title || c.snippet));
       bubble.append(list);
     }
     scroll();
@@ -148,20 +168,24 @@ const start = (tag: HTMLScriptElement) => {
   };
 
   const onFrame = (frame: ServerFrame) => {
-    if (frame.event_id !== undefined) {
-      if (frame.type !== 'ready' && frame.event_id <= lastEventId) return;
+    if ('event_id' in frame) {
+      // Replayed and live events arrive in order; one seen already (a resume) is skipped.
+      if (frame.event_id <= lastEventId) return;
       lastEventId = frame.event_id;
-      save({ last_event_id: lastEventId });
     }
     switch (frame.type) {
       case 'ready':
+      case 'resumed':
         ready = true;
         retry = 0;
         status.textContent = '';
-        save({ visitor_token: frame.visitor_token });
-        for (const message of frame.messages) render(message);
         showWelcome();
         for (const q of queued.splice(0)) socket?.send(JSON.stringify(q));
+        break;
+      case 'user_message':
+      case 'message':
+        render(frame.message);
+        if (frame.message.role === 'assistant') setStreaming(null);
         break;
       case 'token': {
         let bubble = bubbles.get(frame.message_id);
@@ -176,29 +200,54 @@ const start = (tag: HTMLScriptElement) => {
         scroll();
         break;
       }
-      case 'message':
-        render(frame.message);
-        if (frame.message.role === 'assistant') setStreaming(null);
-        break;
-      case 'error':
+      case 'failed':
+        bubbles.get(frame.message_id)?.remove();
+        bubbles.delete(frame.message_id);
         setStreaming(null);
         status.textContent = frame.message;
+        break;
+      case 'error':
+        status.textContent = frame.message;
+        if (frame.code !== 'CONFLICT') setStreaming(null);
         break;
     }
   };
 
-  const connect = () => {
-    if (socket) return;
+  /** The visitor's token: kept from an earlier visit, or a new session (the same token comes back). */
+  const session = async (): Promise<string> => {
+    const res = await fetch(`${base}/widget/${encodeURIComponent(key)}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(load().visitor_token ? { visitor_token: load().visitor_token } : {}),
+    });
+    if (!res.ok) throw new Error(`session ${res.status}`);
+    const { data } = (await res.json()) as { data: { visitor_token: string } };
+    save({ visitor_token: data.visitor_token });
+    return data.visitor_token;
+  };
+
+  let connecting = false;
+  let token: string | null = null;
+  const connect = async () => {
+    if (socket || connecting) return;
+    connecting = true;
+    try {
+      token ??= await session();
+    } catch {
+      connecting = false;
+      status.textContent = 'Chat is unavailable.';
+      return;
+    }
+    connecting = false;
     const url = new URL(`/widget/${encodeURIComponent(key)}/ws`, base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const stored = load();
-    if (stored.visitor_token) url.searchParams.set('visitor_token', stored.visitor_token);
-    if (lastEventId > 0) url.searchParams.set('since', String(lastEventId));
+    url.searchParams.set('visitor_token', token);
+    url.searchParams.set('since', String(lastEventId));
     const ws = new WebSocket(url);
     socket = ws;
     const ping = setInterval(() => ws.readyState === 1 && ws.send(PING), 30_000);
     ws.onmessage = (event) => {
-      if (typeof event.data !== 'string' || event.data === 'pong') return;
+      if (typeof event.data !== 'string') return;
       try {
         onFrame(JSON.parse(event.data) as ServerFrame);
       } catch {
@@ -209,14 +258,14 @@ const start = (tag: HTMLScriptElement) => {
       clearInterval(ping);
       socket = null;
       ready = false;
-      // 4401/4403: this visitor may not chat (unknown or private bot, refused origin): stop trying.
-      if (event.code === 4401 || event.code === 4403 || event.code === 1008) {
+      // The bot went private, its key was rotated, the site is no longer allowed, or it was deleted.
+      if (event.code === 4403 || event.code === 4404 || event.code === 4401) {
         status.textContent = 'Chat is unavailable.';
         return;
       }
       status.textContent = 'Reconnecting…';
       const wait = Math.min(10_000, 500 * 2 ** retry++);
-      setTimeout(connect, wait);
+      setTimeout(() => void connect(), wait);
     };
   };
 
@@ -224,7 +273,7 @@ const start = (tag: HTMLScriptElement) => {
     if (ready && socket) socket.send(JSON.stringify(frame));
     else {
       queued.push(frame);
-      connect();
+      void connect();
     }
   };
 
@@ -248,7 +297,7 @@ const start = (tag: HTMLScriptElement) => {
     panel.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
     if (open) {
-      connect();
+      void connect();
       input.focus();
     }
   };
@@ -277,8 +326,8 @@ const start = (tag: HTMLScriptElement) => {
       }
       showWelcome();
       document.body.append(host);
-      // A returning visitor sees their conversation as soon as they open the panel.
-      if (load().visitor_token) connect();
+      // A returning visitor's conversation is loaded ahead, so it is there when the panel opens.
+      if (load().visitor_token) void connect();
     })
     .catch(() => console.warn('FlowSpark widget: this bot is not available here'));
 };

@@ -2,6 +2,7 @@ import { createGroup } from '../../lib/group';
 import { registerWidgetConfig } from './config';
 import { registerWidgetDemo } from './demo';
 import { registerWidgetSession } from './session';
+import { registerWidgetSocket } from './socket';
 
 /** The embeddable chat widget's public routes, outside /api/v1: `/widget/{public_key}/…`. */
 const app = createGroup('/');
@@ -9,5 +10,6 @@ const app = createGroup('/');
 registerWidgetDemo(app);
 registerWidgetConfig(app);
 registerWidgetSession(app);
+registerWidgetSocket(app);
 
 export default app;

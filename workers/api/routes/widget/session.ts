@@ -32,7 +32,11 @@ export const registerWidgetSession = (app: GroupApp) =>
     corsForBot(c, bot);
     assertWidgetOrigin(bot, c.req.header('origin'), true);
     const visitor = await visitorFor(env.ENCRYPTION_KEY, bot, c.req.valid('json').visitor_token);
-    const conversation = await visitorConversation(db, { orgId: bot.orgId, botId: bot.id, visitorId: visitor.visitorId });
+    const conversation = await visitorConversation(db, {
+      orgId: bot.orgId,
+      botId: bot.id,
+      visitorId: visitor.visitorId,
+    });
     return ok(
       c,
       { visitor_token: visitor.visitorToken, conversation_id: conversation.id, returning: visitor.returning },
