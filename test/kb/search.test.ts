@@ -1,8 +1,12 @@
+import { createDb } from '@flowspark/db';
+import { searchKb } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
+import { kbPorts } from '../../workers/lib/kb-ports';
 import { addMember } from '../helpers/harness';
 import {
   call,
   createTenant,
+  env,
   expectError,
   expectOk,
   indexed,
@@ -148,6 +152,53 @@ describe('GET /api/v1/kb/search', () => {
     expect(pending.document.status).toBe('uploading');
     for (const mode of ['keyword', 'vector', 'hybrid']) {
       expect((await search(tenant, { q: 'zeppelin hangar', mode })).hits, mode).toEqual([]);
+    }
+  });
+
+  it('reads from D1 only the rows of its candidates, however many chunks the tenant has', async () => {
+    const tenant = await createTenant();
+    const words = ['harbour', 'ledger', 'orchid', 'quartz', 'saddle', 'tundra', 'violet', 'walnut'];
+    const text = Array.from(
+      { length: 3500 },
+      (_, i) => `Note ${i} about ${words[i % 8]} and ${words[(i * 3) % 8]} near ${words[(i * 5 + 1) % 8]}.`,
+    ).join(' ');
+    const doc = await addText(tenant, { title: 'Many chunks', text });
+    expect(doc.chunk_count).toBeGreaterThan(150);
+    // D1 with every statement's rows_read recorded.
+    const reads: { sql: string; rowsRead: number }[] = [];
+    const statement = (query: string, prepared: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(prepared, {
+        get(target, key) {
+          if (key === 'bind') return (...args: unknown[]) => statement(query, target.bind(...args));
+          if (key === 'all') {
+            return async () => {
+              const result = await target.all();
+              reads.push({ sql: query, rowsRead: result.meta.rows_read });
+              return result;
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const counted = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === 'prepare') return (query: string) => statement(query, target.prepare(query));
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const ports = { ...kbPorts(env), db: createDb(counted) };
+    // Candidates per mode at top_k 5: keyword 5, vector 10, hybrid at most 20 + 20.
+    const candidates = { keyword: 5, vector: 10, hybrid: 40 };
+    for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
+      reads.length = 0;
+      const { hits } = await searchKb(ports, tenant.orgId, { query: 'orchid quartz', top_k: 5, mode });
+      expect(hits.length, mode).toBe(5);
+      const load = reads.filter((r) => r.sql.includes('kb_chunks'));
+      expect(load, mode).toHaveLength(1);
+      // Per candidate: its id, its chunk and its document; never a scan of the tenant's chunks.
+      expect(load[0]!.rowsRead, mode).toBeLessThanOrEqual(3 * candidates[mode]);
     }
   });
 
