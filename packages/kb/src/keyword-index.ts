@@ -221,10 +221,10 @@ interface Slice {
 }
 
 /**
- * Fills the tenant's keyword index from D1: its indexed documents' chunks, read in pages of at most
- * BACKFILL_PAGE chunks (one query each, by document and chunk range on the kb_chunks_doc index), the
- * search text made as ingestion makes it. Documents written or removed meanwhile by ingestion or
- * deletion are left to them (the object skips them). Safe to run twice or concurrently.
+ * Fills the tenant's keyword index from D1: its indexed documents (shown to search at once) and their
+ * chunks, read in pages of at most BACKFILL_PAGE chunks (one query each, by document and chunk range
+ * on the kb_chunks_doc index). Documents written or removed meanwhile by ingestion or deletion are left
+ * to them (the object skips them). Safe to run twice or concurrently.
  */
 export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): Promise<void> => {
   const index = ports.keywords(orgId);
@@ -272,16 +272,21 @@ export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): 
   }
   if (page.length > 0 || pages.length === 0) pages.push(page);
 
-  for (const [n, slices] of pages.entries()) {
-    const rows = slices.length
-      ? await ports.db.all<KbKeywordRow>(sql`
+  const read = (slices: Slice[]) =>
+    slices.length
+      ? ports.db.all<KbKeywordRow>(sql`
           SELECT c.id AS chunk_id, c.document_id, c.chunk_index, c.text, c.heading, c.page_number
           FROM json_each(${JSON.stringify(slices.map((s) => [s.document_id, s.from, s.to]))}) AS s
           JOIN kb_chunks AS c ON c.document_id = json_extract(s.value, '$[0]')
             AND c.chunk_index >= json_extract(s.value, '$[1]') AND c.chunk_index < json_extract(s.value, '$[2]')
           WHERE c.org_id = ${orgId}
           ORDER BY c.document_id, c.chunk_index`)
-      : [];
+      : Promise.resolve([]);
+  // Each page is read from D1 while the object writes the one before.
+  let next = read(pages[0]!);
+  for (const [n, slices] of pages.entries()) {
+    const rows = await next;
+    if (n + 1 < pages.length) next = read(pages[n + 1]!);
     const pageDocuments = [...new Set(slices.map((s) => s.document_id))].map((id) => byId.get(id)!);
     await index.backfill(orgId, pageDocuments, rows, n === pages.length - 1);
   }
