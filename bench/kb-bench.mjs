@@ -77,7 +77,9 @@ export const runKbBench = async ({ base, post, register }) => {
     if (!res.ok) throw new Error(`search ${mode}: ${res.status}`);
     for (const part of (res.headers.get('server-timing') ?? '').split(',')) {
       const match = /^\s*(kb-[\w-]+);dur=([\d.]+)/.exec(part);
-      if (match && timings) (timings[match[1]] ??= []).push(Number(match[2]));
+      if (!match || !timings) continue;
+      timings[match[1]] = timings[match[1]] ?? [];
+      timings[match[1]].push(Number(match[2]));
     }
     return (await res.json()).data.hits;
   };
