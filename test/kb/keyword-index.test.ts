@@ -157,14 +157,20 @@ describe('the per-tenant keyword index (KeywordIndex object)', () => {
       }),
     ).toEqual({ ready: false });
     await index.remove(org, 'kbd_gone');
+    // A publish for a document the object does not hold (its rows were written before the object was
+    // emptied) changes nothing, and does not keep the backfill from bringing the document.
+    expect(
+      await index.publish(org, { document_id: 'kbd_late', job_id: 'job_1', embedding_model: 'local-hash-384' }),
+    ).toEqual({ ready: false, published: false });
     // The backfill read D1 before those writes: its rows of both documents are older.
     await index.backfill(
       org,
-      [backfilled('kbd_live'), backfilled('kbd_gone'), backfilled('kbd_old')],
+      [backfilled('kbd_live'), backfilled('kbd_gone'), backfilled('kbd_old'), backfilled('kbd_late')],
       [
         { ...row('chk_live', 'the old text'), document_id: 'kbd_live' },
         { ...row('chk_gone', 'deleted meanwhile'), document_id: 'kbd_gone' },
         { ...row('chk_old', 'an untouched document'), document_id: 'kbd_old' },
+        { ...row('chk_late', 'a late document'), document_id: 'kbd_late' },
       ],
       true,
     );
@@ -173,9 +179,10 @@ describe('the per-tenant keyword index (KeywordIndex object)', () => {
     ]);
     expect(await index.rows('kbd_gone')).toEqual([]);
     expect(await index.rows('kbd_old')).toHaveLength(1);
-    expect(await index.stats()).toMatchObject({ ready: true, documents: 2, chunks: 2 });
-    // The backfilled document is indexed in D1, so shown; the live one waits for its job.
-    expect(ids(await index.search(org, query(['text', 'document'], 1, 5)))).toEqual(['chk_old']);
+    expect(await index.rows('kbd_late')).toHaveLength(1);
+    expect(await index.stats()).toMatchObject({ ready: true, documents: 3, chunks: 3 });
+    // The backfilled documents are indexed in D1, so shown; the live one waits for its job.
+    expect(ids(await index.search(org, query(['text', 'document'], 1, 5)))?.sort()).toEqual(['chk_late', 'chk_old']);
   });
 });
 

@@ -220,20 +220,21 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
     return { ready: this.ready };
   }
 
+  /**
+   * Shows a document its job wrote. Nothing else changes (the document is not marked as touched): a
+   * document the object does not hold is left to the backfill, which reads it from D1.
+   */
   async publish(namespace: string, publish: KbKeywordPublish): Promise<{ ready: boolean; published: boolean }> {
     this.claim(namespace);
-    const published = this.transact(() => {
-      const changed = this.sql
+    const published =
+      this.sql
         .exec<{ id: string }>(
           'UPDATE docs SET visible = 1, embedding_model = ? WHERE id = ? AND job_id IS ? RETURNING id',
           publish.embedding_model,
           publish.document_id,
           publish.job_id,
         )
-        .toArray();
-      if (!this.ready) this.touch(publish.document_id);
-      return changed.length > 0;
-    });
+        .toArray().length > 0;
     if (published) this.memory?.setVisible(publish.document_id, true);
     return { ready: this.ready, published };
   }
