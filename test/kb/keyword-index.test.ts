@@ -1,76 +1,149 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { createDb } from '@flowspark/db';
+import { backfillKeywordIndex, type KbKeywordSearch } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
+import { KeywordIndex } from '../../workers/objects/keyword-index';
 import { addText, createTenant, env, keywordIndexOf, keywordStats, search, type TestTenant } from './helpers';
 
 const newOrg = () => `org_kw_${crypto.randomUUID().replaceAll('-', '')}`;
-const doc = (document_id: string, tags: string[] = [], category: string | null = null) => ({
+const doc = (document_id: string, tags: string[] = [], category: string | null = null, job_id = 'job_1') => ({
   document_id,
   tags,
   category,
+  title: `Title of ${document_id}`,
+  job_id,
 });
-const query = (all: string, any: string, minimum: number, limit: number, filter = {}) => ({
-  all,
-  any,
-  minimum,
-  limit,
-  filter,
+const backfilled = (document_id: string) => ({ ...doc(document_id), embedding_model: 'local-hash-384' });
+const row = (chunk_id: string, text: string, chunk_index = 0) => ({
+  chunk_id,
+  chunk_index,
+  text,
+  heading: null,
+  page_number: null,
 });
+const query = (terms: string[], minimum: number, limit: number, filter = {}) => ({ terms, minimum, limit, filter });
+const ids = (result: KbKeywordSearch) => (result.ready ? result.hits.map((h) => h.id) : null);
 
 describe('the per-tenant keyword index (KeywordIndex object)', () => {
   it('is FTS5 in the object’s SQLite: bm25, folded diacritics, AND before OR, filters inside the query', async () => {
     const org = newOrg();
     const index = keywordIndexOf(org);
     // Never filled: it asks for the backfill instead of answering.
-    expect(await index.search(org, query('"x"', '"x"', 1, 5))).toEqual({ ready: false });
+    expect(await index.search(org, query(['x'], 1, 5))).toEqual({ ready: false });
     expect(await index.backfill(org, [], [], true)).toEqual({ ready: true });
 
     const a = {
       document: doc('kbd_a', ['x'], 'food'),
       rows: [
-        { chunk_id: 'chk_1', search_text: 'Crème brûlée is a dessert from France' },
-        { chunk_id: 'chk_2', search_text: 'A report about quarterly revenue and one dessert' },
+        row('chk_1', 'Crème brûlée is a dessert from France'),
+        row('chk_2', 'A report about quarterly revenue and one dessert', 1),
       ],
       reset: true,
     };
     await index.write(org, a);
     await index.write(org, {
       document: doc('kbd_b', ['y']),
-      rows: [{ chunk_id: 'chk_3', search_text: 'dessert dessert dessert revenue' }],
+      rows: [row('chk_3', 'dessert dessert dessert revenue')],
       reset: true,
     });
+    // Written but not published: not shown yet.
+    expect(ids(await index.search(org, query(['dessert'], 1, 5)))).toEqual([]);
+    for (const id of ['kbd_a', 'kbd_b']) {
+      expect(await index.publish(org, { document_id: id, job_id: 'job_1', embedding_model: 'local-hash-384' })).toEqual(
+        { ready: true, published: true },
+      );
+    }
 
-    const creme = await index.search(org, query('"creme"', '"creme"', 1, 5));
+    const creme = await index.search(org, query(['creme'], 1, 5));
     expect(creme).toMatchObject({ ready: true, operator: 'AND', hits: [{ id: 'chk_1' }] });
     if (!creme.ready) throw new Error('not ready');
     expect(creme.hits[0]!.bm25).toBeLessThan(0);
+    // The hit comes with what search shows of it.
+    expect(creme.chunks).toEqual([
+      {
+        id: 'chk_1',
+        document_id: 'kbd_a',
+        chunk_index: 0,
+        text: 'Crème brûlée is a dessert from France',
+        heading: null,
+        page_number: null,
+        title: 'Title of kbd_a',
+        embedding_model: 'local-hash-384',
+      },
+    ]);
+    // So does a term with diacritics (FTS5 folds them), ranked the same way.
+    expect(await index.search(org, query(['Crème'], 1, 5))).toEqual(creme);
 
-    const both = query('"dessert" AND "revenue"', '"dessert" OR "revenue"', 2, 10);
+    const both = query(['dessert', 'revenue'], 2, 10);
     const and = await index.search(org, both);
     expect(and).toMatchObject({ operator: 'AND', hits: [{ id: 'chk_3' }, { id: 'chk_2' }] });
     // Fewer AND hits than wanted: the OR query answers instead.
     const or = await index.search(org, { ...both, minimum: 3 });
     expect(or).toMatchObject({ operator: 'OR' });
-    expect(or.ready && or.hits.map((h) => h.id).sort()).toEqual(['chk_1', 'chk_2', 'chk_3']);
+    expect(ids(or)?.sort()).toEqual(['chk_1', 'chk_2', 'chk_3']);
     // With fill (hybrid), AND hits short of the limit are followed by the best other OR hits.
     expect(await index.search(org, { ...both, minimum: 1, limit: 3, fill: true })).toMatchObject({
       operator: 'AND',
       hits: [{ id: 'chk_3' }, { id: 'chk_2' }, { id: 'chk_1' }],
     });
     // Filters restrict the MATCH itself, so the LIMIT applies to what the filter allows.
-    const dessert = (filter: object) => index.search(org, query('"dessert"', '"dessert"', 1, 1, filter));
+    const dessert = (filter: object) => index.search(org, query(['dessert'], 1, 1, filter));
     expect(await dessert({})).toMatchObject({ hits: [{ id: 'chk_3' }] });
     expect(await dessert({ tags: ['x'] })).toMatchObject({ hits: [{ id: expect.stringMatching(/^chk_[12]$/) }] });
     expect(await dessert({ category: 'food' })).toMatchObject({ hits: [{ id: expect.stringMatching(/^chk_[12]$/) }] });
     expect(await dessert({ document_ids: ['kbd_b'] })).toMatchObject({ hits: [{ id: 'chk_3' }] });
     expect(await dessert({ document_ids: ['kbd_a'], tags: ['y'] })).toMatchObject({ hits: [] });
+    // Other chunks (the vector leg's) are loaded in the same call, under the same filter.
+    const included = await index.search(org, {
+      ...query(['creme'], 1, 5, { tags: ['x'] }),
+      include: ['chk_2', 'chk_3'],
+    });
+    expect(included.ready && included.chunks.map((c) => c.id)).toEqual(['chk_1', 'chk_2']);
 
-    // Writing the same document again (a redelivered job) changes nothing.
+    // Writing the same document again (a redelivered job) changes nothing once published.
     await index.write(org, a);
+    await index.publish(org, { document_id: 'kbd_a', job_id: 'job_1', embedding_model: 'local-hash-384' });
     expect(await index.search(org, both)).toEqual(and);
-    expect(await index.stats()).toEqual({ namespace: org, ready: true, documents: 2, chunks: 3 });
+    expect(await index.stats()).toEqual({ namespace: org, ready: true, documents: 2, chunks: 3, in_memory: true });
     await index.remove(org, 'kbd_b');
     await index.remove(org, 'kbd_b');
     expect(await index.stats()).toMatchObject({ documents: 1, chunks: 2 });
     expect(await index.rows('kbd_b')).toEqual([]);
+    expect(ids(await index.search(org, query(['dessert'], 1, 5)))).toEqual(['chk_1', 'chk_2']);
+  });
+
+  it('shows a document only while its current job has published it', async () => {
+    const org = newOrg();
+    const index = keywordIndexOf(org);
+    await index.backfill(org, [], [], true);
+    const publish = (job_id: string) =>
+      index.publish(org, { document_id: 'kbd_r', job_id, embedding_model: 'local-hash-384' });
+    const shown = async () => ids(await index.search(org, { ...query(['glacier'], 1, 5), include: ['chk_r'] }));
+    await index.write(org, {
+      document: doc('kbd_r', [], null, 'job_1'),
+      rows: [row('chk_r', 'a glacier')],
+      reset: true,
+    });
+    expect(await shown()).toEqual([]);
+    expect(await publish('job_0')).toMatchObject({ published: false });
+    expect(await shown()).toEqual([]);
+    expect(await publish('job_1')).toMatchObject({ published: true });
+    expect(await shown()).toEqual(['chk_r']);
+    // A re-index hides it under its new job: the old job's late publish does not show it again.
+    await index.hide(org, 'kbd_r', 'job_2');
+    expect(await shown()).toEqual([]);
+    const loaded = await index.search(org, { ...query([], 1, 5), include: ['chk_r'] });
+    expect(loaded.ready && loaded.chunks).toEqual([]);
+    expect(await publish('job_1')).toMatchObject({ published: false });
+    expect(await shown()).toEqual([]);
+    await index.write(org, {
+      document: doc('kbd_r', [], null, 'job_2'),
+      rows: [row('chk_r', 'a glacier moved')],
+      reset: true,
+    });
+    expect(await shown()).toEqual([]);
+    expect(await publish('job_2')).toMatchObject({ published: true });
+    expect(await shown()).toEqual(['chk_r']);
   });
 
   it('keeps what the live path wrote while a backfill runs', async () => {
@@ -79,28 +152,37 @@ describe('the per-tenant keyword index (KeywordIndex object)', () => {
     expect(
       await index.write(org, {
         document: doc('kbd_live'),
-        rows: [{ chunk_id: 'chk_live', search_text: 'the new text' }],
+        rows: [row('chk_live', 'the new text')],
         reset: true,
       }),
     ).toEqual({ ready: false });
     await index.remove(org, 'kbd_gone');
+    // A publish for a document the object does not hold (its rows were written before the object was
+    // emptied) changes nothing, and does not keep the backfill from bringing the document.
+    expect(
+      await index.publish(org, { document_id: 'kbd_late', job_id: 'job_1', embedding_model: 'local-hash-384' }),
+    ).toEqual({ ready: false, published: false });
     // The backfill read D1 before those writes: its rows of both documents are older.
     await index.backfill(
       org,
-      [doc('kbd_live'), doc('kbd_gone'), doc('kbd_old')],
+      [backfilled('kbd_live'), backfilled('kbd_gone'), backfilled('kbd_old'), backfilled('kbd_late')],
       [
-        { chunk_id: 'chk_live', document_id: 'kbd_live', search_text: 'the old text' },
-        { chunk_id: 'chk_gone', document_id: 'kbd_gone', search_text: 'deleted meanwhile' },
-        { chunk_id: 'chk_old', document_id: 'kbd_old', search_text: 'an untouched document' },
+        { ...row('chk_live', 'the old text'), document_id: 'kbd_live' },
+        { ...row('chk_gone', 'deleted meanwhile'), document_id: 'kbd_gone' },
+        { ...row('chk_old', 'an untouched document'), document_id: 'kbd_old' },
+        { ...row('chk_late', 'a late document'), document_id: 'kbd_late' },
       ],
       true,
     );
     expect(await index.rows('kbd_live')).toEqual([
-      { chunk_id: 'chk_live', document_id: 'kbd_live', search_text: 'the new text' },
+      { ...row('chk_live', 'the new text'), document_id: 'kbd_live', search_text: 'the new text' },
     ]);
     expect(await index.rows('kbd_gone')).toEqual([]);
     expect(await index.rows('kbd_old')).toHaveLength(1);
-    expect(await index.stats()).toMatchObject({ ready: true, documents: 2, chunks: 2 });
+    expect(await index.rows('kbd_late')).toHaveLength(1);
+    expect(await index.stats()).toMatchObject({ ready: true, documents: 3, chunks: 3 });
+    // The backfilled documents are indexed in D1, so shown; the live one waits for its job.
+    expect(ids(await index.search(org, query(['text', 'document'], 1, 5)))?.sort()).toEqual(['chk_late', 'chk_old']);
   });
 });
 
@@ -207,6 +289,42 @@ describe('knowledge-base search is independent of other tenants', () => {
       ready: true,
       documents: 3,
       chunks: 3,
+      in_memory: true,
+    });
+  });
+});
+
+describe('an index object of the earlier layout', () => {
+  it('drops its index when it starts and is backfilled from D1, with the same results as before', async () => {
+    const tenant = await createTenant();
+    await library(tenant);
+    const stub = keywordIndexOf(tenant.orgId);
+    const queries = QUERIES.map((q) => ({ terms: q.split(' '), minimum: 2, limit: 10, fill: true }));
+    const before = await Promise.all(queries.map((q) => stub.search(tenant.orgId, q)));
+    expect(before.every((r) => r.ready && r.hits.length > 0)).toBe(true);
+    await runInDurableObject(stub, async (_object, state) => {
+      const sql = state.storage.sql;
+      // What an object of the first layout held: no format, FTS5 text without the chunks' own.
+      for (const table of ['scratch_terms', 'scratch', 'fts', 'chunks', 'docs', 'terms', 'touched']) {
+        sql.exec(`DROP TABLE IF EXISTS ${table}`);
+      }
+      sql.exec("DELETE FROM settings WHERE key = 'format'");
+      sql.exec('CREATE TABLE docs (id TEXT PRIMARY KEY, tags TEXT NOT NULL, category TEXT)');
+      sql.exec('CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL)');
+      sql.exec("CREATE VIRTUAL TABLE fts USING fts5(search_text, tokenize = 'unicode61 remove_diacritics 2')");
+      sql.exec('CREATE TABLE touched (id TEXT PRIMARY KEY)');
+      sql.exec("INSERT INTO docs VALUES ('kbd_old', '[]', NULL)");
+      sql.exec("INSERT INTO chunks VALUES (1, 'chk_old', 'kbd_old')");
+      sql.exec("INSERT INTO fts (rowid, search_text) VALUES (1, 'orthodontic treatment')");
+
+      const restarted = new KeywordIndex(state, env);
+      expect(await restarted.stats()).toMatchObject({ namespace: tenant.orgId, ready: false, chunks: 0 });
+      expect(await restarted.search(tenant.orgId, { terms: ['orthodontic'], minimum: 1, limit: 5 })).toEqual({
+        ready: false,
+      });
+      await backfillKeywordIndex({ db: createDb(env.DB), keywords: () => restarted }, tenant.orgId);
+      expect(await restarted.stats()).toMatchObject({ ready: true, documents: 3, chunks: 3 });
+      for (const [i, q] of queries.entries()) expect(await restarted.search(tenant.orgId, q)).toEqual(before[i]);
     });
   });
 });

@@ -14,6 +14,7 @@ import {
   indexed,
   ingest,
   KB,
+  keywordIndexOf,
   r2Keys,
   search,
   sentMessages,
@@ -215,6 +216,26 @@ describe('knowledge-base documents: list, get, delete, re-index', () => {
     expect(again.acked).toBe(true);
     expect(await storedChunks(doc.id)).toHaveLength(doc.chunk_count);
     expect((await vectorStats(tenant.orgId)).count).toBe(doc.chunk_count);
+  });
+
+  it('a job delivered again after it committed shows the document to search, if that had not happened', async () => {
+    const tenant = await createTenant();
+    const accepted = await textAccepted(tenant, { title: 'Glacier notes', text: longText(5) });
+    const { doc } = await ingest(tenant, accepted);
+    const found = async () => (await search(tenant, { q: 'glacier moved', mode: 'keyword' })).hits.length;
+    expect(await found()).toBeGreaterThan(0);
+    // As if the delivery had ended after D1 recorded the document indexed, before the keyword index
+    // heard of it and before the job was marked done: its lease ran out, so the queue delivers it again.
+    await keywordIndexOf(tenant.orgId).hide(tenant.orgId, doc.id, accepted.job_id);
+    await env.DB.prepare("UPDATE jobs SET status = 'running', lease_until = ?1, finished_at = NULL WHERE id = ?2")
+      .bind(new Date(Date.now() - 1000).toISOString(), accepted.job_id)
+      .run();
+    expect(await found()).toBe(0);
+    const again = await deliver(sentMessages.find((m) => m.job_id === accepted.job_id)!);
+    expect(again.acked).toBe(true);
+    expect(await readJob(accepted.job_id)).toMatchObject({ status: 'done' });
+    expect(await found()).toBeGreaterThan(0);
+    expect(await storedChunks(doc.id)).toHaveLength(doc.chunk_count);
   });
 
   it('validates re-index options; roles and tenants: viewers cannot write, another tenant gets 404', async () => {

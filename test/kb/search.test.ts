@@ -1,8 +1,12 @@
+import { createDb } from '@flowspark/db';
+import { searchKb } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
+import { kbPorts } from '../../workers/lib/kb-ports';
 import { addMember } from '../helpers/harness';
 import {
   call,
   createTenant,
+  env,
   expectError,
   expectOk,
   indexed,
@@ -149,6 +153,45 @@ describe('GET /api/v1/kb/search', () => {
     for (const mode of ['keyword', 'vector', 'hybrid']) {
       expect((await search(tenant, { q: 'zeppelin hangar', mode })).hits, mode).toEqual([]);
     }
+  });
+
+  it('asks D1 nothing: the keyword index object loads every candidate, whatever the tenant holds', async () => {
+    const tenant = await createTenant();
+    const words = ['harbour', 'ledger', 'orchid', 'quartz', 'saddle', 'tundra', 'violet', 'walnut'];
+    const text = Array.from(
+      { length: 3500 },
+      (_, i) => `Note ${i} about ${words[i % 8]} and ${words[(i * 3) % 8]} near ${words[(i * 5 + 1) % 8]}.`,
+    ).join(' ');
+    const doc = await addText(tenant, { title: 'Many chunks', text });
+    expect(doc.chunk_count).toBeGreaterThan(150);
+    // D1 with every statement prepared on it recorded.
+    const statements: string[] = [];
+    const counted = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === 'prepare') {
+          return (query: string) => {
+            statements.push(query);
+            return target.prepare(query);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const ports = { ...kbPorts(env), db: createDb(counted) };
+    for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
+      const { hits } = await searchKb(ports, tenant.orgId, { query: 'orchid quartz', top_k: 5, mode });
+      expect(hits.length, mode).toBe(5);
+      expect(
+        hits.every((h) => h.title === 'Many chunks' && h.text.includes('orchid')),
+        mode,
+      ).toBe(true);
+    }
+    expect(statements).toEqual([]);
+    // The same hits as the route shows.
+    const routed = await search(tenant, { q: 'orchid quartz', mode: 'hybrid' });
+    const direct = await searchKb(ports, tenant.orgId, { query: 'orchid quartz', top_k: 5, mode: 'hybrid' });
+    expect(routed.hits.map((h) => [h.chunk_id, h.score])).toEqual(direct.hits.map((h) => [h.chunk_id, h.score]));
   });
 
   it('validates the query and needs kb:read', async () => {

@@ -7,14 +7,13 @@
  * dozen statements instead of thousands.
  */
 import type { Database } from '@flowspark/db';
-import type { Chunk } from '@flowspark/rag';
+import { type Chunk, ftsText } from '@flowspark/rag';
 import { sql } from 'drizzle-orm';
 import { sha256OfBytes } from './hash';
 
-/** A chunk to store: the chunker's chunk with its id and the text prepared for the keyword index (ftsText). */
+/** A chunk to store: the chunker's chunk with its id. */
 export interface KbChunkInput extends Chunk {
   id: string;
-  search_text: string;
 }
 
 /** A stored chunk, as `listKbChunks` reads it. */
@@ -146,3 +145,6 @@ export const listKbChunks = async (db: Database, orgId: string, documentId: stri
  */
 export const embeddingText = (row: Pick<KbChunkInput, 'text' | 'heading'>): string =>
   row.heading && !row.text.startsWith(row.heading) ? `${row.heading}\n${row.text}` : row.text;
+
+/** What the keyword index tokenizes for a chunk: its embedding text prepared for FTS5 (ftsText). */
+export const keywordSearchText = (row: Pick<KbChunkInput, 'text' | 'heading'>): string => ftsText(embeddingText(row));

@@ -7,3 +7,4 @@ export * from './hash';
 export * from './ingest';
 export * from './keyword-index';
 export * from './search';
+export * from './term-index';

@@ -1,6 +1,7 @@
 /**
  * The ingestion pipeline of one knowledge-base document (the `kb.ingest` job runs it): original from
- * R2 → extract → chunk → chunks to D1 → the tenant's keyword index → embeddings in batches → vectors → indexed.
+ * R2 → extract → chunk → chunks to D1 → the tenant's keyword index (hidden from search) → embeddings in
+ * batches → vectors → indexed in D1 → published in the keyword index (shown to search).
  *
  * Idempotent under redelivery and re-indexing: chunk ids are derived from the document and the chunk's
  * position, the D1 rows are replaced (delete + insert) and the vectors upserted by those ids, and the
@@ -11,7 +12,7 @@ import type { AiProvider } from '@flowspark/ai';
 import { AppError, deletePrefix, describeError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { JobError, type JobRow } from '@flowspark/jobs';
-import { chunk as chunkExtraction, extract, ftsText } from '@flowspark/rag';
+import { chunk as chunkExtraction, extract } from '@flowspark/rag';
 import type { VectorIndex, VectorRecord } from '@flowspark/vectors';
 import { z } from 'zod';
 import { deleteKbChunks, embeddingText, type KbChunkInput, kbChunkId, listKbChunkIds, replaceKbChunks } from './chunks';
@@ -28,7 +29,7 @@ import {
   kbDocumentPrefix,
   markKbProcessing,
 } from './documents';
-import { type KbKeywordIndex, removeFromKeywordIndex, writeKeywordIndex } from './keyword-index';
+import { type KbKeywordIndex, publishInKeywordIndex, removeFromKeywordIndex, writeKeywordIndex } from './keyword-index';
 
 /** What ingestion, search and deletion need, made by the caller from its environment. */
 export interface KbPorts {
@@ -145,7 +146,6 @@ const chunkDocument = async (
       start_offset: c.start_offset,
       end_offset: c.end_offset,
       token_count: c.token_count,
-      search_text: ftsText(embeddingText(c)),
     }),
   );
   return { rows, pageCount: extraction.page_count, charCount: extraction.text.length };
@@ -169,8 +169,16 @@ export const ingestKbDocument = async (
 
   const current = await getKbDocument(db, orgId, documentId);
   if (!current || current.jobId !== jobId) throw gone();
-  // A redelivery after this job committed (its own completion was lost): nothing to redo.
-  if (current.status === 'indexed') return resultOf(current);
+  // A redelivery after this job committed (its own completion was lost): nothing to redo but showing
+  // the document to search, which may be what failed.
+  if (current.status === 'indexed') {
+    await publishInKeywordIndex(ports, orgId, {
+      document_id: documentId,
+      job_id: jobId,
+      embedding_model: current.embeddingModel,
+    });
+    return resultOf(current);
+  }
   const document = await markKbProcessing(db, orgId, documentId, jobId);
   if (!document) throw gone();
 
@@ -193,12 +201,17 @@ export const ingestKbDocument = async (
   const stale = (await listKbChunkIds(db, orgId, document.id)).filter((id) => !kept.has(id));
   await deleteVectors(ports.vectors, orgId, stale);
   await replaceKbChunks(db, orgId, document.id, rows);
-  // The document is `processing` until completion, so search (which checks D1) does not show these
-  // rows before then; a re-run replaces them.
+  // Hidden from search until this job publishes them after completion; a re-run replaces them.
   await writeKeywordIndex(
     ports,
     orgId,
-    { document_id: document.id, tags: document.tags ?? [], category: document.category },
+    {
+      document_id: document.id,
+      tags: document.tags ?? [],
+      category: document.category,
+      title: document.title,
+      job_id: jobId,
+    },
     rows,
   );
   await progress(40, 'Chunks stored');
@@ -261,6 +274,13 @@ export const ingestKbDocument = async (
     }
     throw gone();
   }
+  // Indexed in D1: search may show it. Should this call fail, the document is not shown meanwhile (as
+  // if still processing) and the job's failure marks it failed; a redelivered message publishes it.
+  await publishInKeywordIndex(ports, orgId, {
+    document_id: document.id,
+    job_id: jobId,
+    embedding_model: done.embeddingModel,
+  });
   return resultOf(done);
 };
 

@@ -5,34 +5,59 @@
  * chunk rows, deletion removes it before them, and an index that has never been filled (a tenant from
  * before per-tenant indexes, or a new one) is backfilled from D1 on its first search or write.
  *
+ * The index also keeps what a search answers with (each chunk's text, heading, page and position, each
+ * document's title and embedding model) and which documents search may show: a search is one call to
+ * the object, with no D1 query. Visibility follows D1's document status through the indexing job's id:
+ * a job's first write hides the document (D1 has it `processing`), the job publishes it once D1 has it
+ * `indexed`, a re-index hides it again under the new job's id, and a publish by any other job than the
+ * document's current one changes nothing. A failed or deleted document's rows are removed.
+ *
  * Why a Durable Object and not per-tenant tables in D1: D1 is one database with one size limit for
  * all tenants, and a table per tenant needs dynamic DDL and SQL naming; an object per tenant scales
  * with the number of tenants (each with its own storage, placed near its traffic) and keeps the same
  * FTS5 engine (SQLite) as D1.
  */
 import type { Database } from '@flowspark/db';
-import { ftsText } from '@flowspark/rag';
 import { sql } from 'drizzle-orm';
-import { embeddingText, type KbChunkInput } from './chunks';
 
 export interface KbKeywordDocument {
   document_id: string;
   tags: string[];
   category: string | null;
+  title: string;
+  /** The indexing job writing the rows (kb_documents.job_id): the one that may publish them. */
+  job_id: string | null;
 }
 
-export interface KbKeywordRow {
+/** A chunk as the index keeps it: its search text is made from `text` and `heading` (keywordSearchText). */
+export interface KbKeywordChunk {
   chunk_id: string;
+  chunk_index: number;
+  text: string;
+  heading: string | null;
+  page_number: number | null;
+}
+
+export interface KbKeywordRow extends KbKeywordChunk {
   document_id: string;
-  /** The chunk's text prepared for the tokenizer (ftsText). */
-  search_text: string;
 }
 
 export interface KbKeywordWrite {
   document: KbKeywordDocument;
-  rows: Pick<KbKeywordRow, 'chunk_id' | 'search_text'>[];
-  /** Drop the document's existing rows first (the first part of a document's rows). */
+  rows: KbKeywordChunk[];
+  /** Drop the document's existing rows first and hide it until published (the first part of a job's rows). */
   reset: boolean;
+}
+
+/** A document of the backfill: indexed in D1, so visible at once. */
+export interface KbKeywordBackfillDocument extends KbKeywordDocument {
+  embedding_model: string | null;
+}
+
+export interface KbKeywordPublish {
+  document_id: string;
+  job_id: string;
+  embedding_model: string | null;
 }
 
 export interface KbKeywordFilter {
@@ -42,15 +67,16 @@ export interface KbKeywordFilter {
 }
 
 export interface KbKeywordQuery {
-  /** The terms AND-ed (ftsQuery(q, 'AND')). */
-  all: string;
-  /** The terms OR-ed, used when the AND query finds fewer than `minimum` chunks. */
-  any: string;
+  /** The query's terms (queryTerms); none when only `include` is wanted (vector search). */
+  terms: string[];
+  /** The OR query answers instead when the AND query finds fewer than `minimum` chunks. */
   minimum: number;
   limit: number;
   /** AND hits (at least `minimum`) short of `limit` are followed by the best other OR hits. */
   fill?: boolean;
   filter?: KbKeywordFilter;
+  /** Chunks to load besides the hits (the vector candidates): those visible and passing the filter. */
+  include?: string[];
 }
 
 export interface KbKeywordHit {
@@ -59,22 +85,49 @@ export interface KbKeywordHit {
   bm25: number;
 }
 
-export type KbKeywordSearch = { ready: false } | { ready: true; operator: 'AND' | 'OR'; hits: KbKeywordHit[] };
+/** A chunk a search may show, with what the hit needs of it and of its document. */
+export interface KbIndexedChunk {
+  id: string;
+  document_id: string;
+  chunk_index: number;
+  text: string;
+  heading: string | null;
+  page_number: number | null;
+  title: string;
+  embedding_model: string | null;
+}
+
+export type KbKeywordSearch =
+  | { ready: false }
+  | {
+      ready: true;
+      operator: 'AND' | 'OR';
+      /** Best first; only chunks of visible documents passing the filter. */
+      hits: KbKeywordHit[];
+      /** The hits' chunks and those of `include` that may be shown. */
+      chunks: KbIndexedChunk[];
+    };
 
 export interface KbKeywordStats {
   namespace: string | null;
   ready: boolean;
   documents: number;
   chunks: number;
+  /** Whether searches rank in memory (false before the first search, or when FTS5 ranks them). */
+  in_memory: boolean;
 }
 
 /** The RPC surface of the per-tenant index object; `namespace` is the organization id. */
 export interface KbKeywordIndexRpc {
   write(namespace: string, write: KbKeywordWrite): Promise<{ ready: boolean }>;
+  /** Shows the document to search if `job_id` is still its job; `published` says whether it was. */
+  publish(namespace: string, publish: KbKeywordPublish): Promise<{ ready: boolean; published: boolean }>;
+  /** Hides the document from search under a new job (a re-index), until that job publishes it. */
+  hide(namespace: string, documentId: string, jobId: string): Promise<{ ready: boolean }>;
   remove(namespace: string, documentId: string): Promise<{ ready: boolean }>;
   backfill(
     namespace: string,
-    documents: KbKeywordDocument[],
+    documents: KbKeywordBackfillDocument[],
     rows: KbKeywordRow[],
     done: boolean,
   ): Promise<{ ready: boolean }>;
@@ -84,24 +137,24 @@ export interface KbKeywordIndexRpc {
 /** The port: the tenant's index object for an organization. */
 export type KbKeywordIndex = (orgId: string) => KbKeywordIndexRpc;
 
-/** Bound on the search text one write call carries (an RPC message stays far below its limit). */
+/** Bound on the chunk text one write call carries (an RPC message stays far below its limit). */
 const MAX_WRITE_CHARS = 1024 * 1024;
 /** Chunks read from D1 per backfill page. */
 const BACKFILL_PAGE = 1000;
 
-/** Consecutive parts of `rows` of at most `limit` characters of search text (one row always fits). */
-const parts = <T extends { search_text: string }>(rows: readonly T[], limit: number): T[][] => {
+/** Consecutive parts of `rows` of at most `limit` characters of text (one row always fits). */
+const parts = <T extends { text: string }>(rows: readonly T[], limit: number): T[][] => {
   const out: T[][] = [];
   let current: T[] = [];
   let size = 0;
   for (const row of rows) {
-    if (current.length > 0 && size + row.search_text.length > limit) {
+    if (current.length > 0 && size + row.text.length > limit) {
       out.push(current);
       current = [];
       size = 0;
     }
     current.push(row);
-    size += row.search_text.length;
+    size += row.text.length;
   }
   if (current.length > 0 || out.length === 0) out.push(current);
   return out;
@@ -113,23 +166,45 @@ interface KeywordPorts {
 }
 
 /**
- * Replaces the document's rows in the tenant's keyword index with these chunks (idempotent: a re-run
- * writes the same ids). Backfills the index first if it was never filled.
+ * Replaces the document's rows in the tenant's keyword index with these chunks, hidden from search
+ * until the job publishes them (idempotent: a re-run writes the same ids). Backfills the index first
+ * if it was never filled.
  */
 export const writeKeywordIndex = async (
   ports: KeywordPorts,
   orgId: string,
   document: KbKeywordDocument,
-  chunks: readonly Pick<KbChunkInput, 'id' | 'search_text'>[],
+  chunks: readonly { id: string; index: number; text: string; heading: string | null; page_number: number | null }[],
 ): Promise<void> => {
   const index = ports.keywords(orgId);
   let ready = true;
-  for (const [n, part] of parts(
-    chunks.map((c) => ({ chunk_id: c.id, search_text: c.search_text })),
-    MAX_WRITE_CHARS,
-  ).entries()) {
+  const rows = chunks.map(
+    (c): KbKeywordChunk => ({
+      chunk_id: c.id,
+      chunk_index: c.index,
+      text: c.text,
+      heading: c.heading,
+      page_number: c.page_number,
+    }),
+  );
+  for (const [n, part] of parts(rows, MAX_WRITE_CHARS).entries()) {
     ({ ready } = await index.write(orgId, { document, rows: part, reset: n === 0 }));
   }
+  if (!ready) await backfillKeywordIndex(ports, orgId);
+};
+
+/**
+ * Shows the document's rows to search once D1 has it `indexed` by this job. A document another job
+ * owns by now stays as that job leaves it. Backfills the index first if it was never filled.
+ */
+export const publishInKeywordIndex = async (ports: KeywordPorts, orgId: string, publish: KbKeywordPublish) => {
+  const { ready } = await ports.keywords(orgId).publish(orgId, publish);
+  if (!ready) await backfillKeywordIndex(ports, orgId);
+};
+
+/** Hides the document from search while the job `jobId` re-indexes it. */
+export const hideInKeywordIndex = async (ports: KeywordPorts, orgId: string, documentId: string, jobId: string) => {
+  const { ready } = await ports.keywords(orgId).hide(orgId, documentId, jobId);
   if (!ready) await backfillKeywordIndex(ports, orgId);
 };
 
@@ -146,21 +221,36 @@ interface Slice {
 }
 
 /**
- * Fills the tenant's keyword index from D1: its indexed documents' chunks, read in pages of at most
- * BACKFILL_PAGE chunks (one query each, by document and chunk range on the kb_chunks_doc index), the
- * search text made as ingestion makes it. Documents written or removed meanwhile by ingestion or
- * deletion are left to them (the object skips them). Safe to run twice or concurrently.
+ * Fills the tenant's keyword index from D1: its indexed documents (shown to search at once) and their
+ * chunks, read in pages of at most BACKFILL_PAGE chunks (one query each, by document and chunk range
+ * on the kb_chunks_doc index). Documents written or removed meanwhile by ingestion or deletion are left
+ * to them (the object skips them). Safe to run twice or concurrently.
  */
 export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): Promise<void> => {
   const index = ports.keywords(orgId);
-  const documents = await ports.db.all<{ id: string; tags: string; category: string | null; chunk_count: number }>(
-    sql`SELECT id, tags, category, chunk_count FROM kb_documents
+  const documents = await ports.db.all<{
+    id: string;
+    tags: string;
+    category: string | null;
+    title: string;
+    job_id: string | null;
+    embedding_model: string | null;
+    chunk_count: number;
+  }>(
+    sql`SELECT id, tags, category, title, job_id, embedding_model, chunk_count FROM kb_documents
         WHERE org_id = ${orgId} AND status = 'indexed' ORDER BY id`,
   );
   const byId = new Map(
     documents.map((d) => [
       d.id,
-      { document_id: d.id, tags: JSON.parse(d.tags) as string[], category: d.category } satisfies KbKeywordDocument,
+      {
+        document_id: d.id,
+        tags: JSON.parse(d.tags) as string[],
+        category: d.category,
+        title: d.title,
+        job_id: d.job_id,
+        embedding_model: d.embedding_model,
+      } satisfies KbKeywordBackfillDocument,
     ]),
   );
   // Pages of document slices [from, to) of chunk indexes, at most BACKFILL_PAGE chunks each.
@@ -182,22 +272,22 @@ export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): 
   }
   if (page.length > 0 || pages.length === 0) pages.push(page);
 
-  for (const [n, slices] of pages.entries()) {
-    const rows = slices.length
-      ? await ports.db.all<{ id: string; document_id: string; text: string; heading: string | null }>(sql`
-          SELECT c.id, c.document_id, c.text, c.heading
+  const read = (slices: Slice[]) =>
+    slices.length
+      ? ports.db.all<KbKeywordRow>(sql`
+          SELECT c.id AS chunk_id, c.document_id, c.chunk_index, c.text, c.heading, c.page_number
           FROM json_each(${JSON.stringify(slices.map((s) => [s.document_id, s.from, s.to]))}) AS s
           JOIN kb_chunks AS c ON c.document_id = json_extract(s.value, '$[0]')
             AND c.chunk_index >= json_extract(s.value, '$[1]') AND c.chunk_index < json_extract(s.value, '$[2]')
           WHERE c.org_id = ${orgId}
           ORDER BY c.document_id, c.chunk_index`)
-      : [];
+      : Promise.resolve([]);
+  // Each page is read from D1 while the object writes the one before.
+  let next = read(pages[0]!);
+  for (const [n, slices] of pages.entries()) {
+    const rows = await next;
+    if (n + 1 < pages.length) next = read(pages[n + 1]!);
     const pageDocuments = [...new Set(slices.map((s) => s.document_id))].map((id) => byId.get(id)!);
-    const keywordRows = rows.map((r) => ({
-      chunk_id: r.id,
-      document_id: r.document_id,
-      search_text: ftsText(embeddingText(r)),
-    }));
-    await index.backfill(orgId, pageDocuments, keywordRows, n === pages.length - 1);
+    await index.backfill(orgId, pageDocuments, rows, n === pages.length - 1);
   }
 };

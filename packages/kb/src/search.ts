@@ -1,19 +1,27 @@
 /**
  * Retrieval over a tenant's knowledge base: keyword (FTS5 BM25 in the tenant's own keyword index),
- * vector (the vector index port) and hybrid (both legs at once, fused by reciprocal rank fusion). Both
- * indexes are per tenant and apply the filters before ranking, so a search costs what the tenant's own
- * corpus costs and its scores depend on that corpus only. Every candidate, from either side, is then
- * loaded from D1 in one query that also applies the tenant, the document status (`indexed` only) and
- * the filters, so nothing of another tenant, of a document being (re)indexed or of a deleted one is
- * ever returned, even if an index still held it.
+ * vector (the vector index port) and hybrid (both legs, fused by reciprocal rank fusion). Both indexes
+ * are per tenant and apply the filters before ranking, so a search costs what the tenant's own corpus
+ * costs and its scores depend on that corpus only.
+ *
+ * One call to the tenant's keyword index object answers the keyword leg and loads every candidate
+ * (its own hits and the vector leg's, which is asked first): the object keeps each chunk's text and
+ * its document's title, and shows only documents D1 has `indexed` (see keyword-index.ts), under the
+ * filters. Nothing of another tenant, of a document being (re)indexed or of a deleted one is returned,
+ * even if the vector index still held it; no D1 query is made.
  */
 import type { AiProvider } from '@flowspark/ai';
 import { describeError, isAppError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
-import { ftsQuery, fuseRankings, hybridFusion, makeSnippet, meaningfulTerms, mentionsTerms } from '@flowspark/rag';
+import { fuseRankings, hybridFusion, makeSnippet, meaningfulTerms, mentionsTerms, queryTerms } from '@flowspark/rag';
 import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
-import { type SQL, sql } from 'drizzle-orm';
-import { backfillKeywordIndex, type KbKeywordHit, type KbKeywordIndex } from './keyword-index';
+import {
+  backfillKeywordIndex,
+  type KbIndexedChunk,
+  type KbKeywordIndex,
+  type KbKeywordQuery,
+  type KbKeywordSearch,
+} from './keyword-index';
 
 export const KB_SEARCH_MODES = ['hybrid', 'vector', 'keyword'] as const;
 export type KbSearchMode = (typeof KB_SEARCH_MODES)[number];
@@ -80,6 +88,11 @@ export interface KbSearchOptions {
    * meaningful word with the question). Depends on the embedding model: see kbMinVectorScore.
    */
   minVectorScore?: number;
+  /**
+   * Filled with the milliseconds each step took, for Server-Timing: `kb-embed` (the query's embedding),
+   * `kb-vector` (the vector index), `kb-index` (the keyword index: its hits, and every candidate loaded).
+   */
+  timings?: Record<string, number>;
 }
 
 /**
@@ -103,76 +116,24 @@ export const kbMinVectorScore = (model: string | null, override?: unknown): numb
   return (model ? MIN_VECTOR_SCORES[model] : undefined) ?? DEFAULT_MIN_VECTOR_SCORE;
 };
 
-const json = (values: readonly string[]) => JSON.stringify(values);
-
-/** Conditions on `d` (kb_documents) and the tenant, shared by the keyword and the loading queries. */
-const documentConditions = (orgId: string, filters: KbSearchFilters): SQL => {
-  const parts: SQL[] = [sql`d.org_id = ${orgId}`, sql`d.status = 'indexed'`];
-  if (filters.category !== undefined) parts.push(sql`d.category = ${filters.category}`);
-  if (filters.document_ids?.length) {
-    parts.push(sql`d.id IN (SELECT value FROM json_each(${json(filters.document_ids)}))`);
-  }
-  if (filters.tags?.length) {
-    parts.push(
-      sql`EXISTS (SELECT 1 FROM json_each(d.tags) AS t WHERE t.value IN (SELECT value FROM json_each(${json(filters.tags)})))`,
-    );
-  }
-  return sql.join(parts, sql` AND `);
-};
-
 /**
- * Keyword candidates from the tenant's index, best first: chunk ids with their bm25 (lower is better).
- * The AND query first; the OR query when AND finds fewer than `minimum` (with `fill`, AND hits short
- * of `limit` are followed by the best other OR hits: hybrid fuses the whole list). An index never filled is
- * backfilled from D1 first (once per tenant).
+ * The tenant's keyword index answers `query`: the best chunks by bm25 (AND first, OR when AND finds
+ * fewer than `minimum`; with `fill`, AND hits short of `limit` are followed by the best other OR hits:
+ * hybrid fuses the whole list) and the chunks of those and of `include` that search may show. An
+ * index never filled is backfilled from D1 first (once per tenant).
  */
-export const keywordCandidates = async (
+export const searchKeywordIndex = async (
   ports: Pick<KbRetrievalPorts, 'db' | 'keywords'>,
   orgId: string,
-  query: string,
-  filters: KbSearchFilters,
-  minimum: number,
-  limit: number,
-  fill = false,
-): Promise<KbKeywordHit[]> => {
-  const all = ftsQuery(query, 'AND');
-  const any = ftsQuery(query, 'OR');
-  if (!all || !any) return [];
-  const request = { all, any, minimum, limit, fill, filter: filters };
+  query: KbKeywordQuery,
+): Promise<Extract<KbKeywordSearch, { ready: true }>> => {
   const index = ports.keywords(orgId);
-  let result = await index.search(orgId, request);
+  let result = await index.search(orgId, query);
   if (!result.ready) {
     await backfillKeywordIndex(ports, orgId);
-    result = await index.search(orgId, request);
+    result = await index.search(orgId, query);
   }
-  return result.ready ? result.hits : [];
-};
-
-interface LoadedChunk {
-  id: string;
-  document_id: string;
-  chunk_index: number;
-  text: string;
-  heading: string | null;
-  page_number: number | null;
-  title: string;
-  embedding_model: string | null;
-}
-
-/** The chunks of these ids that the tenant may see under the filters, in one query. */
-const loadChunks = async (
-  db: Database,
-  orgId: string,
-  ids: readonly string[],
-  filters: KbSearchFilters,
-): Promise<Map<string, LoadedChunk>> => {
-  if (ids.length === 0) return new Map();
-  const rows = await db.all<LoadedChunk>(sql`
-    SELECT c.id, c.document_id, c.chunk_index, c.text, c.heading, c.page_number, d.title, d.embedding_model
-    FROM kb_chunks AS c JOIN kb_documents AS d ON d.id = c.document_id
-    WHERE c.id IN (SELECT value FROM json_each(${json(ids)})) AND c.org_id = ${orgId}
-      AND ${documentConditions(orgId, filters)}`);
-  return new Map(rows.map((row) => [row.id, row]));
+  return result.ready ? result : { ready: true, operator: 'AND', hits: [], chunks: [] };
 };
 
 const vectorFilter = (filters: KbSearchFilters): VectorFilter | undefined => {
@@ -183,6 +144,21 @@ const vectorFilter = (filters: KbSearchFilters): VectorFilter | undefined => {
   return Object.keys(filter).length > 0 ? filter : undefined;
 };
 
+type Timer = <T>(name: string, step: () => Promise<T>) => Promise<T>;
+
+/** Runs a step, recording its milliseconds under `name` when there is somewhere to record them. */
+const timer =
+  (timings: Record<string, number> | undefined): Timer =>
+  async (name, step) => {
+    if (!timings) return step();
+    const started = performance.now();
+    try {
+      return await step();
+    } finally {
+      timings[name] = performance.now() - started;
+    }
+  };
+
 const isDimensionMismatch = (err: unknown) => isAppError(err) && err.details?.reason === 'DIMENSION_MISMATCH';
 
 const vectorCandidates = async (
@@ -191,12 +167,15 @@ const vectorCandidates = async (
   query: string,
   topK: number,
   filters: KbSearchFilters,
+  timed: Timer,
 ): Promise<{ matches: { id: string; score: number }[]; model: string }> => {
-  const embedded = await ports.ai.embed([query]);
+  const embedded = await timed('kb-embed', () => ports.ai.embed([query]));
   const vector = embedded.vectors[0];
   if (!vector) return { matches: [], model: embedded.model };
   try {
-    const matches = await ports.vectors.query(orgId, vector, { topK, filter: vectorFilter(filters) });
+    const matches = await timed('kb-vector', () =>
+      ports.vectors.query(orgId, vector, { topK, filter: vectorFilter(filters) }),
+    );
     return { matches: matches.map((m) => ({ id: m.id, score: m.score })), model: embedded.model };
   } catch (err) {
     // The tenant's vectors were made by another embedding model (re-index them): keyword search still works.
@@ -225,29 +204,32 @@ export const searchKb = async (
   const useVector = request.mode !== 'keyword';
   const hybrid = request.mode === 'hybrid';
 
-  const [keyword, vector] = await Promise.all([
-    useKeyword
-      ? keywordCandidates(
-          ports,
-          orgId,
-          request.query,
-          filters,
-          topK,
-          hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK,
-          hybrid,
-        )
-      : [],
-    useVector
-      ? vectorCandidates(ports, orgId, request.query, Math.min(MAX_VECTOR_POOL, hybrid ? topK * 4 : topK * 2), filters)
-      : null,
-  ]);
+  const timed = timer(options.timings);
+
+  // The vector leg first: the keyword index then loads its candidates with its own, in the same call.
+  const vector = useVector
+    ? await vectorCandidates(
+        ports,
+        orgId,
+        request.query,
+        Math.min(MAX_VECTOR_POOL, hybrid ? topK * 4 : topK * 2),
+        filters,
+        timed,
+      )
+    : null;
   const vectorMatches = vector?.matches ?? [];
-  const chunks = await loadChunks(
-    ports.db,
-    orgId,
-    [...new Set([...keyword.map((k) => k.id), ...vectorMatches.map((v) => v.id)])],
-    filters,
+  const found = await timed('kb-index', () =>
+    searchKeywordIndex(ports, orgId, {
+      terms: useKeyword ? queryTerms(request.query) : [],
+      minimum: topK,
+      limit: hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK,
+      fill: hybrid,
+      filter: filters,
+      include: vectorMatches.map((v) => v.id),
+    }),
   );
+  const keyword = found.hits;
+  const chunks = new Map<string, KbIndexedChunk>(found.chunks.map((chunk) => [chunk.id, chunk]));
 
   const keywordList = keyword.filter((k) => chunks.has(k.id));
   // A vector is comparable to the query only when both come from the same embedding model.

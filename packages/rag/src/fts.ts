@@ -58,13 +58,19 @@ export const queryTerms = (query: string): string[] => {
  * query tried first) or OR (any term, the fallback). A single CJK character becomes a prefix term
  * ("京"*), matching the bigrams that start with it. Null when nothing is searchable.
  */
-export const ftsQuery = (query: string, operator: 'AND' | 'OR' = 'OR'): string | null => {
-  const terms = queryTerms(query);
+export const ftsQuery = (query: string, operator: 'AND' | 'OR' = 'OR'): string | null =>
+  ftsExpression(queryTerms(query), operator);
+
+/** Whether ftsQuery makes a prefix term of this query term (a single CJK character). */
+export const isPrefixTerm = (term: string): boolean => Array.from(term).length === 1 && CJK_ONLY.test(term);
+
+/** ftsQuery's MATCH expression for terms as queryTerms makes them; null when there are none. */
+export const ftsExpression = (terms: readonly string[], operator: 'AND' | 'OR'): string | null => {
   if (!terms.length) return null;
   return terms
     .map((term) => {
       const quoted = `"${term.replace(/"/g, '""')}"`;
-      return Array.from(term).length === 1 && CJK_ONLY.test(term) ? `${quoted}*` : quoted;
+      return isPrefixTerm(term) ? `${quoted}*` : quoted;
     })
     .join(` ${operator} `);
 };

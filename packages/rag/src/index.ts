@@ -4,7 +4,7 @@
 export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
 export { detectFileType } from './detect';
 export { extract } from './extract';
-export { ftsQuery, ftsText, MAX_QUERY_TERMS, queryTerms } from './fts';
+export { ftsExpression, ftsQuery, ftsText, isPrefixTerm, MAX_QUERY_TERMS, queryTerms } from './fts';
 export {
   DEFAULT_HYBRID_FUSION,
   type FusedResult,

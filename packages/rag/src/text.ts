@@ -65,23 +65,44 @@ export const meaningfulTerms = (query: string): string[] => {
 
 interface Folded {
   text: string;
-  /** For each UTF-16 unit of `text`, the index of the original unit it came from (plus the end). */
-  map: number[];
+  /**
+   * For each UTF-16 unit of `text`, the index of the original unit it came from (plus the end); null
+   * when that is the unit's own index (text of ASCII characters only).
+   */
+  map: number[] | null;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * `original` folded (foldText) character by character, with where each folded unit came from. An
+ * ASCII character folds to its lower case alone (NFKD and the marks leave it as it is), so ASCII text
+ * folds in one call and a mixed text folds only its other characters one by one.
+ */
 const foldWithMap = (original: string): Folded => {
-  let text = '';
+  if (!NON_ASCII.test(original)) return { text: original.toLowerCase(), map: null };
+  const parts: string[] = [];
   const map: number[] = [];
   for (let i = 0; i < original.length; ) {
+    const code = original.charCodeAt(i);
+    if (code < 0x80) {
+      parts.push(code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 0x20) : original[i]!);
+      map.push(i);
+      i += 1;
+      continue;
+    }
     const ch = String.fromCodePoint(original.codePointAt(i)!);
     const folded = foldText(ch);
     for (let k = 0; k < folded.length; k++) map.push(i);
-    text += folded;
+    parts.push(folded);
     i += ch.length;
   }
   map.push(original.length);
-  return { text, map };
+  return { text: parts.join(''), map };
 };
+
+/** The original index of folded index `at`. */
+const originalIndex = (folded: Folded, at: number): number => (folded.map ? folded.map[at]! : at);
 
 export interface TermHit {
   term: string;
@@ -99,14 +120,14 @@ export const findTerms = (text: string, terms: readonly string[]): TermHit[] => 
   for (const term of terms) {
     if (isCjk(term)) {
       for (let at = folded.text.indexOf(term); at !== -1; at = folded.text.indexOf(term, at + 1)) {
-        hits.push({ term, start: folded.map[at]!, end: folded.map[at + term.length]! });
+        hits.push({ term, start: originalIndex(folded, at), end: originalIndex(folded, at + term.length) });
       }
       continue;
     }
     const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(term)}[\\p{L}\\p{N}]{0,3}(?![\\p{L}\\p{N}])`, 'gu');
     for (const match of folded.text.matchAll(pattern)) {
       const at = match.index ?? 0;
-      hits.push({ term, start: folded.map[at]!, end: folded.map[at + match[0].length]! });
+      hits.push({ term, start: originalIndex(folded, at), end: originalIndex(folded, at + match[0].length) });
     }
   }
   return hits.sort((a, b) => a.start - b.start);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryIndex, rerankCandidates } from './memory-index';
 import { syntheticVector, syntheticVectors } from './synthetic';
 import type { VectorMetadata } from './types';
-import { dot } from './vector-math';
+import { dot, quantize, unitVector } from './vector-math';
 
 const meta = (overrides: Partial<VectorMetadata> = {}): VectorMetadata => ({
   document_id: 'kbd_1',
@@ -53,6 +53,59 @@ describe('MemoryIndex', () => {
       expect(Math.abs(c.approx - dot(query, vectors[Number(c.id.slice(1))]))).toBeLessThan(0.01);
     }
     expect(rerankCandidates(20)).toBe(96);
+  });
+
+  it('gives a query with few non-zero dimensions the estimates of the full scan, bit for bit', () => {
+    const dims = 64;
+    const vectors = syntheticVectors(5000, dims, 9);
+    const { index, exact } = build(vectors);
+    // The full scan's estimate: int8 codes times the query, even and odd dimensions summed apart.
+    const codes = new Int8Array(dims);
+    const fullScan = (query: Float32Array, v: Float32Array) => {
+      // The index keeps each scale as a float32.
+      const scale = Math.fround(quantize(v, 0, dims, codes, 0));
+      let even = 0;
+      let odd = 0;
+      for (let j = 0; j < dims; j += 2) {
+        even += query[j] * codes[j];
+        odd += query[j + 1] * codes[j + 1];
+      }
+      return (even + odd) * scale;
+    };
+    const sparseQuery = (nonZero: number[], seed: number) => {
+      const q = new Float32Array(dims);
+      nonZero.forEach((j, n) => {
+        q[j] = (n + seed) % 2 === 0 ? 0.5 + n / 10 : -0.25 - n / 20;
+      });
+      return unitVector(q);
+    };
+    const queries = [
+      sparseQuery([3], 0),
+      sparseQuery([0, 1], 1),
+      sparseQuery([5, 40, 41, 63], 0),
+      // 16 of 64 dimensions: the most the sparse scan takes; one more and the full scan runs.
+      sparseQuery(
+        [...Array(16).keys()].map((j) => j * 4 + 1),
+        1,
+      ),
+      sparseQuery(
+        [...Array(17).keys()].map((j) => j * 3),
+        0,
+      ),
+      syntheticVector(9999, dims, 9),
+    ];
+    for (const query of queries) {
+      const expected = vectors
+        .map((v, i) => ({ id: `v${i}`, approx: fullScan(query, v) }))
+        .sort((a, b) => b.approx - a.approx);
+      const got = index.candidates(query, 30);
+      expect(got.map((c) => c.approx)).toEqual(expected.slice(0, 30).map((c) => c.approx));
+      // Equal estimates may come in either order; every id carries its own estimate.
+      for (const c of got) expect(c.approx).toBe(fullScan(query, vectors[Number(c.id.slice(1))]));
+      expect(index.search(query, 5, {}, exact).map((m) => m.id)).toEqual(
+        bruteForce(vectors, query, 5).map((m) => m.id),
+      );
+    }
   });
 
   it('filters by document ids, any of the tags, and category (AND across fields)', () => {

@@ -139,6 +139,11 @@ export class MemoryIndex {
     if (pass === null || limit <= 0) return [];
     const heap = new TopHeap(limit);
     const total = this.ids.length;
+    const sparse = sparseTerms(q);
+    const even = sparse?.even;
+    const evenValues = sparse?.evenValues;
+    const odd = sparse?.odd;
+    const oddValues = sparse?.oddValues;
     for (let bi = 0; bi * BLOCK_ROWS < total; bi++) {
       const block = this.blocks[bi];
       const rows = Math.min(BLOCK_ROWS, total - bi * BLOCK_ROWS);
@@ -148,12 +153,17 @@ export class MemoryIndex {
         const o = r * d;
         let s0 = 0;
         let s1 = 0;
-        let j = 0;
-        for (; j + 1 < d; j += 2) {
-          s0 += q[j] * codes[o + j];
-          s1 += q[j + 1] * codes[o + j + 1];
+        if (even && evenValues && odd && oddValues) {
+          for (let k = 0; k < even.length; k++) s0 += evenValues[k] * codes[o + even[k]];
+          for (let k = 0; k < odd.length; k++) s1 += oddValues[k] * codes[o + odd[k]];
+        } else {
+          let j = 0;
+          for (; j + 1 < d; j += 2) {
+            s0 += q[j] * codes[o + j];
+            s1 += q[j + 1] * codes[o + j + 1];
+          }
+          if (j < d) s0 += q[j] * codes[o + j];
         }
-        if (j < d) s0 += q[j] * codes[o + j];
         const score = (s0 + s1) * scales[r];
         if (score > heap.min || !heap.full) heap.push(score, bi * BLOCK_ROWS + r);
       }
@@ -250,6 +260,37 @@ export class MemoryIndex {
     return (b, r) => tests.every((t) => t(b, r));
   }
 }
+
+/** The non-zero dimensions of a query, split as the dense scan splits them (even and odd). */
+interface SparseTerms {
+  even: Int32Array;
+  evenValues: Float64Array;
+  odd: Int32Array;
+  oddValues: Float64Array;
+}
+
+/**
+ * The query's non-zero dimensions when at most a quarter of them are non-zero, else null. A short
+ * question embedded by the offline lexical model has a few (one per word), so the scan reads a few
+ * bytes per row instead of every dimension. The sums are those of the dense scan bit for bit: the same
+ * two accumulators (even and odd dimensions), the same order, and only exact zeros left out (x + 0 is
+ * x), so the candidates and their estimates do not depend on which scan ran.
+ */
+const sparseTerms = (q: Float32Array): SparseTerms | null => {
+  const even: number[] = [];
+  const odd: number[] = [];
+  for (let j = 0; j < q.length; j++) {
+    if (q[j] === 0) continue;
+    if ((even.length + odd.length) * 4 >= q.length) return null;
+    (j % 2 === 0 ? even : odd).push(j);
+  }
+  return {
+    even: Int32Array.from(even),
+    evenValues: Float64Array.from(even, (j) => q[j]),
+    odd: Int32Array.from(odd),
+    oddValues: Float64Array.from(odd, (j) => q[j]),
+  };
+};
 
 /** A bounded min-heap of (score, row): keeps the `capacity` highest scores. */
 class TopHeap {

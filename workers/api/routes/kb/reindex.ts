@@ -1,4 +1,5 @@
-import { requestKbReindex } from '@flowspark/kb';
+import { describeError, logger } from '@flowspark/core';
+import { hideInKeywordIndex, requestKbReindex } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -7,6 +8,7 @@ import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
 import { presentKbDocument } from './present';
 import { KbReindexAcceptedSchema, kbDocumentIdParams, ReindexKbDocumentSchema } from './schemas';
+import { kbPortsOf } from './shared';
 
 export const reindexKbDocumentRoute = defineRoute(
   { scope: 'kb:write' },
@@ -40,6 +42,14 @@ export const registerReindexKbDocument = (app: GroupApp) =>
       ...(body.chunk_overlap !== undefined ? { chunk_overlap: body.chunk_overlap } : {}),
     };
     const { document, job } = await requestKbReindex(ctx.db, ctx.actor, c.req.valid('param').id, chunking);
+    // Out of search at once, as in D1. Should this fail, the job's first write hides it instead.
+    await hideInKeywordIndex(kbPortsOf(c), ctx.actor.orgId, document.id, job.id).catch((err) =>
+      logger.warn('kb document not hidden for its re-index', {
+        request_id: ctx.requestId,
+        document_id: document.id,
+        ...describeError(err),
+      }),
+    );
     await enqueueOrRecover(ctx, job, 'kb job not enqueued');
     return ok(c, { document: presentKbDocument(document), job_id: job.id }, 202);
   });

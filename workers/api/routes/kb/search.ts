@@ -29,11 +29,17 @@ export const searchKbRoute = defineRoute(
 export const registerSearchKb = (app: GroupApp) =>
   app.openapi(searchKbRoute, async (c) => {
     const query = c.req.valid('query');
-    const result = await searchKb(kbPortsOf(c), routeContext(c).actor.orgId, {
-      query: query.q,
-      top_k: query.top_k,
-      mode: query.mode,
-      filters: { tags: query.tags, category: query.category, document_ids: query.document_ids },
-    });
+    const result = await searchKb(
+      kbPortsOf(c),
+      routeContext(c).actor.orgId,
+      {
+        query: query.q,
+        top_k: query.top_k,
+        mode: query.mode,
+        filters: { tags: query.tags, category: query.category, document_ids: query.document_ids },
+      },
+      // Each step's time as a Server-Timing entry.
+      { timings: c.get('timings') },
+    );
     return ok(c, { hits: result.hits.map(presentKbHit), mode: result.mode, timings: result.timings }, 200);
   });
