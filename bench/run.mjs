@@ -4,7 +4,9 @@
 // for each of the two Workers (API, jobs) the production bundle size and the start-up time, each
 // figure beside its goal. A benchmark, not a test: it prints figures and asserts nothing.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
 import { startBenchServer } from './local-server.mjs';
 import { runWorkerdRenders } from './workerd-render/run.mjs';
@@ -324,4 +326,9 @@ for (const worker of WORKERS) {
       : `${worker.name}: wrangler check startup printed no Active figure`,
   );
 }
+// The chat widget's loader as the asset layer serves it (built by scripts/build-assets.mjs).
+const widget = readFileSync(join(root, '.assets', 'widget.js'));
+console.log(
+  `\nChat widget loader /widget.js: ${(widget.length / 1024).toFixed(1)} KiB, gzip ${(gzipSync(widget).length / 1024).toFixed(1)} KiB ${goal('≤ 15 KiB gzip')}`,
+);
 process.exit(0);
