@@ -208,21 +208,12 @@ export const runChatBench = async ({ base, post, register }) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { apiPost } = await import('../scripts/local-setup.mjs');
-  const { startBenchServer } = await import('./local-server.mjs');
+  const { registerBenchOwner, startBenchServer } = await import('./local-server.mjs');
   const port = Number(process.env.BENCH_PORT ?? 8796);
   const server = await startBenchServer({ port, state: 'chat' });
   try {
     const post = (path, body, token) => apiPost(server.base, path, body, token);
-    const register = async (label) => {
-      const suffix = Math.random().toString(36).slice(2, 8);
-      const data = await post('/api/v1/auth/register', {
-        email: `${label}-${suffix}@example.com`,
-        password: `bench-password-${suffix}`,
-        name: label,
-        organization_name: `${label} ${suffix}`,
-      });
-      return data.tokens.access_token;
-    };
+    const register = (label) => registerBenchOwner(post, label);
     await runChatBench({ base: server.base, post, register });
   } finally {
     await server.stop();

@@ -75,3 +75,15 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
   }
   return { base, stop };
 };
+
+/** A new organization and its owner through the API (`post` as apiPost with the base bound): the owner's access token. */
+export const registerBenchOwner = async (post, label) => {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const data = await post('/api/v1/auth/register', {
+    email: `${label}-${suffix}@example.com`,
+    password: `bench-password-${suffix}`,
+    name: label,
+    organization_name: `${label} ${suffix}`,
+  });
+  return data.tokens.access_token;
+};

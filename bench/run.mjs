@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
-import { startBenchServer } from './local-server.mjs';
+import { registerBenchOwner, startBenchServer } from './local-server.mjs';
 import { runWorkerdRenders } from './workerd-render/run.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8797);
@@ -231,16 +231,7 @@ try {
       goal(`gate ≤ ${GOALS.gateMs}`),
   );
   await jobRoundTrip(jwt);
-  const register = async (label) => {
-    const suffix = Math.random().toString(36).slice(2, 8);
-    const data = await post('/api/v1/auth/register', {
-      email: `${label}-${suffix}@example.com`,
-      password: `bench-password-${suffix}`,
-      name: label,
-      organization_name: `${label} ${suffix}`,
-    });
-    return data.tokens.access_token;
-  };
+  const register = (label) => registerBenchOwner(post, label);
   if (process.env.BENCH_CHAT !== '0') {
     const { runChatBench } = await import('./chat-bench.mjs');
     await runChatBench({ base: BASE, post, register });

@@ -136,7 +136,9 @@ export const socketOf = async (response: Response): Promise<ChatSocket> => {
   }
   let closedWith: { code: number; reason: string } | undefined;
   ws.accept();
-  ws.addEventListener('message', (event) => frames.push(JSON.parse(event.data as string)));
+  ws.addEventListener('message', (event) => {
+    frames.push(JSON.parse(event.data as string));
+  });
   ws.addEventListener('close', (event) => {
     closedWith = { code: event.code, reason: event.reason };
   });

@@ -171,7 +171,9 @@ export const openFeed = async (
     };
   }
   ws.accept();
-  ws.addEventListener('message', (event) => messages.push(JSON.parse(event.data as string)));
+  ws.addEventListener('message', (event) => {
+    messages.push(JSON.parse(event.data as string));
+  });
   return {
     status: response.status,
     ws,
