@@ -48,6 +48,8 @@ export interface Env extends ConfigVars, AiVars {
   KB_MAX_UPLOAD_BYTES?: string;
   /** Minimum vector similarity for a hit to count as relevant for an answer (default per model). */
   KB_MIN_VECTOR_SCORE?: string;
+  /** Most bytes a keyword index object's postings may hold in memory before FTS5 ranks it (default 64 MiB). */
+  KB_KEYWORD_MEMORY_BYTES?: string;
 }
 
 /** Queue messages carry ids only; payloads live in D1 or R2. */

@@ -104,7 +104,14 @@ describe('the per-tenant keyword index (KeywordIndex object)', () => {
     await index.write(org, a);
     await index.publish(org, { document_id: 'kbd_a', job_id: 'job_1', embedding_model: 'local-hash-384' });
     expect(await index.search(org, both)).toEqual(and);
-    expect(await index.stats()).toEqual({ namespace: org, ready: true, documents: 2, chunks: 3, in_memory: true });
+    expect(await index.stats()).toEqual({
+      namespace: org,
+      ready: true,
+      documents: 2,
+      chunks: 3,
+      in_memory: true,
+      memory_bytes: expect.any(Number),
+    });
     await index.remove(org, 'kbd_b');
     await index.remove(org, 'kbd_b');
     expect(await index.stats()).toMatchObject({ documents: 1, chunks: 2 });
@@ -290,6 +297,7 @@ describe('knowledge-base search is independent of other tenants', () => {
       documents: 3,
       chunks: 3,
       in_memory: true,
+      memory_bytes: expect.any(Number),
     });
   });
 });

@@ -165,6 +165,54 @@ describe('ranking keyword searches in memory', () => {
     for (const text of ['café', 'a\u00a0b', 'x\u0000y', 'del\u007f', '東京']) expect(asciiTermCounts(text)).toBeNull();
   });
 
+  it('leaves to FTS5 an index whose postings would outgrow the memory bound, with the same answers', async () => {
+    const org = newOrg();
+    const index = keywordIndexOf(org);
+    await index.backfill(org, [], [], true);
+    const next = random(7);
+    const write = (document_id: string, rows: number) =>
+      index.write(org, {
+        document: { document_id, tags: [], category: null, title: document_id, job_id: 'job_1' },
+        rows: Array.from({ length: rows }, (_, i) => ({
+          chunk_id: `chk_${document_id}_${i}`,
+          chunk_index: i,
+          text: makeText(next),
+          heading: null,
+          page_number: null,
+        })),
+        reset: true,
+      });
+    await write('kbd_a', 50);
+    await index.publish(org, { document_id: 'kbd_a', job_id: 'job_1', embedding_model: null });
+    const queries = [['amber'], ['basalt', 'cobalt'], ['delta', 'ember', 'fjord']];
+    await runInDurableObject(index, async (_object, state) => {
+      const fits = new KeywordIndex(state, env);
+      const limited = new KeywordIndex(state, { ...env, KB_KEYWORD_MEMORY_BYTES: '1000' });
+      for (const terms of queries) {
+        const inMemory = await fits.rank(org, terms, 'OR', undefined, 10);
+        expect(inMemory.by).toBe('memory');
+        expect(await limited.rank(org, terms, 'OR', undefined, 10)).toEqual({ by: 'fts5', hits: inMemory.hits });
+      }
+      expect(await limited.stats()).toMatchObject({ in_memory: false, memory_bytes: 0 });
+      // Postings that outgrow the bound as rows come are dropped too.
+      const { memory_bytes } = await fits.stats();
+      const growing = new KeywordIndex(state, { ...env, KB_KEYWORD_MEMORY_BYTES: String(memory_bytes + 20_000) });
+      expect(await growing.rank(org, ['amber'], 'OR', undefined, 5)).toMatchObject({ by: 'memory' });
+      await growing.write(org, {
+        document: { document_id: 'kbd_b', tags: [], category: null, title: 'b', job_id: 'job_1' },
+        rows: Array.from({ length: 400 }, (_, i) => ({
+          chunk_id: `chk_b_${i}`,
+          chunk_index: i,
+          text: `${makeText(next)} word${i} other${i} more${i}`,
+          heading: null,
+          page_number: null,
+        })),
+        reset: true,
+      });
+      expect(await growing.rank(org, ['amber'], 'OR', undefined, 5)).toMatchObject({ by: 'fts5' });
+    });
+  });
+
   it('leaves to FTS5 a query whose term is not one token, with the same answers', async () => {
     const org = newOrg();
     const index = keywordIndexOf(org);

@@ -75,6 +75,12 @@ const DERIVED_TABLES = ['scratch_terms', 'scratch', 'fts', 'chunks', 'docs', 'te
 
 /** Rows read per statement while loading, so no single result holds the whole table. */
 const LOAD_PAGE = 2048;
+/**
+ * Most bytes the postings may hold in memory by default (20,000 chunks of about 900 characters of the
+ * bench's prose take 2.6 MB); a larger index is ranked by FTS5, so an object stays well inside its
+ * isolate's 128 MB. KB_KEYWORD_MEMORY_BYTES sets another bound.
+ */
+export const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 /** FTS5 keeps at most this many bytes of a token; a longer one is left to FTS5 to tokenize. */
 const MAX_TOKEN_BYTES = 32768;
 
@@ -181,6 +187,8 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
   private rankInMemory = true;
   /** The rowid of the next row written: rowids only grow, so rows load in the order they came. */
   private nextRowid: number;
+  /** Most bytes the loaded postings may hold. */
+  private readonly memoryBudget: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -200,6 +208,8 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
     this.ready = settings.get('ready') === '1';
     const last = this.sql.exec<{ n: number }>('SELECT coalesce(max(rowid), 0) AS n FROM chunks').one().n;
     this.nextRowid = Math.max(Number(settings.get('next_rowid') ?? 1), last + 1);
+    const budget = Number(env.KB_KEYWORD_MEMORY_BYTES);
+    this.memoryBudget = Number.isFinite(budget) && budget > 0 ? budget : MAX_MEMORY_BYTES;
   }
 
   /**
@@ -341,6 +351,7 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
       documents: this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM docs').one().n,
       chunks: this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM chunks').one().n,
       in_memory: this.memory !== null && this.rankInMemory,
+      memory_bytes: this.memory?.bytes ?? 0,
     };
   }
 
@@ -465,6 +476,7 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
         )
         .toArray();
       for (const row of rows) index.addRow(row.rowid, row.document_id, row.length, new Uint8Array(row.terms));
+      if (index.bytes > this.memoryBudget) return this.tooLarge(index);
       if (rows.length < LOAD_PAGE) break;
       after = rows[rows.length - 1]!.rowid;
     }
@@ -633,9 +645,26 @@ export class KeywordIndex extends DurableObject<Env> implements KbKeywordIndexRp
     this.compactIfNeeded();
   }
 
-  /** Drops the loaded postings once removed rows outnumber the rest: the next search loads them afresh. */
+  /**
+   * Drops the loaded postings once removed rows outnumber the rest (the next search loads them afresh),
+   * or once they outgrow the memory budget.
+   */
   private compactIfNeeded(): void {
-    if (this.memory && this.memory.holes > Math.max(1024, this.memory.rows)) this.memory = null;
+    if (!this.memory) return;
+    if (this.memory.bytes > this.memoryBudget) this.tooLarge(this.memory);
+    else if (this.memory.holes > Math.max(1024, this.memory.rows)) this.memory = null;
+  }
+
+  /** FTS5 ranks this object's searches from now on: its postings would not fit in memory. */
+  private tooLarge(index: TermIndex): null {
+    logger.warn('keyword index too large to rank in memory; FTS5 ranks it', {
+      namespace: this.namespace,
+      rows: index.rows,
+      bytes: index.bytes,
+    });
+    this.memory = null;
+    this.rankInMemory = false;
+    return null;
   }
 
   /**

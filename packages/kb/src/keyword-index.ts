@@ -115,6 +115,8 @@ export interface KbKeywordStats {
   chunks: number;
   /** Whether searches rank in memory (false before the first search, or when FTS5 ranks them). */
   in_memory: boolean;
+  /** What the loaded postings hold (0 when not loaded). */
+  memory_bytes: number;
 }
 
 /** The RPC surface of the per-tenant index object; `namespace` is the organization id. */

@@ -157,6 +157,29 @@ describe('TermIndex', () => {
     expect(index.search(phrases('alpha', 'beta'), 'OR', 10, undefined, idf)).toEqual(odd);
   });
 
+  it('counts the bytes it holds', () => {
+    const { index, phrases } = corpus(rows, docs);
+    const before = index.bytes;
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 5000; i++) {
+      index.addRow(
+        1000 + i,
+        'd1',
+        3,
+        encodeTermCounts([
+          [1, 1],
+          [2, 1],
+          [3, 1],
+        ]),
+      );
+    }
+    // Three postings a row, about two bytes each, and the row's own 17 bytes.
+    expect(index.bytes - before).toBeGreaterThan(5000 * (3 * 2 + 17));
+    expect(index.bytes - before).toBeLessThan(5000 * (3 * 2 + 17) * 2.5);
+    index.search(phrases('alpha'), 'OR', 5, undefined, idf);
+    expect(index.bytes).toBeGreaterThan(before);
+  });
+
   it('forgets a removed row in every statistic, and keeps adding rows after it', () => {
     const { index, phrases, blobs } = corpus(rows, docs);
     expect(index.removeRow(20, blobs[1]!)).toBe(true);

@@ -180,6 +180,14 @@ export class TermIndex {
     return this.slots - this.liveRows;
   }
 
+  /** Bytes held: posting lists (as allocated), per-row arrays and a search's scratch arrays. */
+  get bytes(): number {
+    let postings = 0;
+    for (const list of this.postings) if (list) postings += list.bytes.length + 32;
+    const perRow = this.rowids.length * (8 + 4 + 4 + 1);
+    return postings + perRow + this.scores.length * (8 + 1 + 8) + this.documentEntries.length * 64;
+  }
+
   /** The largest row id added, or 0. */
   get lastRowid(): number {
     return this.slots === 0 ? 0 : this.rowids[this.slots - 1]!;
