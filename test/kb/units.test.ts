@@ -95,6 +95,7 @@ describe('knowledge-base text helpers', () => {
     });
     expect(resolveChunking({}, { chunk_size: 500, chunk_overlap: 10 })).toEqual({ chunk_size: 500, chunk_overlap: 10 });
     expect(kbMinVectorScore('local-hash-384')).toBe(0.5);
+    expect(kbMinVectorScore('local-use-lite-512')).toBe(0.5);
     expect(kbMinVectorScore('some-model')).toBe(0.45);
     expect(kbMinVectorScore('local-hash-384', '0.2')).toBe(0.2);
   });

@@ -103,6 +103,9 @@ export interface KbSearchOptions {
 const MIN_VECTOR_SCORES: Record<string, number> = {
   'local-hash-384': 0.5,
   'local-bridged-384': 0.5,
+  // The local model (AI_EMBEDDINGS=model) on the bench set: the right document's chunks score a median
+  // of 0.59, other documents' 0.37 (90th percentile 0.60).
+  'local-use-lite-512': 0.5,
   '@cf/baai/bge-base-en-v1.5': 0.62,
   '@cf/baai/bge-small-en-v1.5': 0.62,
   '@cf/baai/bge-large-en-v1.5': 0.62,
