@@ -1,6 +1,5 @@
 import {
   buildKbMessages,
-  citedSourceNumbers,
   cleanTags,
   type KbRetrievedHit,
   kbCitations,
@@ -8,7 +7,14 @@ import {
   resolveChunking,
   titleFromFilename,
 } from '@flowspark/kb';
-import { detectLanguage, makeSnippet, meaningfulTerms, mentionsTerms, nothingFoundAnswer } from '@flowspark/rag';
+import {
+  citedSourceNumbers,
+  detectLanguage,
+  makeSnippet,
+  meaningfulTerms,
+  mentionsTerms,
+  nothingFoundAnswer,
+} from '@flowspark/rag';
 import { describe, expect, it } from 'vitest';
 
 const hit = (n: number, extra: Partial<KbRetrievedHit> = {}): KbRetrievedHit => ({

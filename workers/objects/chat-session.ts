@@ -28,6 +28,7 @@ import {
   CHAT_WRITE_HEADER,
   type ChatGateBucket,
 } from '../lib/chat-headers';
+import { storeTicket, TICKETS_TABLE, takeTicket } from './tickets';
 
 /**
  * One instance per conversation (`idFromName(conversationId)`): the conversation's live session.
@@ -207,7 +208,7 @@ export class ChatSession extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, claims TEXT NOT NULL, expires INTEGER NOT NULL);
+      ${TICKETS_TABLE}
       CREATE TABLE IF NOT EXISTS events (
         id INTEGER PRIMARY KEY,
         type TEXT NOT NULL,
@@ -238,23 +239,12 @@ export class ChatSession extends DurableObject<Env> {
 
   /** Stores a ticket's hash for `ttlSeconds`. */
   issueTicket(hash: string, grant: ChatTicketGrant, ttlSeconds: number): void {
-    const now = Date.now();
-    this.sql.exec('DELETE FROM tickets WHERE expires < ?', now);
-    this.sql.exec(
-      'INSERT INTO tickets (hash, claims, expires) VALUES (?, ?, ?)',
-      hash,
-      JSON.stringify(grant),
-      now + ttlSeconds * 1000,
-    );
+    storeTicket(this.sql, hash, grant, ttlSeconds);
   }
 
   /** Consumes a ticket: it works once, and not after it expired. */
   redeemTicket(hash: string): ChatTicketGrant | null {
-    const [row] = this.sql
-      .exec<{ claims: string; expires: number }>('DELETE FROM tickets WHERE hash = ? RETURNING claims, expires', hash)
-      .toArray();
-    if (!row || row.expires < Date.now()) return null;
-    return JSON.parse(row.claims) as ChatTicketGrant;
+    return takeTicket<ChatTicketGrant>(this.sql, hash);
   }
 
   /**

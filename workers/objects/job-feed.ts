@@ -4,6 +4,7 @@ import type { CredentialKind, LiveCredentials } from '@flowspark/db';
 import type { ConnectionOwners } from '@flowspark/identity';
 import type { JobEvent, JobEventInput } from '@flowspark/jobs';
 import type { Env } from '../env';
+import { storeTicket, TICKETS_TABLE, takeTicket } from './tickets';
 
 /**
  * One instance per tenant (`idFromName(orgId)`): the tenant's live job feed. Job events are stored
@@ -106,7 +107,7 @@ export class JobFeed extends DurableObject<Env> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, claims TEXT NOT NULL, expires INTEGER NOT NULL);
+      ${TICKETS_TABLE}
     `);
     // Answered by the runtime without waking a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -157,23 +158,12 @@ export class JobFeed extends DurableObject<Env> {
 
   /** Stores a ticket's hash for `ttlSeconds`. */
   issueTicket(hash: string, grant: FeedTicketGrant, ttlSeconds: number): void {
-    const now = Date.now();
-    this.sql.exec('DELETE FROM tickets WHERE expires < ?', now);
-    this.sql.exec(
-      'INSERT INTO tickets (hash, claims, expires) VALUES (?, ?, ?)',
-      hash,
-      JSON.stringify(grant),
-      now + ttlSeconds * 1000,
-    );
+    storeTicket(this.sql, hash, grant, ttlSeconds);
   }
 
   /** Consumes a ticket: it works once, and not after it expired. */
   redeemTicket(hash: string): FeedTicketGrant | null {
-    const [row] = this.sql
-      .exec<{ claims: string; expires: number }>('DELETE FROM tickets WHERE hash = ? RETURNING claims, expires', hash)
-      .toArray();
-    if (!row || row.expires < Date.now()) return null;
-    return JSON.parse(row.claims) as FeedTicketGrant;
+    return takeTicket<FeedTicketGrant>(this.sql, hash);
   }
 
   /** The WebSocket upgrade, forwarded by the Worker after authentication. `?since=N` replays first. */

@@ -17,6 +17,7 @@ import {
 import { AppError, logger, newId, notFound } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { schema } from '@flowspark/db';
+import { citedSourceNumbers } from '@flowspark/rag';
 import { and, eq } from 'drizzle-orm';
 import { type ChatParticipant, isVisitor } from './access';
 import { type BotRecord, toBotRecord } from './bots';
@@ -88,21 +89,9 @@ export const buildChatMessages = (
   { role: 'user', content },
 ];
 
-/** The source numbers an answer cites ([1], [2][3], [1, 2]), valid ones only, in order of first mention. */
-const citedNumbers = (answer: string, count: number): number[] => {
-  const seen = new Set<number>();
-  for (const match of answer.matchAll(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g)) {
-    for (const part of match[1]!.split(/[,;]/)) {
-      const n = Number(part.trim());
-      if (n >= 1 && n <= count) seen.add(n);
-    }
-  }
-  return [...seen];
-};
-
 /** The passages the answer cites; when it marks none, every passage it was given. */
 export const replyCitations = (answer: string, passages: BotPassage[]): ChatCitation[] => {
-  const cited = citedNumbers(answer, passages.length);
+  const cited = citedSourceNumbers(answer, passages.length);
   const chosen = cited.length > 0 ? cited.map((n) => passages[n - 1]!) : passages;
   return chosen.map((p) => ({
     document_id: p.document_id,

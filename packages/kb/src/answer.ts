@@ -7,7 +7,7 @@
 import type { AiProvider, ChatMessage, TokenUsage } from '@flowspark/ai';
 import { type Actor, newId, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
-import { nothingFoundAnswer } from '@flowspark/rag';
+import { citedSourceNumbers, nothingFoundAnswer } from '@flowspark/rag';
 import { and, eq, type SQL } from 'drizzle-orm';
 import {
   type KbRetrievalPorts,
@@ -99,18 +99,6 @@ export const buildKbMessages = (query: string, sources: KbRetrievedHit[]): ChatM
     { role: 'system', content: `${KB_ANSWER_INSTRUCTIONS}\n\nSources:\n\n${blocks.join('\n\n')}` },
     { role: 'user', content: query },
   ];
-};
-
-/** The source numbers an answer cites ([1], [2][3], [1, 2]), valid ones only, in order of first mention. */
-export const citedSourceNumbers = (answer: string, sourceCount: number): number[] => {
-  const seen = new Set<number>();
-  for (const match of answer.matchAll(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g)) {
-    for (const part of match[1]!.split(/[,;]/)) {
-      const n = Number(part.trim());
-      if (n >= 1 && n <= sourceCount) seen.add(n);
-    }
-  }
-  return [...seen];
 };
 
 const citationOf = (n: number, hit: KbRetrievedHit): KbCitation => ({

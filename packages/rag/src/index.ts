@@ -17,6 +17,7 @@ export {
 export { CHUNKING_LIMITS, EXTRACTION_LIMITS } from './limits';
 export {
   type AnswerLanguage,
+  citedSourceNumbers,
   detectLanguage,
   findTerms,
   foldText,

@@ -310,3 +310,15 @@ export const NOTHING_FOUND_ANSWERS: Record<AnswerLanguage, string> = {
 };
 
 export const nothingFoundAnswer = (query: string): string => NOTHING_FOUND_ANSWERS[detectLanguage(query)];
+
+/** The source numbers an answer cites ([1], [2][3], [1, 2]), valid ones only, in order of first mention. */
+export const citedSourceNumbers = (answer: string, sourceCount: number): number[] => {
+  const seen = new Set<number>();
+  for (const match of answer.matchAll(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g)) {
+    for (const part of match[1]!.split(/[,;]/)) {
+      const n = Number(part.trim());
+      if (n >= 1 && n <= sourceCount) seen.add(n);
+    }
+  }
+  return [...seen];
+};

@@ -2,6 +2,7 @@ import { randomToken, sha256Hex } from '@flowspark/auth';
 import type { Env } from '../../../env';
 import { chatSession } from '../../../lib/chat';
 import type { ChatTicketGrant } from '../../../objects/chat-session';
+import { offeredSubprotocol } from '../../lib/subprotocol';
 
 /**
  * Short-lived, single-use tickets for opening a conversation's socket from a browser, which cannot
@@ -34,7 +35,4 @@ export const redeemChatTicket = async (
 
 /** The ticket subprotocol the client offered in `Sec-WebSocket-Protocol`, if any. */
 export const offeredChatTicket = (header: string | undefined): string | undefined =>
-  header
-    ?.split(',')
-    .map((value) => value.trim())
-    .find((value) => value.startsWith(CHAT_TICKET_PROTOCOL_PREFIX));
+  offeredSubprotocol(header, CHAT_TICKET_PROTOCOL_PREFIX);

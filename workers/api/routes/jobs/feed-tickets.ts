@@ -1,6 +1,7 @@
 import { randomToken, sha256Hex } from '@flowspark/auth';
 import type { Env } from '../../../env';
 import type { FeedTicketGrant } from '../../../objects/job-feed';
+import { offeredSubprotocol } from '../../lib/subprotocol';
 
 /**
  * Short-lived, single-use tickets for opening the job feed from a browser, which cannot set an
@@ -32,7 +33,4 @@ export const redeemFeedTicket = async (env: Env, ticket: string): Promise<FeedTi
 
 /** The ticket subprotocol the client offered in `Sec-WebSocket-Protocol`, if any. */
 export const offeredTicketProtocol = (header: string | undefined): string | undefined =>
-  header
-    ?.split(',')
-    .map((value) => value.trim())
-    .find((value) => value.startsWith(TICKET_PROTOCOL_PREFIX));
+  offeredSubprotocol(header, TICKET_PROTOCOL_PREFIX);
