@@ -1,7 +1,8 @@
 // Chat part of `npm run bench`, against the local server (local AI provider) on 127.0.0.1: over the
 // conversation WebSocket, the time to the first token and to the stored reply (p50, p99); the same
 // reply generated straight through `aiProvider(env)` with no socket (bench/chat-direct.ts), and so
-// what the Durable Object path adds; and how many sockets one conversation's object holds while a
+// what the Durable Object path adds; the same for a rag bot trained on its own documents (retrieval in
+// the path); and how many sockets one conversation's object holds while a
 // message still reaches every one of them within 100 ms at p99 (N stepping up, bounded in sockets
 // and time). Each figure beside its goal. Runs alone too: `node bench/chat-bench.mjs`.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,28 @@ const SYSTEM_PROMPT =
   'office opens at ten in the morning and closes at two in the afternoon. The office is closed on Sundays and on ' +
   'public holidays, when the phone line opens at noon.';
 const QUESTION = 'When does the office open and close on weekdays, on Saturdays and on Sundays?';
+
+/** Training documents of the rag bot: the office hours among other topics (each one chunk). */
+const TOPICS = [
+  'parking garage levels and visitor badges',
+  'expense reports and receipts for travel',
+  'vacation days and public holidays per region',
+  'laptop requests and software licences',
+  'the cafeteria menu and dietary options',
+  'fire drills, exits and first aid kits',
+  'meeting rooms, projectors and booking rules',
+  'shipping returns, refunds and lost parcels',
+  'password resets and two-factor devices',
+];
+const trainingTexts = () => [
+  { title: 'Office hours', text: SYSTEM_PROMPT },
+  ...TOPICS.flatMap((topic, i) =>
+    Array.from({ length: 4 }, (_, j) => ({
+      title: `Guide ${i + 1}.${j + 1}`,
+      text: `This guide covers ${topic}. Section ${j + 1} explains the rules about ${topic} in detail, with examples.`,
+    })),
+  ),
+];
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summary = (xs) => {
@@ -78,15 +101,64 @@ const next = (socket, match, timeoutMs = 15_000) =>
   });
 
 /** One message over the socket: times to its first token and to its stored reply, and the reply. */
-const askOnce = async (socket) => {
+const askOnce = async (socket, content = QUESTION) => {
   const started = performance.now();
   const first = next(socket, (f) => f.type === 'token' || f.type === 'failed' || f.type === 'error');
   const stored = next(socket, (f) => f.type === 'message' && f.message.role === 'assistant');
-  socket.ws.send(JSON.stringify({ type: 'message', content: QUESTION }));
+  socket.ws.send(JSON.stringify({ type: 'message', content }));
   const token = await first;
   if (token.frame.type !== 'token') throw new Error(`reply refused: ${JSON.stringify(token.frame)}`);
   const reply = await stored;
-  return { firstToken: token.at - started, full: reply.at - started, text: reply.frame.message.content };
+  return {
+    firstToken: token.at - started,
+    full: reply.at - started,
+    text: reply.frame.message.content,
+    citations: reply.frame.message.citations,
+  };
+};
+
+/** `count` replies after WARMUP: first-token and stored-reply times (p50, p99) and the last reply. */
+const measure = async (socket, count) => {
+  const firstToken = [];
+  const full = [];
+  let last = null;
+  for (let i = 0; i < count + WARMUP; i += 1) {
+    last = await askOnce(socket);
+    if (i < WARMUP) continue;
+    firstToken.push(last.firstToken);
+    full.push(last.full);
+  }
+  return { firstToken: summary(firstToken), full: summary(full), last };
+};
+
+/**
+ * A rag bot trained on 37 documents (the office hours among others): the same question over its
+ * socket, so retrieval in the bot's own indexes (embedding, vector and keyword search) is in the path.
+ */
+const ragReplies = async (base, token, post) => {
+  const bot = await post(
+    '/api/v1/bots',
+    { name: 'Bench rag bot', configuration: { agent_type: 'rag', chat_history_length: 0, top_k: 3 } },
+    token,
+  );
+  const texts = trainingTexts();
+  const accepted = [];
+  for (const body of texts) accepted.push(await post(`/api/v1/bots/${bot.id}/documents/text`, body, token));
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${base}/api/v1/bots/${bot.id}/documents?status=indexed&page_size=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if ((await res.json()).pagination.total === texts.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const conversation = await post(`/api/v1/bots/${bot.id}/conversations`, {}, token);
+  const socket = await openSocket(base, token, conversation.id);
+  try {
+    return { documents: texts.length, ...(await measure(socket, REPLIES)) };
+  } finally {
+    socket.ws.close();
+  }
 };
 
 const directBaseline = () => {
@@ -164,18 +236,9 @@ export const runChatBench = async ({ base, post, register }) => {
   const conversation = await post(`/api/v1/bots/${bot.id}/conversations`, {}, token);
 
   const socket = await openSocket(base, token, conversation.id);
-  const firstToken = [];
-  const full = [];
-  let text = '';
-  for (let i = 0; i < REPLIES + WARMUP; i += 1) {
-    const r = await askOnce(socket);
-    if (i < WARMUP) continue;
-    firstToken.push(r.firstToken);
-    full.push(r.full);
-    text = r.text;
-  }
+  const ws = await measure(socket, REPLIES);
+  const text = ws.last.text;
   socket.ws.close();
-  const ws = { firstToken: summary(firstToken), full: summary(full) };
   const direct = directBaseline();
   console.log(
     `Over the WebSocket, ${REPLIES} replies of ${direct.tokens} tokens: first token p50 ${ms(ws.firstToken.p50)}, ` +
@@ -192,6 +255,14 @@ export const runChatBench = async ({ base, post, register }) => {
     `Durable Object path overhead (p50): first token +${ms(ws.firstToken.p50 - direct.firstToken.p50)}, stored reply ` +
       `+${ms(overhead)} ${verdict(overhead, GOALS.overheadP50Ms)} (message in, tenant gate, D1 reads, ${direct.tokens} ` +
       'token events logged and sent, the D1 batch that stores both messages)',
+  );
+  const rag = await ragReplies(base, token, post);
+  const cited = rag.last.citations.map((c) => c.title).join(', ');
+  console.log(
+    `A rag bot trained on ${rag.documents} documents, the same question: first token p50 ${ms(rag.firstToken.p50)}, ` +
+      `p99 ${ms(rag.firstToken.p99)} ${verdict(rag.firstToken.p50, GOALS.firstTokenP50Ms)}; stored reply p50 ` +
+      `${ms(rag.full.p50)}, p99 ${ms(rag.full.p99)} ${verdict(rag.full.p99, GOALS.fullP99Ms)}; retrieval adds ` +
+      `+${ms(rag.firstToken.p50 - ws.firstToken.p50)} to the first token (p50); cited: ${cited || 'nothing'}`,
   );
   console.log(
     `Sockets on one conversation, a message broadcast to all (${ROUNDS} per step, at most ${MAX_SOCKETS} sockets, ` +

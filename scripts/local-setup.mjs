@@ -106,16 +106,22 @@ export const applyLocalMigrations = (extraArgs = []) => {
 };
 
 /** POSTs JSON to the local API and returns `data`, or throws with the error envelope. */
-export const apiPost = async (base, path, body, token) => {
+/** A call to the local API: its `data`, or an error naming the path, the status and the API's error. */
+export const apiCall = async (base, method, path, body, token) => {
   const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = await res.json();
   if (!json.success) throw new Error(`${path}: ${res.status} ${JSON.stringify(json.error)}`);
   return json.data;
 };
+
+export const apiPost = (base, path, body, token) => apiCall(base, 'POST', path, body, token);
 
 /**
  * Starts the local embedding model's server (scripts/embeddings-server.mjs) as a child process on

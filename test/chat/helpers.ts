@@ -10,7 +10,7 @@ type Caller = Pick<TestTenant, 'as'>;
 export const newBot = async (tenant: Caller, configuration: Record<string, unknown> = {}, name = 'Support bot') =>
   expectOk(await tenant.as('POST', BOTS, { body: { name, configuration } }), 201).body.data;
 
-/** A plain bot (the model answers; rag bots have no documents yet) and a conversation with it. */
+/** A plain bot (the model answers, with no documents to search) and a conversation with it. */
 export const newConversation = async (tenant: Caller, configuration: Record<string, unknown> = {}) => {
   const bot = await newBot(tenant, { agent_type: 'plain', ...configuration });
   const conversation = expectOk(await tenant.as('POST', `${BOTS}/${bot.id}/conversations`, { body: {} }), 201).body

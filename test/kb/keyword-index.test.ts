@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { createDb } from '@flowspark/db';
-import { backfillKeywordIndex, type KbKeywordSearch } from '@flowspark/kb';
+import { backfillKeywordIndex, type KbKeywordSearch, kbOrgScope } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
 import { KeywordIndex } from '../../workers/objects/keyword-index';
 import { addText, createTenant, env, keywordIndexOf, keywordStats, search, type TestTenant } from './helpers';
@@ -330,7 +330,7 @@ describe('an index object of the earlier layout', () => {
       expect(await restarted.search(tenant.orgId, { terms: ['orthodontic'], minimum: 1, limit: 5 })).toEqual({
         ready: false,
       });
-      await backfillKeywordIndex({ db: createDb(env.DB), keywords: () => restarted }, tenant.orgId);
+      await backfillKeywordIndex({ db: createDb(env.DB), keywords: () => restarted }, kbOrgScope(tenant.orgId));
       expect(await restarted.stats()).toMatchObject({ ready: true, documents: 3, chunks: 3 });
       for (const [i, q] of queries.entries()) expect(await restarted.search(tenant.orgId, q)).toEqual(before[i]);
     });

@@ -1,5 +1,5 @@
 import { createDb } from '@flowspark/db';
-import { searchKb } from '@flowspark/kb';
+import { kbOrgScope, searchKb } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
 import { kbPorts } from '../../workers/lib/kb-ports';
 import { addMember } from '../helpers/harness';
@@ -180,7 +180,7 @@ describe('GET /api/v1/kb/search', () => {
     });
     const ports = { ...kbPorts(env), db: createDb(counted) };
     for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
-      const { hits } = await searchKb(ports, tenant.orgId, { query: 'orchid quartz', top_k: 5, mode });
+      const { hits } = await searchKb(ports, kbOrgScope(tenant.orgId), { query: 'orchid quartz', top_k: 5, mode });
       expect(hits.length, mode).toBe(5);
       expect(
         hits.every((h) => h.title === 'Many chunks' && h.text.includes('orchid')),
@@ -190,7 +190,11 @@ describe('GET /api/v1/kb/search', () => {
     expect(statements).toEqual([]);
     // The same hits as the route shows.
     const routed = await search(tenant, { q: 'orchid quartz', mode: 'hybrid' });
-    const direct = await searchKb(ports, tenant.orgId, { query: 'orchid quartz', top_k: 5, mode: 'hybrid' });
+    const direct = await searchKb(ports, kbOrgScope(tenant.orgId), {
+      query: 'orchid quartz',
+      top_k: 5,
+      mode: 'hybrid',
+    });
     expect(routed.hits.map((h) => [h.chunk_id, h.score])).toEqual(direct.hits.map((h) => [h.chunk_id, h.score]));
   });
 

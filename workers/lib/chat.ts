@@ -5,7 +5,7 @@ import {
   type ChatSessionsPort,
   listConnectedConversations,
   type MessageRow,
-  untrainedBots,
+  trainedBots,
 } from '@flowspark/chat';
 import { AppError, describeError, logger } from '@flowspark/core';
 import { createDb, type Database } from '@flowspark/db';
@@ -22,6 +22,8 @@ import {
   CHAT_VISITOR_LIMIT_HEADER,
   type ChatGateBucket,
 } from './chat-headers';
+import { kbSearchOptions, keywordIndex } from './kb-ports';
+import { vectorIndex } from './vectors';
 
 /** The conversation's chat-session object (one per conversation, named by its id). */
 export const chatSession = (env: Pick<Env, 'CHAT_SESSION'>, conversationId: string) =>
@@ -43,16 +45,18 @@ export const chatSessions = (env: Pick<Env, 'CHAT_SESSION'>): ChatSessionsPort =
 });
 
 /**
- * What chat replies need, from the Worker's bindings: D1, the AI provider, the bots' retrieval and
- * the chat-session objects. No bot has trained documents yet, so retrieval finds nothing
- * (`untrainedBots`).
+ * What chat replies need, from the Worker's bindings: D1, the AI provider, the bots' retrieval (the
+ * knowledge-base search in each bot's own indexes) and the chat-session objects.
  */
-export const chatPorts = (env: Env, db: Database = createDb(env.DB)): ChatPorts => ({
-  db,
-  ai: aiProvider(env),
-  retrieval: untrainedBots,
-  sessions: chatSessions(env),
-});
+export const chatPorts = (env: Env, db: Database = createDb(env.DB)): ChatPorts => {
+  const ai = aiProvider(env);
+  return {
+    db,
+    ai,
+    retrieval: trainedBots({ db, ai, vectors: vectorIndex(env), keywords: keywordIndex(env) }, kbSearchOptions(env)),
+    sessions: chatSessions(env),
+  };
+};
 
 /**
  * Closes the chat sockets these credentials opened in the tenant: every conversation with a

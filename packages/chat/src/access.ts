@@ -31,7 +31,7 @@ export const seesAllConversations = (actor: Pick<Actor, 'role'>): boolean => ROL
  */
 export const mayManagePublicBots = (actor: Pick<Actor, 'role'>): boolean => ROLE_RANK[actor.role] >= ROLE_RANK.admin;
 
-export const publicBotRefused = (action: 'make public' | 'change' | 'delete') =>
+export const publicBotRefused = (action: 'make public' | 'change' | 'train' | 'delete') =>
   new AppError(
     'FORBIDDEN',
     action === 'make public'

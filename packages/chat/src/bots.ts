@@ -105,7 +105,7 @@ const writeBot = async (db: Database, current: BotRecord, values: Partial<BotRow
   return toBotRecord(row);
 };
 
-const assertMayChange = (actor: ChatActor, current: BotRecord, action: 'change' | 'delete') => {
+export const assertMayChange = (actor: ChatActor, current: BotRecord, action: 'change' | 'train' | 'delete') => {
   if (current.configuration.visibility === 'public' && !mayManagePublicBots(actor)) throw publicBotRefused(action);
 };
 
@@ -169,17 +169,24 @@ export const rotateBotKey = async (ports: BotPorts, actor: ChatActor, id: string
 };
 
 /**
- * Deletes the bot with its conversations and messages, and closes the sockets open on them (the
+ * Deletes the bot with its conversations, messages and training documents, and closes the sockets
+ * open on them (the
  * conversations with credentialed sockets are read in the same batch as the delete).
  */
 export const deleteBot = async (
-  ports: { db: Database; sessions?: ChatSessionsPort },
+  ports: {
+    db: Database;
+    sessions?: ChatSessionsPort;
+    /** Removes the bot's training documents (their files and indexes), before the bot goes. */
+    purgeDocuments?: (bot: BotRecord) => Promise<unknown>;
+  },
   actor: ChatActor,
   id: string,
 ): Promise<void> => {
   const { db } = ports;
   const current = await requireBot(db, actor.orgId, id);
   assertMayChange(actor, current, 'delete');
+  await ports.purgeDocuments?.(current);
   const [live, deleted] = await db.batch([
     connectedConversations(db, actor.orgId, { botId: id }),
     db

@@ -16,6 +16,8 @@ export interface ChatCitationView {
   document_id: string;
   chunk_id: string;
   title: string;
+  /** The PDF page of the passage; null otherwise. */
+  page_number: number | null;
   snippet: string;
   score: number;
 }

@@ -11,4 +11,5 @@ export * from './messages';
 export * from './ports';
 export * from './reply';
 export * from './retrieval';
+export * from './training';
 export * from './widget';

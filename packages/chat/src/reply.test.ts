@@ -7,6 +7,7 @@ const passage = (n: number): BotPassage => ({
   document_id: `kbd_${n}`,
   chunk_id: `chk_${n}`,
   title: `Doc ${n}`,
+  page_number: null,
   text: `Passage number ${n}.`,
   snippet: `Passage ${n}`,
   score: 1 / n,
@@ -53,6 +54,7 @@ describe('reply citations', () => {
       document_id: 'kbd_2',
       chunk_id: 'chk_2',
       title: 'Doc 2',
+      page_number: null,
       snippet: 'Passage 2',
       score: 0.5,
     });

@@ -39,8 +39,8 @@ export const RAG_INSTRUCTIONS =
   "brackets, like [1] or [2][3]. If the sources do not contain the answer, say that you don't know.";
 
 /**
- * What a `rag` bot answers when its documents hold nothing for the message (today: always, as bots
- * have no trained documents yet). The model is not asked: a rag bot answers only from its documents.
+ * What a `rag` bot answers when its documents hold nothing for the message (or it has none). The
+ * model is not asked: a rag bot answers only from its documents.
  */
 export const NO_CONTEXT_REPLY = "I don't have any information about that in my documents.";
 
@@ -97,6 +97,7 @@ export const replyCitations = (answer: string, passages: BotPassage[]): ChatCita
     document_id: p.document_id,
     chunk_id: p.chunk_id,
     title: p.title,
+    page_number: p.page_number,
     snippet: p.snippet,
     score: p.score,
   }));

@@ -1,14 +1,15 @@
 /**
  * The retrieval port of `rag` bots: the passages of a bot's own documents that are most relevant to
- * a message. Bot training (documents through the knowledge-base pipeline, scoped to the bot) is what
- * implements it; until a bot has trained documents, `untrainedBots` is the port and a rag bot has no
- * context: it says so without asking the model (see reply.ts).
+ * a message. `trainedBots` (training.ts) implements it on the knowledge-base search, in the bot's own
+ * indexes. A rag bot whose documents hold nothing for a message says so without asking the model
+ * (see reply.ts).
  */
 
 export interface BotPassage {
   document_id: string;
   chunk_id: string;
   title: string;
+  page_number: number | null;
   /** The passage's text, as given to the model. */
   text: string;
   /** A short excerpt for the citation. */
@@ -31,7 +32,7 @@ export interface BotRetrieval {
   retrieve(request: BotRetrievalRequest): Promise<BotPassage[]>;
 }
 
-/** No bot has documents yet: every retrieval finds nothing. */
-export const untrainedBots: BotRetrieval = {
+/** Retrieval that finds nothing: for tests and callers with no documents to search. */
+export const noRetrieval: BotRetrieval = {
   retrieve: async () => [],
 };

@@ -1,4 +1,13 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 /** Times are ISO-8601 UTC strings: they sort as text and go to the API unchanged. */
 const createdAt = () => text('created_at').notNull();
@@ -421,7 +430,10 @@ export const images = sqliteTable(
   (t) => [index('images_org').on(t.orgId, t.createdAt)],
 );
 
-/** Knowledge-base documents: the original lives in R2, its text as chunks below. */
+/**
+ * Knowledge-base documents: the original lives in R2, its text as chunks below. A document with a
+ * `bot_id` is one of that bot's training documents, outside the organization's knowledge base.
+ */
 export const kbDocuments = sqliteTable(
   'kb_documents',
   {
@@ -429,6 +441,7 @@ export const kbDocuments = sqliteTable(
     orgId: text('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
+    botId: text('bot_id').references((): AnySQLiteColumn => bots.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
     sourceType: text('source_type', { enum: ['upload', 'text'] }).notNull(),
     filename: text('filename'),
@@ -457,8 +470,9 @@ export const kbDocuments = sqliteTable(
     indexedAt: text('indexed_at'),
   },
   (t) => [
-    uniqueIndex('kb_documents_org_sha').on(t.orgId, t.sha256),
-    index('kb_documents_org_created').on(t.orgId, t.createdAt),
+    // The same content once per scope (the knowledge base, each bot): NULL bot ids compare equal here.
+    uniqueIndex('kb_documents_scope_sha').on(t.orgId, sql`coalesce(bot_id, '')`, t.sha256),
+    index('kb_documents_scope_created').on(t.orgId, t.botId, t.createdAt),
   ],
 );
 

@@ -9,6 +9,7 @@ import { type Actor, newId, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { citedSourceNumbers, nothingFoundAnswer } from '@flowspark/rag';
 import { and, eq, type SQL } from 'drizzle-orm';
+import { kbOrgScope } from './documents';
 import {
   type KbRetrievalPorts,
   type KbRetrievedHit,
@@ -134,7 +135,8 @@ export const prepareKbAnswer = async (
   request: KbQueryRequest,
   options: KbSearchOptions = {},
 ): Promise<PreparedKbAnswer> => {
-  const retrieval = await searchKb(ports, orgId, request, options);
+  // The organization's knowledge base only: bots answer from their own documents (packages/chat).
+  const retrieval = await searchKb(ports, kbOrgScope(orgId), request, options);
   const sources = fitSources(retrieval.hits.filter((hit) => hit.relevant));
   return {
     request,

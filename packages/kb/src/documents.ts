@@ -1,5 +1,6 @@
 /**
- * Knowledge-base documents. An upload (or a text) stores the original in R2 under the tenant, then
+ * Knowledge-base documents, of the organization's knowledge base or of one bot (its training
+ * documents: see KbScope). An upload (or a text) stores the original in R2 under the tenant, then
  * writes the document row (`uploading`) and its `kb.ingest` job in one batch. The job
  * (workers/jobs/handlers/kb-ingest.ts, pipeline in ingest.ts) moves the document to `processing`
  * when it starts and to `indexed` or `failed` when it ends. A re-index moves it to `processing` at once:
@@ -9,7 +10,7 @@
 import { type Actor, conflict, newId, notFound, orgPrefix, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { deleteStatements } from './chunks';
 import { sha256OfBytes } from './hash';
 
@@ -113,6 +114,41 @@ export const titleFromFilename = (filename: string | null | undefined): string |
   return stem ? Array.from(stem).slice(0, KB_MAX_TITLE).join('') : null;
 };
 
+/**
+ * Whose documents: the organization's knowledge base (`botId` null) or one bot's training documents.
+ * Each scope has indexes of its own (its keyword index object and vector namespace, named by
+ * `kbIndexName`), so a search in one never sees another's documents; in D1 they are told apart by
+ * `kb_documents.bot_id`.
+ */
+export interface KbScope {
+  orgId: string;
+  botId: string | null;
+}
+
+/** The organization's knowledge base. */
+export const kbOrgScope = (orgId: string): KbScope => ({ orgId, botId: null });
+
+/** The scope a document belongs to. */
+export const kbScopeOf = (row: Pick<KbDocumentRow, 'orgId' | 'botId'>): KbScope => ({
+  orgId: row.orgId,
+  botId: row.botId,
+});
+
+/**
+ * The name of a scope's indexes: the organization's id for its knowledge base, the bot's id for a
+ * bot's (ids are random and unique across tenants, and a bot is found in its tenant before its index
+ * is asked). At most 64 characters, as a Vectorize namespace must be.
+ */
+export const kbIndexName = (scope: KbScope): string => scope.botId ?? scope.orgId;
+
+/** The D1 condition of a scope's documents. */
+const inScope = (scope: KbScope): SQL =>
+  and(
+    eq(kbDocuments.orgId, scope.orgId),
+    scope.botId === null ? isNull(kbDocuments.botId) : eq(kbDocuments.botId, scope.botId),
+  )!;
+
+/** A document of the tenant, whatever its scope (the indexing job knows its document by id). */
 export const getKbDocument = async (db: Database, orgId: string, id: string): Promise<KbDocumentRow | null> => {
   const rows = await db
     .select()
@@ -122,15 +158,25 @@ export const getKbDocument = async (db: Database, orgId: string, id: string): Pr
   return rows[0] ?? null;
 };
 
+/** A document of this scope (another scope's or tenant's is null). */
+export const findKbDocument = async (db: Database, scope: KbScope, id: string): Promise<KbDocumentRow | null> => {
+  const rows = await db
+    .select()
+    .from(kbDocuments)
+    .where(and(eq(kbDocuments.id, id), inScope(scope)))
+    .limit(1);
+  return rows[0] ?? null;
+};
+
 export const findKbDocumentBySha = async (
   db: Database,
-  orgId: string,
+  scope: KbScope,
   sha256: string,
 ): Promise<KbDocumentRow | null> => {
   const rows = await db
     .select()
     .from(kbDocuments)
-    .where(and(eq(kbDocuments.orgId, orgId), eq(kbDocuments.sha256, sha256)))
+    .where(and(inScope(scope), eq(kbDocuments.sha256, sha256)))
     .limit(1);
   return rows[0] ?? null;
 };
@@ -144,10 +190,10 @@ export interface KbDocumentFilters {
 /** Newest first: one page query and one count, in one batch. */
 export const listKbDocuments = async (
   db: Database,
-  orgId: string,
+  scope: KbScope,
   query: PageRequest & KbDocumentFilters,
 ): Promise<{ items: KbDocumentRow[]; total: number }> => {
-  const conditions: SQL[] = [eq(kbDocuments.orgId, orgId)];
+  const conditions: SQL[] = [inScope(scope)];
   if (query.status) conditions.push(eq(kbDocuments.status, query.status));
   if (query.category) conditions.push(eq(kbDocuments.category, query.category));
   if (query.tag) {
@@ -159,6 +205,8 @@ export const listKbDocuments = async (
 };
 
 export interface NewKbDocument {
+  /** The bot whose training document it is; none for the knowledge base. */
+  bot_id?: string | null;
   title: string;
   source_type: KbDocumentRow['sourceType'];
   filename: string | null;
@@ -186,7 +234,8 @@ export const createKbDocument = async (
   input: NewKbDocument,
 ): Promise<KbCreateOutcome> => {
   const sha256 = await sha256OfBytes(input.bytes);
-  const existing = await findKbDocumentBySha(db, actor.orgId, sha256);
+  const scope: KbScope = { orgId: actor.orgId, botId: input.bot_id ?? null };
+  const existing = await findKbDocumentBySha(db, scope, sha256);
   if (existing) return { duplicate: true, document: existing, job: null };
 
   const id = newId('kbd');
@@ -205,6 +254,7 @@ export const createKbDocument = async (
   const document: KbDocumentRow = {
     id,
     orgId: actor.orgId,
+    botId: scope.botId,
     title: input.title,
     sourceType: input.source_type,
     filename: input.filename,
@@ -234,7 +284,7 @@ export const createKbDocument = async (
     await files.delete(fileKey);
     // The same content arrived twice at once: the first one wins, the other gets it as a duplicate.
     if (isUniqueViolation(err)) {
-      const winner = await findKbDocumentBySha(db, actor.orgId, sha256);
+      const winner = await findKbDocumentBySha(db, scope, sha256);
       if (winner) return { duplicate: true, document: winner, job: null };
     }
     throw err;
@@ -263,8 +313,10 @@ export const requestKbReindex = async (
   actor: Pick<Actor, 'orgId' | 'userId'>,
   id: string,
   chunking: Partial<KbChunking>,
+  /** The bot whose document it is; none for the knowledge base. */
+  botId: string | null = null,
 ): Promise<{ document: KbDocumentRow; job: JobRow }> => {
-  const current = await getKbDocument(db, actor.orgId, id);
+  const current = await findKbDocument(db, { orgId: actor.orgId, botId }, id);
   if (!current) throw notFound('Document');
   if (await hasLiveJob(db, actor.orgId, current)) {
     throw conflict('The document is already being indexed; wait for its job to end', { job_id: current.jobId });

@@ -1,7 +1,8 @@
 /**
  * The ingestion pipeline of one knowledge-base document (the `kb.ingest` job runs it): original from
- * R2 → extract → chunk → chunks to D1 → the tenant's keyword index (hidden from search) → embeddings in
- * batches → vectors → indexed in D1 → published in the keyword index (shown to search).
+ * R2 → extract → chunk → chunks to D1 → its scope's keyword index (hidden from search) → embeddings in
+ * batches → vectors (in its scope's namespace) → indexed in D1 → published in the keyword index
+ * (shown to search). A bot's training document goes through the same pipeline into the bot's indexes.
  *
  * Idempotent under redelivery and re-indexing: chunk ids are derived from the document and the chunk's
  * position, the D1 rows are replaced (delete + insert) and the vectors upserted by those ids, and the
@@ -26,7 +27,10 @@ import {
   KB_MIN_CHUNK_SIZE,
   type KbChunking,
   type KbDocumentRow,
+  type KbScope,
   kbDocumentPrefix,
+  kbIndexName,
+  kbScopeOf,
   markKbProcessing,
 } from './documents';
 import { type KbKeywordIndex, publishInKeywordIndex, removeFromKeywordIndex, writeKeywordIndex } from './keyword-index';
@@ -37,7 +41,7 @@ export interface KbPorts {
   files: R2Bucket;
   ai: Pick<AiProvider, 'embed'>;
   vectors: VectorIndex;
-  /** The tenant's keyword index (one FTS5 index per organization). */
+  /** The scopes' keyword indexes (one FTS5 index per knowledge base and per bot). */
   keywords: KbKeywordIndex;
 }
 
@@ -82,8 +86,9 @@ const slices = <T>(items: T[], size: number): T[][] => {
   return out;
 };
 
-export const deleteVectors = async (vectors: VectorIndex, orgId: string, ids: string[]) => {
-  for (const batch of slices(ids, VECTOR_DELETE_BATCH)) await vectors.deleteByIds(orgId, batch);
+export const deleteVectors = async (vectors: VectorIndex, scope: KbScope, ids: string[]) => {
+  const namespace = kbIndexName(scope);
+  for (const batch of slices(ids, VECTOR_DELETE_BATCH)) await vectors.deleteByIds(namespace, batch);
 };
 
 /** The chunking of this run: the request's, else the document's last one, else the defaults. */
@@ -97,11 +102,11 @@ export const resolveChunking = (requested: Partial<KbChunking> | undefined, prev
 };
 
 /** Removes the document's chunks, keyword-index rows and vectors (not the document itself). */
-export const discardKbIndex = async (ports: KbPorts, orgId: string, documentId: string): Promise<void> => {
-  const ids = await listKbChunkIds(ports.db, orgId, documentId);
-  await deleteVectors(ports.vectors, orgId, ids);
-  await removeFromKeywordIndex(ports, orgId, documentId);
-  await deleteKbChunks(ports.db, orgId, documentId);
+export const discardKbIndex = async (ports: KbPorts, scope: KbScope, documentId: string): Promise<void> => {
+  const ids = await listKbChunkIds(ports.db, scope.orgId, documentId);
+  await deleteVectors(ports.vectors, scope, ids);
+  await removeFromKeywordIndex(ports, scope, documentId);
+  await deleteKbChunks(ports.db, scope.orgId, documentId);
 };
 
 /**
@@ -109,12 +114,16 @@ export const discardKbIndex = async (ports: KbPorts, orgId: string, documentId: 
  * rows, then its R2 objects, then the chunks and the row in one batch. A failure part-way leaves the
  * row, so the same delete can be sent again.
  */
-export const removeKbDocument = async (ports: KbPorts, orgId: string, documentId: string): Promise<boolean> => {
-  const ids = await listKbChunkIds(ports.db, orgId, documentId);
-  await deleteVectors(ports.vectors, orgId, ids);
-  await removeFromKeywordIndex(ports, orgId, documentId);
-  await deletePrefix(ports.files, kbDocumentPrefix(orgId, documentId));
-  return deleteKbDocumentRows(ports.db, orgId, documentId);
+export const removeKbDocument = async (
+  ports: KbPorts,
+  document: Pick<KbDocumentRow, 'id' | 'orgId' | 'botId'>,
+): Promise<boolean> => {
+  const scope = kbScopeOf(document);
+  const ids = await listKbChunkIds(ports.db, scope.orgId, document.id);
+  await deleteVectors(ports.vectors, scope, ids);
+  await removeFromKeywordIndex(ports, scope, document.id);
+  await deletePrefix(ports.files, kbDocumentPrefix(scope.orgId, document.id));
+  return deleteKbDocumentRows(ports.db, scope.orgId, document.id);
 };
 
 /**
@@ -169,10 +178,12 @@ export const ingestKbDocument = async (
 
   const current = await getKbDocument(db, orgId, documentId);
   if (!current || current.jobId !== jobId) throw gone();
+  // The knowledge base's or a bot's: its chunks go to that scope's indexes only.
+  const scope = kbScopeOf(current);
   // A redelivery after this job committed (its own completion was lost): nothing to redo but showing
   // the document to search, which may be what failed.
   if (current.status === 'indexed') {
-    await publishInKeywordIndex(ports, orgId, {
+    await publishInKeywordIndex(ports, scope, {
       document_id: documentId,
       job_id: jobId,
       embedding_model: current.embeddingModel,
@@ -199,12 +210,12 @@ export const ingestKbDocument = async (
   // Vectors of chunks that no longer exist (a re-index into fewer chunks); the others are replaced.
   const kept = new Set(ids);
   const stale = (await listKbChunkIds(db, orgId, document.id)).filter((id) => !kept.has(id));
-  await deleteVectors(ports.vectors, orgId, stale);
+  await deleteVectors(ports.vectors, scope, stale);
   await replaceKbChunks(db, orgId, document.id, rows);
   // Hidden from search until this job publishes them after completion; a re-run replaces them.
   await writeKeywordIndex(
     ports,
-    orgId,
+    scope,
     {
       document_id: document.id,
       tags: document.tags ?? [],
@@ -236,7 +247,7 @@ export const ingestKbDocument = async (
           category: document.category,
         },
       }));
-      await ports.vectors.upsert(orgId, records);
+      await ports.vectors.upsert(kbIndexName(scope), records);
       await progress(
         40 + Math.round((50 * (n + 1)) / batches.length),
         `Embedded ${Math.min(rows.length, (n + 1) * KB_EMBED_BATCH)} of ${rows.length} chunks`,
@@ -251,8 +262,8 @@ export const ingestKbDocument = async (
       () => false,
     );
     if (deleted) {
-      await deleteVectors(ports.vectors, orgId, ids).catch(() => undefined);
-      await removeFromKeywordIndex(ports, orgId, document.id).catch(() => undefined);
+      await deleteVectors(ports.vectors, scope, ids).catch(() => undefined);
+      await removeFromKeywordIndex(ports, scope, document.id).catch(() => undefined);
     }
     throw err;
   }
@@ -268,15 +279,15 @@ export const ingestKbDocument = async (
     // Deleted while we worked: leave nothing of this run behind. (Taken over by a newer job: that
     // job replaces the same chunk ids, so nothing is removed here.)
     if (!(await getKbDocument(db, orgId, document.id))) {
-      await deleteVectors(ports.vectors, orgId, ids);
-      await removeFromKeywordIndex(ports, orgId, document.id);
+      await deleteVectors(ports.vectors, scope, ids);
+      await removeFromKeywordIndex(ports, scope, document.id);
       await deleteKbChunks(db, orgId, document.id);
     }
     throw gone();
   }
   // Indexed in D1: search may show it. Should this call fail, the document is not shown meanwhile (as
   // if still processing) and the job's failure marks it failed; a redelivered message publishes it.
-  await publishInKeywordIndex(ports, orgId, {
+  await publishInKeywordIndex(ports, scope, {
     document_id: document.id,
     job_id: jobId,
     embedding_model: done.embeddingModel,
@@ -317,7 +328,7 @@ export const failKbIngestion = async (ports: KbPorts, job: JobRow, requestId: st
       : (existing?.errorMessage ?? job.errorMessage ?? 'The document could not be indexed'),
   );
   try {
-    await discardKbIndex(ports, job.orgId, id);
+    await discardKbIndex(ports, kbScopeOf(document), id);
   } catch (err) {
     logger.warn('kb index cleanup failed', { request_id: requestId, document_id: id, ...describeError(err) });
   }

@@ -1,7 +1,7 @@
 /**
- * The keyword index port: one FTS5 index per organization (the KeywordIndex Durable Object in
- * workers/objects), so a tenant's keyword search reads its own postings only and its bm25 scores come
- * from its own corpus. D1's kb_chunks stay the source of truth: ingestion writes the index after the
+ * The keyword index port: one FTS5 index per scope, the organization's knowledge base or one bot's
+ * documents (the KeywordIndex Durable Object in workers/objects, named by `kbIndexName`), so a keyword
+ * search reads its own scope's postings only and its bm25 scores come from that corpus alone. D1's kb_chunks stay the source of truth: ingestion writes the index after the
  * chunk rows, deletion removes it before them, and an index that has never been filled (a tenant from
  * before per-tenant indexes, or a new one) is backfilled from D1 on its first search or write.
  *
@@ -19,6 +19,7 @@
  */
 import type { Database } from '@flowspark/db';
 import { sql } from 'drizzle-orm';
+import { type KbScope, kbIndexName } from './documents';
 
 export interface KbKeywordDocument {
   document_id: string;
@@ -119,7 +120,7 @@ export interface KbKeywordStats {
   memory_bytes: number;
 }
 
-/** The RPC surface of the per-tenant index object; `namespace` is the organization id. */
+/** The RPC surface of a scope's index object; `namespace` is the scope's index name (kbIndexName). */
 export interface KbKeywordIndexRpc {
   write(namespace: string, write: KbKeywordWrite): Promise<{ ready: boolean }>;
   /** Shows the document to search if `job_id` is still its job; `published` says whether it was. */
@@ -136,8 +137,8 @@ export interface KbKeywordIndexRpc {
   search(namespace: string, query: KbKeywordQuery): Promise<KbKeywordSearch>;
 }
 
-/** The port: the tenant's index object for an organization. */
-export type KbKeywordIndex = (orgId: string) => KbKeywordIndexRpc;
+/** The port: the index object of a scope, by the scope's index name (kbIndexName). */
+export type KbKeywordIndex = (name: string) => KbKeywordIndexRpc;
 
 /** Bound on the chunk text one write call carries (an RPC message stays far below its limit). */
 const MAX_WRITE_CHARS = 1024 * 1024;
@@ -168,17 +169,18 @@ interface KeywordPorts {
 }
 
 /**
- * Replaces the document's rows in the tenant's keyword index with these chunks, hidden from search
+ * Replaces the document's rows in its scope's keyword index with these chunks, hidden from search
  * until the job publishes them (idempotent: a re-run writes the same ids). Backfills the index first
  * if it was never filled.
  */
 export const writeKeywordIndex = async (
   ports: KeywordPorts,
-  orgId: string,
+  scope: KbScope,
   document: KbKeywordDocument,
   chunks: readonly { id: string; index: number; text: string; heading: string | null; page_number: number | null }[],
 ): Promise<void> => {
-  const index = ports.keywords(orgId);
+  const name = kbIndexName(scope);
+  const index = ports.keywords(name);
   let ready = true;
   const rows = chunks.map(
     (c): KbKeywordChunk => ({
@@ -190,30 +192,37 @@ export const writeKeywordIndex = async (
     }),
   );
   for (const [n, part] of parts(rows, MAX_WRITE_CHARS).entries()) {
-    ({ ready } = await index.write(orgId, { document, rows: part, reset: n === 0 }));
+    ({ ready } = await index.write(name, { document, rows: part, reset: n === 0 }));
   }
-  if (!ready) await backfillKeywordIndex(ports, orgId);
+  if (!ready) await backfillKeywordIndex(ports, scope);
 };
 
 /**
  * Shows the document's rows to search once D1 has it `indexed` by this job. A document another job
  * owns by now stays as that job leaves it. Backfills the index first if it was never filled.
  */
-export const publishInKeywordIndex = async (ports: KeywordPorts, orgId: string, publish: KbKeywordPublish) => {
-  const { ready } = await ports.keywords(orgId).publish(orgId, publish);
-  if (!ready) await backfillKeywordIndex(ports, orgId);
+export const publishInKeywordIndex = async (ports: KeywordPorts, scope: KbScope, publish: KbKeywordPublish) => {
+  const name = kbIndexName(scope);
+  const { ready } = await ports.keywords(name).publish(name, publish);
+  if (!ready) await backfillKeywordIndex(ports, scope);
 };
 
 /** Hides the document from search while the job `jobId` re-indexes it. */
-export const hideInKeywordIndex = async (ports: KeywordPorts, orgId: string, documentId: string, jobId: string) => {
-  const { ready } = await ports.keywords(orgId).hide(orgId, documentId, jobId);
-  if (!ready) await backfillKeywordIndex(ports, orgId);
+export const hideInKeywordIndex = async (ports: KeywordPorts, scope: KbScope, documentId: string, jobId: string) => {
+  const name = kbIndexName(scope);
+  const { ready } = await ports.keywords(name).hide(name, documentId, jobId);
+  if (!ready) await backfillKeywordIndex(ports, scope);
 };
 
-/** Removes the document from the tenant's keyword index. Idempotent. */
-export const removeFromKeywordIndex = async (ports: KeywordPorts, orgId: string, documentId: string): Promise<void> => {
-  const { ready } = await ports.keywords(orgId).remove(orgId, documentId);
-  if (!ready) await backfillKeywordIndex(ports, orgId);
+/** Removes the document from its scope's keyword index. Idempotent. */
+export const removeFromKeywordIndex = async (
+  ports: KeywordPorts,
+  scope: KbScope,
+  documentId: string,
+): Promise<void> => {
+  const name = kbIndexName(scope);
+  const { ready } = await ports.keywords(name).remove(name, documentId);
+  if (!ready) await backfillKeywordIndex(ports, scope);
 };
 
 interface Slice {
@@ -223,13 +232,15 @@ interface Slice {
 }
 
 /**
- * Fills the tenant's keyword index from D1: its indexed documents (shown to search at once) and their
+ * Fills a scope's keyword index from D1: its indexed documents (shown to search at once) and their
  * chunks, read in pages of at most BACKFILL_PAGE chunks (one query each, by document and chunk range
  * on the kb_chunks_doc index). Documents written or removed meanwhile by ingestion or deletion are left
  * to them (the object skips them). Safe to run twice or concurrently.
  */
-export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): Promise<void> => {
-  const index = ports.keywords(orgId);
+export const backfillKeywordIndex = async (ports: KeywordPorts, scope: KbScope): Promise<void> => {
+  const { orgId, botId } = scope;
+  const name = kbIndexName(scope);
+  const index = ports.keywords(name);
   const documents = await ports.db.all<{
     id: string;
     tags: string;
@@ -240,7 +251,7 @@ export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): 
     chunk_count: number;
   }>(
     sql`SELECT id, tags, category, title, job_id, embedding_model, chunk_count FROM kb_documents
-        WHERE org_id = ${orgId} AND status = 'indexed' ORDER BY id`,
+        WHERE org_id = ${orgId} AND bot_id IS ${botId} AND status = 'indexed' ORDER BY id`,
   );
   const byId = new Map(
     documents.map((d) => [
@@ -290,6 +301,6 @@ export const backfillKeywordIndex = async (ports: KeywordPorts, orgId: string): 
     const rows = await next;
     if (n + 1 < pages.length) next = read(pages[n + 1]!);
     const pageDocuments = [...new Set(slices.map((s) => s.document_id))].map((id) => byId.get(id)!);
-    await index.backfill(orgId, pageDocuments, rows, n === pages.length - 1);
+    await index.backfill(name, pageDocuments, rows, n === pages.length - 1);
   }
 };

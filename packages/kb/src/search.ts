@@ -1,10 +1,11 @@
 /**
- * Retrieval over a tenant's knowledge base: keyword (FTS5 BM25 in the tenant's own keyword index),
- * vector (the vector index port) and hybrid (both legs, fused by reciprocal rank fusion). Both indexes
- * are per tenant and apply the filters before ranking, so a search costs what the tenant's own corpus
- * costs and its scores depend on that corpus only.
+ * Retrieval over a scope's documents (a tenant's knowledge base, or one bot's training documents):
+ * keyword (FTS5 BM25 in the scope's own keyword index), vector (the vector index port, in the scope's
+ * namespace) and hybrid (both legs, fused by reciprocal rank fusion). Both indexes are per scope and
+ * apply the filters before ranking, so a search costs what the scope's own corpus costs and its
+ * scores depend on that corpus only.
  *
- * One call to the tenant's keyword index object answers the keyword leg and loads every candidate
+ * One call to the scope's keyword index object answers the keyword leg and loads every candidate
  * (its own hits and the vector leg's, which is asked first): the object keeps each chunk's text and
  * its document's title, and shows only documents D1 has `indexed` (see keyword-index.ts), under the
  * filters. Nothing of another tenant, of a document being (re)indexed or of a deleted one is returned,
@@ -15,6 +16,7 @@ import { describeError, isAppError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { fuseRankings, hybridFusion, makeSnippet, meaningfulTerms, mentionsTerms, queryTerms } from '@flowspark/rag';
 import type { VectorFilter, VectorIndex } from '@flowspark/vectors';
+import { type KbScope, kbIndexName } from './documents';
 import {
   backfillKeywordIndex,
   type KbIndexedChunk,
@@ -120,21 +122,22 @@ export const kbMinVectorScore = (model: string | null, override?: unknown): numb
 };
 
 /**
- * The tenant's keyword index answers `query`: the best chunks by bm25 (AND first, OR when AND finds
+ * The scope's keyword index answers `query`: the best chunks by bm25 (AND first, OR when AND finds
  * fewer than `minimum`; with `fill`, AND hits short of `limit` are followed by the best other OR hits:
  * hybrid fuses the whole list) and the chunks of those and of `include` that search may show. An
- * index never filled is backfilled from D1 first (once per tenant).
+ * index never filled is backfilled from D1 first (once per scope).
  */
 export const searchKeywordIndex = async (
   ports: Pick<KbRetrievalPorts, 'db' | 'keywords'>,
-  orgId: string,
+  scope: KbScope,
   query: KbKeywordQuery,
 ): Promise<Extract<KbKeywordSearch, { ready: true }>> => {
-  const index = ports.keywords(orgId);
-  let result = await index.search(orgId, query);
+  const name = kbIndexName(scope);
+  const index = ports.keywords(name);
+  let result = await index.search(name, query);
   if (!result.ready) {
-    await backfillKeywordIndex(ports, orgId);
-    result = await index.search(orgId, query);
+    await backfillKeywordIndex(ports, scope);
+    result = await index.search(name, query);
   }
   return result.ready ? result : { ready: true, operator: 'AND', hits: [], chunks: [] };
 };
@@ -166,7 +169,7 @@ const isDimensionMismatch = (err: unknown) => isAppError(err) && err.details?.re
 
 const vectorCandidates = async (
   ports: KbRetrievalPorts,
-  orgId: string,
+  scope: KbScope,
   query: string,
   topK: number,
   filters: KbSearchFilters,
@@ -177,13 +180,17 @@ const vectorCandidates = async (
   if (!vector) return { matches: [], model: embedded.model };
   try {
     const matches = await timed('kb-vector', () =>
-      ports.vectors.query(orgId, vector, { topK, filter: vectorFilter(filters) }),
+      ports.vectors.query(kbIndexName(scope), vector, { topK, filter: vectorFilter(filters) }),
     );
     return { matches: matches.map((m) => ({ id: m.id, score: m.score })), model: embedded.model };
   } catch (err) {
     // The tenant's vectors were made by another embedding model (re-index them): keyword search still works.
     if (!isDimensionMismatch(err)) throw err;
-    logger.warn('kb vector search skipped: embedding dimensions differ', { org_id: orgId, ...describeError(err) });
+    logger.warn('kb vector search skipped: embedding dimensions differ', {
+      org_id: scope.orgId,
+      ...(scope.botId ? { bot_id: scope.botId } : {}),
+      ...describeError(err),
+    });
     return { matches: [], model: embedded.model };
   }
 };
@@ -191,12 +198,12 @@ const vectorCandidates = async (
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /**
- * Searches the tenant's indexed documents. Hits are best first, at most `top_k`; each carries the
+ * Searches the scope's indexed documents. Hits are best first, at most `top_k`; each carries the
  * chunk text and a relevance flag for answering (the route shows neither).
  */
 export const searchKb = async (
   ports: KbRetrievalPorts,
-  orgId: string,
+  scope: KbScope,
   request: KbSearchRequest,
   options: KbSearchOptions = {},
 ): Promise<KbSearchResult> => {
@@ -213,7 +220,7 @@ export const searchKb = async (
   const vector = useVector
     ? await vectorCandidates(
         ports,
-        orgId,
+        scope,
         request.query,
         Math.min(MAX_VECTOR_POOL, hybrid ? topK * 4 : topK * 2),
         filters,
@@ -222,7 +229,7 @@ export const searchKb = async (
     : null;
   const vectorMatches = vector?.matches ?? [];
   const found = await timed('kb-index', () =>
-    searchKeywordIndex(ports, orgId, {
+    searchKeywordIndex(ports, scope, {
       terms: useKeyword ? queryTerms(request.query) : [],
       minimum: topK,
       limit: hybrid ? Math.min(MAX_KEYWORD_POOL, topK * 4) : topK,

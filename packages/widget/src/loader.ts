@@ -150,7 +150,11 @@ const start = (tag: HTMLScriptElement) => {
     bubble.textContent = message.content;
     if (message.citations.length > 0) {
       const list = el('ul', 'sources');
-      for (const c of message.citations) list.append(el('li', undefined, c.title || c.snippet));
+      for (const c of message.citations) {
+        const item = el('li', undefined, `${c.title || c.snippet}${c.page_number ? `, p. ${c.page_number}` : ''}`);
+        item.title = c.snippet;
+        list.append(item);
+      }
       bubble.append(list);
     }
     scroll();

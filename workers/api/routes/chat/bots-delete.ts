@@ -1,10 +1,12 @@
-import { deleteBot } from '@flowspark/chat';
+import { deleteBot, purgeBotDocuments } from '@flowspark/chat';
 import { chatSessions } from '../../../lib/chat';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
+import { stopJob } from '../../lib/jobs';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
+import { kbPortsOf } from '../kb/shared';
 import { botIdParams } from './schemas';
 
 export const deleteBotRoute = defineRoute(
@@ -14,7 +16,7 @@ export const deleteBotRoute = defineRoute(
     path: '/bots/{id}',
     operationId: 'deleteBot',
     tags: ['Chat'],
-    summary: 'Delete a bot with its conversations and messages',
+    summary: 'Delete a bot with its training documents, conversations and messages',
     description:
       'Only owners and admins may delete a public bot. The sockets open on its conversations close (4404), its widget ' +
       'visitors’ too.',
@@ -26,7 +28,19 @@ export const deleteBotRoute = defineRoute(
 export const registerDeleteBot = (app: GroupApp) =>
   app.openapi(deleteBotRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { db, actor, env } = routeContext(c);
-    await deleteBot({ db, sessions: chatSessions(env) }, actor, id);
+    const ctx = routeContext(c);
+    const { db, actor, env } = ctx;
+    await deleteBot(
+      {
+        db,
+        sessions: chatSessions(env),
+        purgeDocuments: (bot) =>
+          purgeBotDocuments(kbPortsOf(c), bot, (jobId) =>
+            stopJob(ctx, jobId, 'Cancellation requested: the bot was deleted'),
+          ),
+      },
+      actor,
+      id,
+    );
     return noContent(c);
   });

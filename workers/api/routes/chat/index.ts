@@ -1,4 +1,9 @@
 import { createGroup } from '../../lib/group';
+import { registerDeleteBotDocument } from './bot-documents-delete';
+import { registerGetBotDocument } from './bot-documents-get';
+import { registerListBotDocuments } from './bot-documents-list';
+import { registerCreateBotText } from './bot-documents-text';
+import { registerUploadBotDocument } from './bot-documents-upload';
 import { registerCreateBot } from './bots-create';
 import { registerDeleteBot } from './bots-delete';
 import { registerGetBot } from './bots-get';
@@ -15,7 +20,7 @@ import { registerSendMessage } from './messages-send';
 import { registerConversationSocket } from './socket';
 import { registerCreateSocketTicket } from './socket-ticket';
 
-/** Bots, their conversations and messages: `/bots…` and `/conversations…`. */
+/** Bots, their training documents, conversations and messages: `/bots…` and `/conversations…`. */
 const app = createGroup();
 registerListBots(app);
 registerCreateBot(app);
@@ -23,6 +28,11 @@ registerGetBot(app);
 registerUpdateBot(app);
 registerDeleteBot(app);
 registerRotateBotKey(app);
+registerListBotDocuments(app);
+registerUploadBotDocument(app);
+registerCreateBotText(app);
+registerGetBotDocument(app);
+registerDeleteBotDocument(app);
 registerListConversations(app);
 registerCreateConversation(app);
 registerGetConversation(app);

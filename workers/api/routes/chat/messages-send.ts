@@ -28,8 +28,9 @@ export const sendMessageRoute = defineRoute(
     description: [
       `\`content\` (at most ${MAX_MESSAGE_CHARS} characters) goes to the AI provider after the bot's system prompt and the`,
       'last `chat_history_length` messages of the conversation. A `rag` bot answers only from its documents: when',
-      `they hold nothing for the message (a bot without trained documents, for now every bot), it answers "${NO_CONTEXT_REPLY}"`,
-      'without asking a model (`model` null, no tokens). The message and the reply are stored together once the',
+      `they hold nothing for the message (or it has none), it answers "${NO_CONTEXT_REPLY}" without asking a model`,
+      '(`model` null, no tokens); otherwise the reply carries `citations` to the passages of its documents it drew on',
+      '(document, chunk, title, page, snippet, score). The message and the reply are stored together once the',
       'reply is complete (201 with both). A provider failure stores nothing and is 503 `SERVICE_UNAVAILABLE`',
       '(`details.reason`: `AI_PROVIDER_ERROR`, `AI_PROVIDER_TIMEOUT` or `AI_NOT_CONFIGURED`; `Retry-After` when the',
       'provider gave one).',

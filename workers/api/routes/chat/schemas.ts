@@ -7,6 +7,12 @@ import {
 } from '@flowspark/chat';
 import { z } from '@hono/zod-openapi';
 import { idParam, PageQuerySchema, TimestampSchema } from '../../lib/schemas';
+import {
+  CreateKbTextSchema,
+  KB_DOCUMENT_ID_EXAMPLE,
+  ListKbDocumentsQuery,
+  UploadKbDocumentSchema,
+} from '../kb/schemas';
 
 export const BOT_ID_EXAMPLE = 'bot_3e9a0c1b2d4f4a6b8c0d1e2f3a4b5c6d';
 export const CONVERSATION_ID_EXAMPLE = 'cnv_7b1c2d3e4f5a4b6c8d9e0f1a2b3c4d5e';
@@ -100,9 +106,10 @@ const CitationSchema = z
   .object({
     document_id: z.string(),
     chunk_id: z.string(),
-    title: z.string(),
-    snippet: z.string(),
-    score: z.number(),
+    title: z.string().openapi({ description: "The training document's title" }),
+    page_number: z.number().int().nullable().openapi({ description: 'The PDF page of the passage; null otherwise' }),
+    snippet: z.string().openapi({ description: 'An excerpt of the passage' }),
+    score: z.number().openapi({ description: 'The passage’s retrieval score (higher is better)' }),
   })
   .openapi('ChatCitation');
 
@@ -159,3 +166,19 @@ export const ConversationExportSchema = z
     exported_at: TimestampSchema,
   })
   .openapi('ConversationExport');
+
+// Training documents: knowledge-base documents of the bot's own scope, in the same shapes.
+export const botDocumentParams = z.object({
+  id: idParam('id', BOT_ID_EXAMPLE),
+  document_id: idParam('document_id', KB_DOCUMENT_ID_EXAMPLE),
+});
+
+export const UploadBotDocumentSchema = UploadKbDocumentSchema.pick({ file: true, title: true }).openapi(
+  'UploadBotDocumentRequest',
+);
+
+export const CreateBotTextSchema = CreateKbTextSchema.pick({ title: true, text: true, format: true }).openapi(
+  'CreateBotTextRequest',
+);
+
+export const ListBotDocumentsQuery = ListKbDocumentsQuery.pick({ page: true, page_size: true, status: true });

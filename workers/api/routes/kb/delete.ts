@@ -1,13 +1,11 @@
-import { notFound } from '@flowspark/core';
-import { getKbDocument, removeKbDocument } from '@flowspark/kb';
+import { kbOrgScope } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
-import { stopJob } from '../../lib/jobs';
 import { noContent } from '../../lib/respond';
 import { errorResponses } from '../../lib/schemas';
 import { kbDocumentIdParams } from './schemas';
-import { kbPortsOf } from './shared';
+import { removeDocument } from './shared';
 
 export const deleteKbDocumentRoute = defineRoute(
   { scope: 'kb:write' },
@@ -27,14 +25,6 @@ export const deleteKbDocumentRoute = defineRoute(
 
 export const registerDeleteKbDocument = (app: GroupApp) =>
   app.openapi(deleteKbDocumentRoute, async (c) => {
-    const ctx = routeContext(c);
-    const { orgId } = ctx.actor;
-    const ports = kbPortsOf(c);
-    const document = await getKbDocument(ports.db, orgId, c.req.valid('param').id);
-    if (!document) throw notFound('Document');
-    if (document.jobId && (document.status === 'uploading' || document.status === 'processing')) {
-      await stopJob(ctx, document.jobId, 'Cancellation requested: the document was deleted');
-    }
-    await removeKbDocument(ports, orgId, document.id);
+    await removeDocument(c, kbOrgScope(routeContext(c).actor.orgId), c.req.valid('param').id);
     return noContent(c);
   });

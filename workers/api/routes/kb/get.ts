@@ -1,5 +1,5 @@
 import { notFound } from '@flowspark/core';
-import { getKbDocument } from '@flowspark/kb';
+import { findKbDocument, kbOrgScope } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -24,7 +24,7 @@ export const getKbDocumentRoute = defineRoute(
 export const registerGetKbDocument = (app: GroupApp) =>
   app.openapi(getKbDocumentRoute, async (c) => {
     const { db, actor } = routeContext(c);
-    const document = await getKbDocument(db, actor.orgId, c.req.valid('param').id);
+    const document = await findKbDocument(db, kbOrgScope(actor.orgId), c.req.valid('param').id);
     if (!document) throw notFound('Document');
     return ok(c, presentKbDocument(document), 200);
   });

@@ -1,4 +1,4 @@
-import { listKbDocuments } from '@flowspark/kb';
+import { kbOrgScope, listKbDocuments } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -25,6 +25,6 @@ export const registerListKbDocuments = (app: GroupApp) =>
   app.openapi(listKbDocumentsRoute, async (c) => {
     const { db, actor } = routeContext(c);
     const query = c.req.valid('query');
-    const { items, total } = await listKbDocuments(db, actor.orgId, query);
+    const { items, total } = await listKbDocuments(db, kbOrgScope(actor.orgId), query);
     return paginated(c, items.map(presentKbDocument), query, total);
   });

@@ -1,5 +1,5 @@
 import { describeError, logger } from '@flowspark/core';
-import { hideInKeywordIndex, requestKbReindex } from '@flowspark/kb';
+import { hideInKeywordIndex, kbScopeOf, requestKbReindex } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -43,7 +43,7 @@ export const registerReindexKbDocument = (app: GroupApp) =>
     };
     const { document, job } = await requestKbReindex(ctx.db, ctx.actor, c.req.valid('param').id, chunking);
     // Out of search at once, as in D1. Should this fail, the job's first write hides it instead.
-    await hideInKeywordIndex(kbPortsOf(c), ctx.actor.orgId, document.id, job.id).catch((err) =>
+    await hideInKeywordIndex(kbPortsOf(c), kbScopeOf(document), document.id, job.id).catch((err) =>
       logger.warn('kb document not hidden for its re-index', {
         request_id: ctx.requestId,
         document_id: document.id,

@@ -170,7 +170,9 @@ export const KbDocumentAcceptedSchema = z
       .string()
       .nullable()
       .openapi({ description: "The indexing job (for a duplicate: the existing document's)" }),
-    duplicate: z.boolean().openapi({ description: 'True when the same content was already in the knowledge base' }),
+    duplicate: z.boolean().openapi({
+      description: "True when the same content was already there (in the knowledge base, or among the bot's documents)",
+    }),
   })
   .openapi('KbDocumentAccepted');
 

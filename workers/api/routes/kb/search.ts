@@ -1,4 +1,4 @@
-import { searchKb } from '@flowspark/kb';
+import { kbOrgScope, searchKb } from '@flowspark/kb';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -31,7 +31,7 @@ export const registerSearchKb = (app: GroupApp) =>
     const query = c.req.valid('query');
     const result = await searchKb(
       kbPortsOf(c),
-      routeContext(c).actor.orgId,
+      kbOrgScope(routeContext(c).actor.orgId),
       {
         query: query.q,
         top_k: query.top_k,

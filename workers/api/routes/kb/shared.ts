@@ -1,32 +1,30 @@
-import { AppError, payloadTooLarge } from '@flowspark/core';
+import { AppError, notFound, payloadTooLarge } from '@flowspark/core';
 import {
   createKbDocument,
+  findKbDocument,
   KB_ACCEPTED_TYPES,
   type KbPorts,
+  type KbScope,
   type KbSearchOptions,
   kbMaxUploadBytes,
   type NewKbDocument,
+  removeKbDocument,
+  titleFromFilename,
 } from '@flowspark/kb';
-import { kbPorts } from '../../../lib/kb-ports';
+import { detectFileType } from '@flowspark/rag';
+import { kbPorts, kbSearchOptions } from '../../../lib/kb-ports';
 import { type AppContext, routeContext } from '../../lib/context';
-import { enqueueOrRecover } from '../../lib/jobs';
+import { enqueueOrRecover, stopJob } from '../../lib/jobs';
 import { presentKbDocument } from './present';
 
 /** Knowledge-base vars read here only (not part of the core config). */
-type KbVars = { KB_MAX_UPLOAD_BYTES?: string; KB_MIN_VECTOR_SCORE?: string };
+type KbVars = { KB_MAX_UPLOAD_BYTES?: string };
 const kbVars = (c: AppContext) => c.env as unknown as KbVars;
 
 export const maxUploadBytes = (c: AppContext) => kbMaxUploadBytes(kbVars(c));
 
-/**
- * Search options from the vars: KB_MIN_VECTOR_SCORE (0..1) replaces the embedding model's default
- * relevance floor of vector similarity.
- */
-export const searchOptions = (c: AppContext): KbSearchOptions => {
-  const raw = kbVars(c).KB_MIN_VECTOR_SCORE;
-  const value = raw ? Number(raw) : Number.NaN;
-  return Number.isFinite(value) && value >= 0 && value <= 1 ? { minVectorScore: value } : {};
-};
+/** Search options from the vars (KB_MIN_VECTOR_SCORE). */
+export const searchOptions = (c: AppContext): KbSearchOptions => kbSearchOptions(c.env);
 
 /** The knowledge base's ports for a request, on the request's database. */
 export const kbPortsOf = (c: AppContext): KbPorts => {
@@ -62,5 +60,66 @@ export const acceptDocument = async (c: AppContext, input: NewKbDocument) => {
   return {
     status: 202 as const,
     body: { document: presentKbDocument(outcome.document), job_id: outcome.job.id, duplicate: false },
+  };
+};
+
+/**
+ * Deletes a document of this scope (404 when the scope has none of that id): its indexing job is
+ * cancelled if still live, then its vectors, keyword-index rows, file, chunks and row go.
+ */
+export const removeDocument = async (c: AppContext, scope: KbScope, id: string): Promise<void> => {
+  const ctx = routeContext(c);
+  const ports = kbPortsOf(c);
+  const document = await findKbDocument(ports.db, scope, id);
+  if (!document) throw notFound('Document');
+  if (document.jobId && (document.status === 'uploading' || document.status === 'processing')) {
+    await stopJob(ctx, document.jobId, 'Cancellation requested: the document was deleted');
+  }
+  await removeKbDocument(ports, document);
+};
+
+/** An uploaded file as a new document: size checked (413, or 400 when empty), type read from its content (415). */
+export const uploadedDocument = async (
+  c: AppContext,
+  form: { file: File; title?: string; tags?: string[]; category?: string },
+): Promise<NewKbDocument> => {
+  const max = maxUploadBytes(c);
+  if (form.file.size > max) throw tooLarge(form.file.size, max);
+  if (form.file.size === 0) {
+    throw new AppError('VALIDATION_ERROR', 'Request validation failed', {
+      details: { fields: { file: ['The file is empty'] } },
+    });
+  }
+  const bytes = new Uint8Array(await form.file.arrayBuffer());
+  const type = detectFileType(bytes, form.file.name, form.file.type || undefined);
+  if (!type) throw unsupportedType();
+  const filename = form.file.name ? (form.file.name.split(/[\\/]/).pop() ?? null) : null;
+  return {
+    title: form.title ?? titleFromFilename(filename) ?? 'Untitled document',
+    source_type: 'upload',
+    filename: filename || null,
+    type,
+    bytes,
+    tags: form.tags ?? [],
+    category: form.category ?? null,
+  };
+};
+
+/** A text as a new document (a .txt or .md file): size checked (413). */
+export const textDocument = (
+  c: AppContext,
+  input: { title: string; text: string; format?: 'text' | 'markdown'; tags?: string[]; category?: string },
+): NewKbDocument => {
+  const bytes = new TextEncoder().encode(input.text);
+  const max = maxUploadBytes(c);
+  if (bytes.byteLength > max) throw tooLarge(bytes.byteLength, max);
+  return {
+    title: input.title,
+    source_type: 'text',
+    filename: null,
+    type: input.format === 'markdown' ? 'markdown' : 'text',
+    bytes,
+    tags: input.tags ?? [],
+    category: input.category ?? null,
   };
 };

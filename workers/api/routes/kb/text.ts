@@ -3,7 +3,7 @@ import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
 import { CreateKbTextSchema, KbDocumentAcceptedSchema } from './schemas';
-import { acceptDocument, maxUploadBytes, tooLarge } from './shared';
+import { acceptDocument, textDocument } from './shared';
 
 export const createKbTextRoute = defineRoute(
   { scope: 'kb:write' },
@@ -28,18 +28,6 @@ export const createKbTextRoute = defineRoute(
 
 export const registerCreateKbText = (app: GroupApp) =>
   app.openapi(createKbTextRoute, async (c) => {
-    const input = c.req.valid('json');
-    const bytes = new TextEncoder().encode(input.text);
-    const max = maxUploadBytes(c);
-    if (bytes.byteLength > max) throw tooLarge(bytes.byteLength, max);
-    const { status, body } = await acceptDocument(c, {
-      title: input.title,
-      source_type: 'text',
-      filename: null,
-      type: input.format === 'markdown' ? 'markdown' : 'text',
-      bytes,
-      tags: input.tags ?? [],
-      category: input.category ?? null,
-    });
+    const { status, body } = await acceptDocument(c, textDocument(c, c.req.valid('json')));
     return ok(c, body, status);
   });

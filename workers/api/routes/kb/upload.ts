@@ -1,12 +1,9 @@
-import { AppError } from '@flowspark/core';
-import { titleFromFilename } from '@flowspark/kb';
-import { detectFileType } from '@flowspark/rag';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
 import { KbDocumentAcceptedSchema, UploadKbDocumentSchema } from './schemas';
-import { acceptDocument, maxUploadBytes, tooLarge, unsupportedType } from './shared';
+import { acceptDocument, uploadedDocument } from './shared';
 
 export const uploadKbDocumentRoute = defineRoute(
   { scope: 'kb:write' },
@@ -34,26 +31,6 @@ export const uploadKbDocumentRoute = defineRoute(
 
 export const registerUploadKbDocument = (app: GroupApp) =>
   app.openapi(uploadKbDocumentRoute, async (c) => {
-    const form = c.req.valid('form');
-    const max = maxUploadBytes(c);
-    if (form.file.size > max) throw tooLarge(form.file.size, max);
-    if (form.file.size === 0) {
-      throw new AppError('VALIDATION_ERROR', 'Request validation failed', {
-        details: { fields: { file: ['The file is empty'] } },
-      });
-    }
-    const bytes = new Uint8Array(await form.file.arrayBuffer());
-    const type = detectFileType(bytes, form.file.name, form.file.type || undefined);
-    if (!type) throw unsupportedType();
-    const filename = form.file.name ? (form.file.name.split(/[\\/]/).pop() ?? null) : null;
-    const { status, body } = await acceptDocument(c, {
-      title: form.title ?? titleFromFilename(filename) ?? 'Untitled document',
-      source_type: 'upload',
-      filename: filename || null,
-      type,
-      bytes,
-      tags: form.tags ?? [],
-      category: form.category ?? null,
-    });
+    const { status, body } = await acceptDocument(c, await uploadedDocument(c, c.req.valid('form')));
     return ok(c, body, status);
   });
