@@ -181,6 +181,29 @@ describe('training a bot', () => {
     expect(await leftovers(tenant.orgId, bot.id, doc.id)).toEqual(NOTHING_LEFT);
   });
 
+  it('a document is re-indexed with new chunking; it leaves the bot’s answers until its new job has run', async () => {
+    const tenant = await createTenant();
+    spyProvider();
+    const bot = await ragBot(tenant);
+    const other = await ragBot(tenant);
+    const long = Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: ${VACATION}`).join('\n\n');
+    const doc = await trainText(tenant, bot.id, 'Vacation rules', long);
+    expect(doc.chunking).toEqual({ chunk_size: 1000, chunk_overlap: 150 });
+
+    const body = { chunk_size: 400, chunk_overlap: 50 };
+    const path = `${BOTS}/${bot.id}/documents/${doc.id}/reindex`;
+    expectError(await tenant.as('POST', `${BOTS}/${other.id}/documents/${doc.id}/reindex`, { body }), 404, 'NOT_FOUND');
+    const accepted = expectOk(await tenant.as('POST', path, { body }), 202).body.data;
+    expect(accepted.document.status).toBe('processing');
+    expectError(await tenant.as('POST', path, { body }), 409, 'CONFLICT');
+    expect(await ask(tenant, bot.id, 'How many vacation days?')).toMatchObject({ content: NO_CONTEXT_REPLY });
+
+    const reindexed = await train(tenant, bot.id, accepted);
+    expect(reindexed).toMatchObject({ status: 'indexed', chunking: body });
+    expect(reindexed.chunk_count).toBeGreaterThan(doc.chunk_count);
+    expect((await ask(tenant, bot.id, 'How many vacation days?')).citations.length).toBeGreaterThan(0);
+  });
+
   it('deleting the bot deletes its documents, files and indexes', async () => {
     const tenant = await createTenant();
     const bot = await ragBot(tenant);

@@ -81,6 +81,18 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/bots/{id}', 'put', 'updateBot', true, ['200', '404', '409', ...AUTHENTICATED]],
   ['/api/v1/bots/{id}', 'delete', 'deleteBot', true, ['204', '404', ...AUTHENTICATED]],
   ['/api/v1/bots/{id}/rotate-key', 'post', 'rotateBotKey', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/documents', 'get', 'listBotDocuments', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/documents/upload', 'post', 'uploadBotDocument', true, ['200', '202', '403', '404', '413', '415']],
+  ['/api/v1/bots/{id}/documents/text', 'post', 'createBotTextDocument', true, ['200', '202', '403', '404', '413']],
+  ['/api/v1/bots/{id}/documents/{document_id}', 'get', 'getBotDocument', true, ['200', '404', ...AUTHENTICATED]],
+  ['/api/v1/bots/{id}/documents/{document_id}', 'delete', 'deleteBotDocument', true, ['204', '403', '404']],
+  [
+    '/api/v1/bots/{id}/documents/{document_id}/reindex',
+    'post',
+    'reindexBotDocument',
+    true,
+    ['202', '403', '404', '409'],
+  ],
   ['/api/v1/bots/{id}/conversations', 'get', 'listConversations', true, ['200', '404', ...AUTHENTICATED]],
   ['/api/v1/bots/{id}/conversations', 'post', 'createConversation', true, ['201', '404', ...AUTHENTICATED]],
   ['/api/v1/conversations/{id}', 'get', 'getConversation', true, ['200', '404', ...AUTHENTICATED]],
@@ -125,6 +137,7 @@ const SCHEMAS = [
   ...['Conversation', 'CreateConversationRequest', 'ChatMessage', 'ChatExchange', 'SendMessageRequest'],
   'ChatSocketTicket',
   'ConversationExport',
+  ...['ChatCitation', 'UploadBotDocumentRequest', 'CreateBotTextRequest'],
 ];
 const FIELDS: Array<[string, string[]]> = [
   ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],
@@ -138,6 +151,9 @@ const FIELDS: Array<[string, string[]]> = [
       ...['suggested_messages', 'allowed_origins', 'visibility', 'theme', 'visitor_message_limit'],
     ],
   ],
+  ['ChatCitation', ['document_id', 'chunk_id', 'title', 'page_number', 'snippet', 'score']],
+  ['UploadBotDocumentRequest', ['file', 'title']],
+  ['CreateBotTextRequest', ['title', 'text', 'format']],
   [
     'ChatMessage',
     ['id', 'conversation_id', 'role', 'content', 'citations', 'usage', 'model', 'latency_ms', 'stopped', 'created_at'],

@@ -1,14 +1,9 @@
-import { describeError, logger } from '@flowspark/core';
-import { hideInKeywordIndex, kbScopeOf, requestKbReindex } from '@flowspark/kb';
-import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
-import { enqueueOrRecover } from '../../lib/jobs';
 import { ok } from '../../lib/respond';
 import { errorResponses, jsonResponse } from '../../lib/schemas';
-import { presentKbDocument } from './present';
 import { KbReindexAcceptedSchema, kbDocumentIdParams, ReindexKbDocumentSchema } from './schemas';
-import { kbPortsOf } from './shared';
+import { reindexDocument } from './shared';
 
 export const reindexKbDocumentRoute = defineRoute(
   { scope: 'kb:write' },
@@ -35,21 +30,6 @@ export const reindexKbDocumentRoute = defineRoute(
 
 export const registerReindexKbDocument = (app: GroupApp) =>
   app.openapi(reindexKbDocumentRoute, async (c) => {
-    const ctx = routeContext(c);
     const body = (c.req.valid('json') ?? {}) as { chunk_size?: number; chunk_overlap?: number };
-    const chunking = {
-      ...(body.chunk_size !== undefined ? { chunk_size: body.chunk_size } : {}),
-      ...(body.chunk_overlap !== undefined ? { chunk_overlap: body.chunk_overlap } : {}),
-    };
-    const { document, job } = await requestKbReindex(ctx.db, ctx.actor, c.req.valid('param').id, chunking);
-    // Out of search at once, as in D1. Should this fail, the job's first write hides it instead.
-    await hideInKeywordIndex(kbPortsOf(c), kbScopeOf(document), document.id, job.id).catch((err) =>
-      logger.warn('kb document not hidden for its re-index', {
-        request_id: ctx.requestId,
-        document_id: document.id,
-        ...describeError(err),
-      }),
-    );
-    await enqueueOrRecover(ctx, job, 'kb job not enqueued');
-    return ok(c, { document: presentKbDocument(document), job_id: job.id }, 202);
+    return ok(c, await reindexDocument(c, null, c.req.valid('param').id, body), 202);
   });

@@ -1,14 +1,18 @@
-import { AppError, notFound, payloadTooLarge } from '@flowspark/core';
+import { AppError, describeError, logger, notFound, payloadTooLarge } from '@flowspark/core';
 import {
   createKbDocument,
   findKbDocument,
+  hideInKeywordIndex,
   KB_ACCEPTED_TYPES,
+  type KbChunking,
   type KbPorts,
   type KbScope,
   type KbSearchOptions,
   kbMaxUploadBytes,
+  kbScopeOf,
   type NewKbDocument,
   removeKbDocument,
+  requestKbReindex,
   titleFromFilename,
 } from '@flowspark/kb';
 import { detectFileType } from '@flowspark/rag';
@@ -122,4 +126,28 @@ export const textDocument = (
     tags: input.tags ?? [],
     category: input.category ?? null,
   };
+};
+
+/**
+ * A new indexing job for a document of the knowledge base (`botId` null) or of a bot: the document
+ * goes to `processing` and leaves search at once, until the job has indexed it again. 404 when the
+ * scope has no such document, 409 while it is still being indexed.
+ */
+export const reindexDocument = async (c: AppContext, botId: string | null, id: string, body: Partial<KbChunking>) => {
+  const ctx = routeContext(c);
+  const chunking = {
+    ...(body.chunk_size !== undefined ? { chunk_size: body.chunk_size } : {}),
+    ...(body.chunk_overlap !== undefined ? { chunk_overlap: body.chunk_overlap } : {}),
+  };
+  const { document, job } = await requestKbReindex(ctx.db, ctx.actor, id, chunking, botId);
+  // Out of search at once, as in D1. Should this fail, the job's first write hides it instead.
+  await hideInKeywordIndex(kbPortsOf(c), kbScopeOf(document), document.id, job.id).catch((err) =>
+    logger.warn('kb document not hidden for its re-index', {
+      request_id: ctx.requestId,
+      document_id: document.id,
+      ...describeError(err),
+    }),
+  );
+  await enqueueOrRecover(ctx, job, 'kb job not enqueued');
+  return { document: presentKbDocument(document), job_id: job.id };
 };
