@@ -126,7 +126,7 @@ describe('configuration', () => {
     // Each Worker declares the classes it defines, and only those.
     const declared = (toml: string) => blocks(toml, '[[migrations]]').map((m) => m.new_sqlite_classes);
     expect(declared(localToml)).toEqual(['["RateLimiter"]', '["ChatSession"]']);
-    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]', '["KeywordIndex"]']);
+    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]', '["KeywordIndex"]', '["TokenWallet"]']);
   });
 
   it('only production, behind Cloudflare, trusts CF-Connecting-IP', () => {

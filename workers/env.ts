@@ -6,6 +6,7 @@ import type { JobFeed } from './objects/job-feed';
 import type { KeywordIndex } from './objects/keyword-index';
 import type { LocalVectorIndex } from './objects/local-vector-index';
 import type { RateLimiter } from './objects/rate-limiter';
+import type { TokenWallet } from './objects/token-wallet';
 
 /**
  * The bindings of both Workers. The API Worker (wrangler.toml) has all but the queue consumer; the jobs
@@ -28,6 +29,8 @@ export interface Env extends ConfigVars, AiVars {
   VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndex>;
   /** The knowledge base's keyword index (FTS5): one object per tenant. */
   KEYWORD_INDEX: DurableObjectNamespace<KeywordIndex>;
+  /** The token wallet: one object per organization (the jobs Worker's class). */
+  TOKEN_WALLET: DurableObjectNamespace<TokenWallet>;
   /** Workers Static Assets (API Worker only): `.assets/`, built by scripts/build-assets.mjs. */
   ASSETS: Fetcher;
   /** Private JWK (ES256) that signs access tokens. */
@@ -48,6 +51,8 @@ export interface Env extends ConfigVars, AiVars {
   KB_MAX_UPLOAD_BYTES?: string;
   /** Minimum vector similarity for a hit to count as relevant for an answer (default per model). */
   KB_MIN_VECTOR_SCORE?: string;
+  /** Plan overrides (JSON), e.g. `{"free":{"monthly_tokens":2000000}}` (packages/billing/src/plans.ts). */
+  BILLING_PLANS?: string;
   /** Most bytes a keyword index object's postings may hold in memory before FTS5 ranks it (default 64 MiB). */
   KB_KEYWORD_MEMORY_BYTES?: string;
 }

@@ -7,6 +7,7 @@ export { JobsService } from './jobs/service';
 export { JobFeed } from './objects/job-feed';
 export { KeywordIndex } from './objects/keyword-index';
 export { LocalVectorIndex } from './objects/local-vector-index';
+export { TokenWallet } from './objects/token-wallet';
 
 export default {
   queue: async (batch, env, _ctx) => {

@@ -24,6 +24,13 @@ export { type AiErrorReason, AiProviderError, isAiProviderError, safeMessage } f
 export { type AiProviderOptions, createAiProvider } from './factory';
 export { hashEmbedding, type LexicalOptions, LOCAL_EMBEDDING_DIMENSIONS, lexicalFeatures } from './lexical-embedding';
 export {
+  chatEstimate,
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  type MeteredCall,
+  meteredProvider,
+  type TokenMeter,
+} from './metered';
+export {
   createModelEmbedder,
   LOCAL_MODEL_EMBEDDING,
   MODEL_EMBEDDING_LIMITS,

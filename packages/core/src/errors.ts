@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   INSUFFICIENT_TOKENS: 402,
   FORBIDDEN: 403,
   INSUFFICIENT_SCOPE: 403,
+  /** A plan quota (documents, bots, storage) is reached: `details.quota`, `limit`, `used`. */
+  QUOTA_EXCEEDED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
@@ -30,6 +32,8 @@ export const ERROR_STATUS = {
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** Payments are not set up on this deployment (no Stripe keys). */
+  BILLING_NOT_CONFIGURED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -23,7 +23,11 @@ export type IdPrefix =
   | 'eml'
   | 'bot'
   | 'cnv'
-  | 'msg';
+  | 'msg'
+  // Token wallet: reservations, ledger entries, usage events.
+  | 'rsv'
+  | 'tle'
+  | 'use';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

@@ -519,6 +519,64 @@ export const kbQueries = sqliteTable(
   (t) => [index('kb_queries_org_created').on(t.orgId, t.createdAt)],
 );
 
+/**
+ * The token wallet's ledger (append-only): every change of an organization's balance, in order
+ * (`seq`). Grants (the monthly allowance), purchases (paid invoices) and refunds add, debits (the
+ * actual usage of an AI operation) subtract; `balance_after` is the balance once applied, so the last
+ * row is the balance and the rows sum to it. Written by the organization's TokenWallet object only.
+ */
+export const tokenLedger = sqliteTable(
+  'token_ledger',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: ['grant', 'purchase', 'debit', 'refund'] }).notNull(),
+    /** Tokens: positive for grants, purchases and refunds, negative (or 0) for debits. */
+    amount: integer('amount').notNull(),
+    balanceAfter: integer('balance_after').notNull(),
+    /** The billable feature of a debit (`kb.answer`, `chat.reply`, `document.generate`, …). */
+    feature: text('feature'),
+    /** What the entry is for: a reservation, a job, an invoice, a period (`allowance:2026-12`). */
+    reference: text('reference'),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('token_ledger_org_seq').on(t.orgId, t.seq),
+    uniqueIndex('token_ledger_org_kind_reference').on(t.orgId, t.kind, t.reference),
+  ],
+);
+
+/** One billable AI action (seed 004 UsageEvent): what it used, for analytics. */
+export const usageEvents = sqliteTable(
+  'usage_events',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id'),
+    feature: text('feature').notNull(),
+    model: text('model'),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    totalTokens: integer('total_tokens').notNull(),
+    /** Tokens taken from the wallet (at most the total: a wallet never goes below zero). */
+    chargedTokens: integer('charged_tokens').notNull(),
+    /** The provider reported no counts: estimated. */
+    estimated: integer('estimated', { mode: 'boolean' }).notNull().default(false),
+    latencyMs: integer('latency_ms'),
+    jobId: text('job_id'),
+    /** What the action made or answered (a document, a conversation, a query). */
+    resourceId: text('resource_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('usage_events_org_created').on(t.orgId, t.createdAt)],
+);
+
 /** Chat bots (seed 001 Bot): a configuration (packages/chat) and a public widget key. */
 export const bots = sqliteTable(
   'bots',
