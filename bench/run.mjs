@@ -240,6 +240,10 @@ try {
     const { runKbBench } = await import('./kb-bench.mjs');
     await runKbBench({ base: BASE, post, register });
   }
+  if (process.env.BENCH_WALLET !== '0') {
+    const { runWalletBench } = await import('./wallet-bench.mjs');
+    await runWalletBench({ base: BASE, post, register });
+  }
 } finally {
   // Let the server exit before the start-up measurement, which is sensitive to a busy machine.
   await server.stop();

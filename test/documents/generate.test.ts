@@ -54,7 +54,11 @@ describe('POST /documents/generate', () => {
     expect(created.job_id).toMatch(/^job_[0-9a-f]{32}$/);
     const job = await readJob(created.job_id);
     expect(job).toMatchObject({ type: 'document.generate', resource_type: 'document', resource_id: created.id });
-    expect(JSON.parse(job.input)).toEqual({ document_id: created.id, version: 1 });
+    expect(JSON.parse(job.input)).toEqual({
+      document_id: created.id,
+      version: 1,
+      reservation_id: expect.stringMatching(/^rsv_[0-9a-f]{32}$/),
+    });
 
     const feed = await openFeed({ authorization: `Bearer ${tenant.accessToken}` });
     const { doc, job: ended } = await runToEnd(tenant, created);

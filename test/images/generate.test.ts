@@ -26,7 +26,7 @@ describe('POST /images/generate → job → download', () => {
     expect(data.job_id).toMatch(/^job_[0-9a-f]{32}$/);
     const job = await readJob(data.job_id);
     expect(job).toMatchObject({ type: 'image.generate', resource_type: 'image', resource_id: data.id });
-    expect(JSON.parse(job.input)).toEqual({ seed: 7 });
+    expect(JSON.parse(job.input)).toEqual({ seed: 7, reservation_id: expect.stringMatching(/^rsv_[0-9a-f]{32}$/) });
 
     const ended = await runJob({ id: data.job_id, orgId: tenant.orgId });
     expect(ended).toMatchObject({ status: 'done', progress: 100, error_code: null });

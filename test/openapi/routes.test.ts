@@ -75,6 +75,9 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/kb/search', 'get', 'searchKb', true, ['200', '400', '401', '403']],
   ['/api/v1/kb/query', 'post', 'queryKb', true, ['200', '400', '401', '403']],
   ['/api/v1/kb/queries', 'get', 'listKbQueries', true, ['200', '400', '401']],
+  ['/api/v1/billing/tokens', 'get', 'getTokens', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/analytics/usage', 'get', 'getUsage', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/analytics/summary', 'get', 'getUsageSummary', true, ['200', ...AUTHENTICATED]],
   ['/api/v1/bots', 'get', 'listBots', true, ['200', ...AUTHENTICATED]],
   ['/api/v1/bots', 'post', 'createBot', true, ['201', ...AUTHENTICATED]],
   ['/api/v1/bots/{id}', 'get', 'getBot', true, ['200', '404', ...AUTHENTICATED]],
@@ -138,6 +141,7 @@ const SCHEMAS = [
   'ChatSocketTicket',
   'ConversationExport',
   ...['ChatCitation', 'UploadBotDocumentRequest', 'CreateBotTextRequest'],
+  ...['TokenWallet', 'TokenLedgerEntry', 'UsageReport', 'UsageBucket', 'UsageSummary', 'UsageTotals'],
 ];
 const FIELDS: Array<[string, string[]]> = [
   ['GenerateDocumentRequest', ['title', 'description', 'format', 'prompt', 'template_id', 'input_data', 'content']],

@@ -24,6 +24,7 @@ import {
 } from './chat-headers';
 import { kbSearchOptions, keywordIndex } from './kb-ports';
 import { vectorIndex } from './vectors';
+import { billedProvider } from './wallet';
 
 /** The conversation's chat-session object (one per conversation, named by its id). */
 export const chatSession = (env: Pick<Env, 'CHAT_SESSION'>, conversationId: string) =>
@@ -45,14 +46,26 @@ export const chatSessions = (env: Pick<Env, 'CHAT_SESSION'>): ChatSessionsPort =
 });
 
 /**
- * What chat replies need, from the Worker's bindings: D1, the AI provider, the bots' retrieval (the
+ * What chat replies need, from the Worker's bindings: D1, the AI provider (each reply paid from the
+ * organization's token wallet when `billed` says whose it is), the bots' retrieval (the
  * knowledge-base search in each bot's own indexes) and the chat-session objects.
  */
-export const chatPorts = (env: Env, db: Database = createDb(env.DB)): ChatPorts => {
+export const chatPorts = (
+  env: Env,
+  db: Database = createDb(env.DB),
+  billed?: { orgId: string; userId: string | null; conversationId: string },
+): ChatPorts => {
   const ai = aiProvider(env);
   return {
     db,
-    ai,
+    ai: billed
+      ? billedProvider(env, ai, {
+          orgId: billed.orgId,
+          feature: 'chat.reply',
+          userId: billed.userId,
+          resourceId: billed.conversationId,
+        })
+      : ai,
     retrieval: trainedBots({ db, ai, vectors: vectorIndex(env), keywords: keywordIndex(env) }, kbSearchOptions(env)),
     sessions: chatSessions(env),
   };

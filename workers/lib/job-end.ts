@@ -1,6 +1,7 @@
 import { describeError, logger } from '@flowspark/core';
 import type { JobRow } from '@flowspark/jobs';
 import type { Env } from '../env';
+import { settleJobTokens } from './job-billing';
 import { publishJobEvent } from './job-events';
 
 /** What a failure effect gets: the job as it ended (status `error` or `cancelled`). */
@@ -38,12 +39,19 @@ export const registerFailureEffect = (type: string, loader: FailureEffectLoader)
 };
 
 /**
- * After a job reached its final status: the `job.status` event, and for a job that did not succeed,
+ * After a job reached its final status: the `job.status` event, its token reservation settled (done)
+ * or freed (failed, cancelled), and for a job that did not succeed,
  * its type's failure effect so the resource it was producing is marked too. Errors of the effect are
  * logged, never thrown: the job's own end is already recorded.
  */
 export const announceJobEnd = async (env: Env, job: JobRow, requestId: string): Promise<void> => {
   await publishJobEvent(env, job.orgId, job, 'job.status');
+  try {
+    await settleJobTokens(env, job);
+  } catch (err) {
+    // The reservation expires by itself; the usage of a done job is then not charged.
+    logger.error('job tokens not settled', { request_id: requestId, job_id: job.id, ...describeError(err) });
+  }
   if (job.status !== 'error' && job.status !== 'cancelled') return;
   if (!Object.hasOwn(FAILURE_EFFECTS, job.type)) return;
   try {

@@ -105,20 +105,43 @@ export const releaseTokens = async (env: Pick<Env, 'TOKEN_WALLET'>, orgId: strin
   }
 };
 
-/** A meter that reserves each chat call's estimate from the organization's wallet and settles it. */
-export const walletMeter = (env: Pick<Env, 'TOKEN_WALLET'>, billed: Billed): TokenMeter => ({
+/** Runs a step, adding its milliseconds to `timings[name]` when there is somewhere to record them. */
+const timed = async <T>(timings: Record<string, number> | undefined, name: string, step: () => Promise<T>) => {
+  if (!timings) return step();
+  const started = performance.now();
+  try {
+    return await step();
+  } finally {
+    timings[name] = (timings[name] ?? 0) + performance.now() - started;
+  }
+};
+
+/**
+ * A meter that reserves each chat call's estimate from the organization's wallet and settles it.
+ * `timings` (Server-Timing) gets `wallet-reserve` and `wallet-settle`: what the wallet adds to a call.
+ */
+export const walletMeter = (
+  env: Pick<Env, 'TOKEN_WALLET'>,
+  billed: Billed,
+  timings?: Record<string, number>,
+): TokenMeter => ({
   reserve: async (estimate) => {
-    const id = await reserveTokens(env, billed, estimate);
+    const id = await timed(timings, 'wallet-reserve', () => reserveTokens(env, billed, estimate));
     return {
-      settle: (usage, model, latencyMs) => settleTokens(env, billed, id, usage, model, latencyMs),
+      settle: (usage, model, latencyMs) =>
+        timed(timings, 'wallet-settle', () => settleTokens(env, billed, id, usage, model, latencyMs)),
       release: () => releaseTokens(env, billed.orgId, id),
     };
   },
 });
 
 /** The provider, with every chat call paid from the organization's wallet. */
-export const billedProvider = (env: Pick<Env, 'TOKEN_WALLET'>, provider: AiProvider, billed: Billed): AiProvider =>
-  meteredProvider(provider, walletMeter(env, billed));
+export const billedProvider = (
+  env: Pick<Env, 'TOKEN_WALLET'>,
+  provider: AiProvider,
+  billed: Billed,
+  timings?: Record<string, number>,
+): AiProvider => meteredProvider(provider, walletMeter(env, billed, timings));
 
 export const walletView = (env: Pick<Env, 'TOKEN_WALLET'>, orgId: string): Promise<WalletView> =>
   tokenWallet(env, orgId).view(orgId);

@@ -815,7 +815,11 @@ export class ChatSession extends DurableObject<Env> {
       import('../lib/chat'),
     ]);
     // No sessions port: this object is the conversation's session and tells its sockets itself.
-    const { sessions: _sessions, ...ports } = chatPorts(this.env);
+    const { sessions: _sessions, ...ports } = chatPorts(this.env, undefined, {
+      orgId: who.org,
+      userId: isVisitorSocket(who) ? null : who.usr,
+      conversationId: this.conversationId(),
+    });
     const participant: ChatParticipant = isVisitorSocket(who)
       ? { orgId: who.org, visitorId: who.vis, botId: who.bot, ...(who.pk ? { publicKey: who.pk } : {}) }
       : { orgId: who.org, userId: who.usr, role: who.role };

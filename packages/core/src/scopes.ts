@@ -28,6 +28,9 @@ export const SCOPES = [
   'bots:write',
   'chat:read',
   'chat:write',
+  'billing:read',
+  'billing:write',
+  'analytics:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -43,6 +46,7 @@ const READ: Scope[] = [
   'kb:read',
   'bots:read',
   'chat:read',
+  'billing:read',
 ];
 /** What members create and manage: generated content and their own keys. */
 const CONTENT_WRITE: Scope[] = [
@@ -59,7 +63,7 @@ const CONTENT_WRITE: Scope[] = [
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: [...READ, 'profile:write'],
   member: [...READ, 'profile:write', ...CONTENT_WRITE],
-  admin: [...READ, 'profile:write', ...CONTENT_WRITE, 'org:write', 'members:write'],
+  admin: [...READ, 'profile:write', ...CONTENT_WRITE, 'org:write', 'members:write', 'billing:write', 'analytics:read'],
   owner: SCOPES,
 };
 

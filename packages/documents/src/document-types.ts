@@ -34,6 +34,8 @@ export const GENERATION_JOB_TYPES: Record<DocumentKind, string> = {
 export interface GenerationJobInput {
   document_id: string;
   version: number;
+  /** The token reservation the job settles when it ends (a generation that asks the AI). */
+  reservation_id?: string;
 }
 
 /** Stored in `documents.options`: the parts of the request that are neither prompt nor input data. */

@@ -17,6 +17,10 @@ const { documents, documentVersions } = schema;
 export const GenerationJobInputSchema = z.object({
   document_id: z.string().regex(/^doc_[0-9a-f]{32}$/),
   version: z.number().int().min(1),
+  reservation_id: z
+    .string()
+    .regex(/^rsv_[0-9a-f]{32}$/)
+    .optional(),
 });
 
 /** The document a job renders, whatever its kind; tenant-checked. */

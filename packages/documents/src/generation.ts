@@ -35,15 +35,27 @@ export const generationJob = (
   actor: Pick<Actor, 'orgId' | 'userId'>,
   doc: Pick<DocumentRow, 'id' | 'kind'>,
   version: number,
+  reservationId?: string,
 ) =>
   buildJob({
     orgId: actor.orgId,
     type: GENERATION_JOB_TYPES[doc.kind],
     resourceType: doc.kind,
     resourceId: doc.id,
-    input: { document_id: doc.id, version } satisfies GenerationJobInput as unknown as Record<string, unknown>,
+    input: {
+      document_id: doc.id,
+      version,
+      ...(reservationId ? { reservation_id: reservationId } : {}),
+    } satisfies GenerationJobInput as unknown as Record<string, unknown>,
     createdBy: actor.userId,
   });
+
+/**
+ * Whether the generation may ask the AI (and so must reserve tokens): anything but a given document
+ * model. A template without a prompt template renders its body without the AI; the reservation is
+ * then settled with nothing used.
+ */
+export const generationUsesAi = (request: Pick<GenerationRequest, 'content'>): boolean => request.content === undefined;
 
 /**
  * Checks the request, then writes the document (pending, version 0), its job and the template's
@@ -54,6 +66,8 @@ export const startGeneration = async (
   db: Database,
   actor: Pick<Actor, 'orgId' | 'userId'>,
   request: GenerationRequest,
+  /** The tokens reserved for the job (see generationUsesAi), settled when it ends. */
+  reservationId?: string,
 ): Promise<{ document: DocumentRow; job: JobRow }> => {
   const { prompt, content } = request;
   assertPromptSize(prompt);
@@ -84,7 +98,7 @@ export const startGeneration = async (
   }
   const now = new Date().toISOString();
   const id = newId('doc');
-  const job = generationJob(actor, { id, kind: request.kind }, 1);
+  const job = generationJob(actor, { id, kind: request.kind }, 1, reservationId);
   const document: DocumentRow = {
     id,
     orgId: actor.orgId,

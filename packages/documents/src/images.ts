@@ -47,6 +47,8 @@ export interface NewImage {
 /** The seed is a generation parameter, not a column: the job carries it in its (small) input. */
 export interface ImageJobInput {
   seed?: number;
+  /** The token reservation the job settles when it ends. */
+  reservation_id?: string;
 }
 
 /** The image row and its queued job, written in one batch (no image without a job, or the reverse). */
@@ -54,14 +56,19 @@ export const createImageGeneration = async (
   db: Database,
   actor: Pick<Actor, 'orgId' | 'userId'>,
   input: NewImage,
+  reservationId?: string,
 ): Promise<{ image: ImageRow; job: JobRow }> => {
   const id = newId('img');
+  const jobInput: ImageJobInput = {
+    ...(input.seed === undefined ? {} : { seed: input.seed }),
+    ...(reservationId ? { reservation_id: reservationId } : {}),
+  };
   const job = buildJob({
     orgId: actor.orgId,
     type: IMAGE_JOB_TYPE,
     resourceType: IMAGE_RESOURCE_TYPE,
     resourceId: id,
-    input: input.seed === undefined ? null : { seed: input.seed },
+    input: Object.keys(jobInput).length > 0 ? { ...jobInput } : null,
     createdBy: actor.userId,
   });
   const image: ImageRow = {

@@ -199,11 +199,19 @@ const storableContent = (model: DocumentModel | null): Record<string, unknown> |
   return bytes <= MAX_STORED_CONTENT_BYTES ? (model as Record<string, unknown>) : null;
 };
 
-const resultOf = (doc: Pick<DocumentRow, 'id'>, version: number, size: number, tokens: number) => ({
+/** The job's result; `tokens_used` and `model_used` are what its token reservation is settled with. */
+const resultOf = (
+  doc: Pick<DocumentRow, 'id'>,
+  version: number,
+  size: number,
+  tokens: number,
+  model: string | null,
+) => ({
   document_id: doc.id,
   version,
   file_size_bytes: size,
   tokens_used: tokens,
+  model_used: model,
 });
 
 /**
@@ -234,7 +242,7 @@ export const createDocumentGenerateHandler = (type: string): JobHandler<Input> =
     // A redelivery after this job's version was committed (its completion was lost): nothing to redo.
     const committed = await getVersion(db, ctx.orgId, id, version);
     if (committed && committed.jobId === ctx.job.id && found.currentVersion === version) {
-      return resultOf(found, version, committed.fileSizeBytes, committed.tokensUsed);
+      return resultOf(found, version, committed.fileSizeBytes, committed.tokensUsed, committed.modelUsed);
     }
     const doc = await markDocumentProcessing(db, found, ctx.job.id);
     if (!doc) throw gone();
@@ -264,7 +272,7 @@ export const createDocumentGenerateHandler = (type: string): JobHandler<Input> =
       await ctx.env.FILES.delete(key).catch(() => undefined);
       throw err;
     }
-    return resultOf(doc, version, file.bytes.byteLength, tokens);
+    return resultOf(doc, version, file.bytes.byteLength, tokens, modelUsed);
   },
 
   onFailed: (ctx) => failGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job),

@@ -1,4 +1,5 @@
 import type { AiProvider } from '@flowspark/ai';
+import { IMAGE_TOKENS } from '@flowspark/billing';
 import { createDb } from '@flowspark/db';
 import {
   completeImage,
@@ -17,14 +18,19 @@ import type { Env } from '../../env';
 import { aiProvider } from '../../lib/ai';
 import type { JobHandler } from '../types';
 
-const ImageJobInput = z.object({ seed: z.number().int().min(0).optional() });
+const ImageJobInput = z.object({
+  seed: z.number().int().min(0).optional(),
+  reservation_id: z.string().optional(),
+});
 type ImageJobInput = z.infer<typeof ImageJobInput>;
 
 /** Where the handler gets its provider: the configured one in production, a fake in tests. */
 export type ProviderFor = (env: Env) => AiProvider;
 
+/** The job's result; `tokens_used` (a flat price per image) settles its token reservation. */
 const resultOf = (image: ImageRow) => ({
   image_id: image.id,
+  tokens_used: IMAGE_TOKENS,
   content_type: image.contentType,
   file_size_bytes: image.fileSizeBytes,
   width: image.width,

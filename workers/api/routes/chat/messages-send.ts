@@ -57,7 +57,7 @@ export const sendMessageRoute = defineRoute(
         description: 'The stored message and reply',
         content: { 'application/json': { schema: envelope(ExchangeSchema) } },
       },
-      ...errorResponses([404, 503]),
+      ...errorResponses([402, 404, 503]),
     },
   },
 );
@@ -72,7 +72,7 @@ export const registerSendMessage = (app: GroupApp) =>
     const { id } = c.req.valid('param');
     const { content } = c.req.valid('json');
     const { db, actor, env } = routeContext(c);
-    const ports = chatPorts(env, db);
+    const ports = chatPorts(env, db, { orgId: actor.orgId, userId: actor.userId, conversationId: id });
     const prepared = await prepareReply(ports, actor, id, content);
     if (wantsEventStream(c)) {
       const events = streamReply(ports, prepared);

@@ -24,7 +24,7 @@ export const generateDocumentRoute = defineRoute(
     request: { body: jsonBody(GenerateDocumentSchema) },
     responses: {
       202: jsonResponse(DocumentSchema, 'The document, pending, with its job_id'),
-      ...errorResponses([404, 413]),
+      ...errorResponses([402, 404, 413]),
     },
   },
 );

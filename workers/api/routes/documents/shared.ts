@@ -1,3 +1,4 @@
+import { generationEstimate } from '@flowspark/billing';
 import { notFound } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { CONTENT_TYPES } from '@flowspark/docgen';
@@ -8,10 +9,12 @@ import {
   deleteDocument,
   findDownload,
   type GenerationRequest,
+  generationUsesAi,
   getDocument,
   startGeneration,
   updateDocument,
 } from '@flowspark/documents';
+import { JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../../../lib/wallet';
 import { type AppContext, routeContext } from '../../lib/context';
 import { contentDisposition, ifNoneMatch } from '../../lib/download';
 import { announceCancellation, enqueueOrRecover } from '../../lib/jobs';
@@ -28,12 +31,35 @@ export const findDocument = async (db: Database, orgId: string, kind: DocumentKi
   return doc;
 };
 
-/** Writes the document and its job, then enqueues the job. */
+/**
+ * Reserves the generation's tokens (402 INSUFFICIENT_TOKENS before anything is written), writes the
+ * document and its job, then enqueues the job; the job settles the reservation when it ends.
+ */
 export const generate = async (c: AppContext, request: GenerationRequest): Promise<DocumentRow> => {
   const ctx = routeContext(c);
-  const { document, job } = await startGeneration(ctx.db, ctx.actor, request);
-  await enqueueOrRecover(ctx, job, 'generation job not enqueued');
-  return document;
+  const { orgId } = ctx.actor;
+  const reservationId = generationUsesAi(request)
+    ? await reserveTokens(
+        ctx.env,
+        { orgId, feature: `${request.kind}.generate` },
+        generationEstimate([
+          request.prompt,
+          request.title,
+          request.description,
+          JSON.stringify(request.input_data ?? {}),
+        ]),
+        { ttlMs: JOB_RESERVATION_MS },
+      )
+    : undefined;
+  let started: Awaited<ReturnType<typeof startGeneration>>;
+  try {
+    started = await startGeneration(ctx.db, ctx.actor, request, reservationId);
+  } catch (err) {
+    if (reservationId) await releaseTokens(ctx.env, orgId, reservationId);
+    throw err;
+  }
+  await enqueueOrRecover(ctx, started.job, 'generation job not enqueued');
+  return started.document;
 };
 
 /** Applies the change; a new render's job is enqueued (`rendering` true). */

@@ -1,10 +1,12 @@
+import { IMAGE_TOKENS } from '@flowspark/billing';
 import { createImageGeneration } from '@flowspark/documents';
+import { JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../../../lib/wallet';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { enqueueOrRecover } from '../../lib/jobs';
 import { ok } from '../../lib/respond';
-import { jsonBody, jsonResponse } from '../../lib/schemas';
+import { errorResponses, jsonBody, jsonResponse } from '../../lib/schemas';
 import { presentImage } from './present';
 import { GenerateImageSchema, ImageWithJobSchema } from './schemas';
 
@@ -20,16 +22,33 @@ export const generateImageRoute = defineRoute(
       'Creates the image (status `pending`) and its `image.generate` job, and answers 202 at once. Follow the job ' +
       '(`GET /jobs/{id}`, its SSE stream or the job feed), then `GET /images/{id}/download`. Width and height: ' +
       '256 to 2048 pixels, multiples of 64 (default 1024); models without size control return their own size, ' +
-      'and the completed image reports it.',
+      'and the completed image reports it. An image costs ' +
+      `${IMAGE_TOKENS.toLocaleString('en-US')} tokens from the organization's wallet, held when it is requested (402 ` +
+      '`INSUFFICIENT_TOKENS` when not available) and charged when it is done.',
     request: { body: jsonBody(GenerateImageSchema) },
-    responses: { 202: jsonResponse(ImageWithJobSchema, 'The image, pending, and its job') },
+    responses: {
+      202: jsonResponse(ImageWithJobSchema, 'The image, pending, and its job'),
+      ...errorResponses([402]),
+    },
   },
 );
 
 export const registerGenerateImage = (app: GroupApp) =>
   app.openapi(generateImageRoute, async (c) => {
     const ctx = routeContext(c);
-    const { image, job } = await createImageGeneration(ctx.db, ctx.actor, c.req.valid('json'));
+    const { orgId } = ctx.actor;
+    // The image's price is held before anything is written; the job settles it when it ends.
+    const reservationId = await reserveTokens(ctx.env, { orgId, feature: 'image.generate' }, IMAGE_TOKENS, {
+      ttlMs: JOB_RESERVATION_MS,
+    });
+    let created: Awaited<ReturnType<typeof createImageGeneration>>;
+    try {
+      created = await createImageGeneration(ctx.db, ctx.actor, c.req.valid('json'), reservationId);
+    } catch (err) {
+      await releaseTokens(ctx.env, orgId, reservationId);
+      throw err;
+    }
+    const { image, job } = created;
     await enqueueOrRecover(ctx, job, 'image job not enqueued');
     return ok(c, { ...presentImage(image), job_id: job.id }, 202);
   });

@@ -1,11 +1,12 @@
 import { answerKb, prepareKbAnswer, streamKbAnswer } from '@flowspark/kb';
 import { z } from '@hono/zod-openapi';
 import { aiProvider } from '../../../lib/ai';
+import { billedProvider } from '../../../lib/wallet';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
 import { ok } from '../../lib/respond';
-import { envelope, jsonBody } from '../../lib/schemas';
+import { envelope, errorResponses, jsonBody } from '../../lib/schemas';
 import { answerEventStream } from './answer-stream';
 import { KbAnswerSchema, QueryKbSchema } from './schemas';
 import { kbPortsOf, searchOptions } from './shared';
@@ -24,7 +25,10 @@ export const queryKbRoute = defineRoute(
       'nothing relevant is found no model is asked and the answer says so (`model` null, no citations). With ' +
       '`Accept: text/event-stream` the answer streams: `event: token` ({"text"}) deltas, then `event: citations` ' +
       '({"citations"}), then `event: done` ({"usage","model","timings","query_id"}); a failure mid-stream sends ' +
-      '`event: error` ({"code","message"}). Every question is recorded (GET /kb/queries).',
+      '`event: error` ({"code","message"}). Every question is recorded (GET /kb/queries). An answer is paid from the ' +
+      "organization's token wallet: its estimate (the prompt and the longest answer) is reserved before the model is " +
+      'asked and its actual usage is debited after; 402 `INSUFFICIENT_TOKENS` (`details.required`, `details.available`) ' +
+      'when not enough tokens are available, before any provider cost.',
     request: { body: jsonBody(QueryKbSchema) },
     responses: {
       200: {
@@ -40,6 +44,7 @@ export const queryKbRoute = defineRoute(
           },
         },
       },
+      ...errorResponses([402]),
     },
   },
 );
@@ -49,7 +54,14 @@ export const registerQueryKb = (app: GroupApp) =>
     const body = c.req.valid('json');
     const { actor } = routeContext(c);
     const ports = kbPortsOf(c);
-    const ai = aiProvider(c.env);
+    // Each answer is paid from the organization's wallet: its estimate reserved before the model is
+    // asked (402 INSUFFICIENT_TOKENS otherwise), its usage settled after.
+    const ai = billedProvider(
+      c.env,
+      aiProvider(c.env),
+      { orgId: actor.orgId, feature: 'kb.answer', userId: actor.userId },
+      c.get('timings'),
+    );
     // Retrieval happens before any byte is sent, so its failures are ordinary error responses.
     const prepared = await prepareKbAnswer(ports, actor.orgId, body, searchOptions(c));
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {

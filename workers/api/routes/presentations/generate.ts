@@ -23,7 +23,7 @@ export const generatePresentationRoute = defineRoute(
     request: { body: jsonBody(GeneratePresentationSchema) },
     responses: {
       202: jsonResponse(PresentationSchema, 'The presentation, pending, with its job_id'),
-      ...errorResponses([404, 413]),
+      ...errorResponses([402, 404, 413]),
     },
   },
 );
