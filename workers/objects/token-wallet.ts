@@ -45,13 +45,19 @@ const SCHEMA = [
  * ledger entries it writes to D1. Every change is made synchronously on the object's own SQLite
  * storage before anything is awaited, so concurrent calls see one another's effects in order and a
  * reservation is checked and taken in one step (packages/billing/src/wallet.ts). D1 gets the ledger
- * and the usage events from an outbox right after each change, and again from an alarm when that
- * failed: D1's ledger follows the object's and sums to its balance once flushed.
+ * and the usage events from an outbox, written right after each change without holding up the
+ * answer (a settle answers before D1 has it), and again from an alarm when that failed: D1's ledger
+ * follows the object's within milliseconds and sums to its balance once written. `view` and
+ * `credit` answer only once D1 has everything.
  */
 export class TokenWallet extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private state: WalletState | null = null;
   private readonly reservations = new Map<string, Reservation>();
+  /** The outbox write under way, if any; `flushPending`: more rows came meanwhile. */
+  private flushing: Promise<void> | null = null;
+  private flushPending = false;
+  private alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -117,7 +123,8 @@ export class TokenWallet extends DurableObject<Env> {
     this.sql.exec('DELETE FROM reservations WHERE id = ?', reservationId);
     this.sql.exec('INSERT OR REPLACE INTO settled (id, at) VALUES (?, ?)', reservationId, now);
     this.save(entry ? [entry] : [], [record]);
-    await this.flush();
+    // Not awaited: the answer does not wait for D1 (the alarm writes the outbox should this fail).
+    void this.flush();
     return { charged: record.charged_tokens, balance: state.balance };
   }
 
@@ -186,6 +193,7 @@ export class TokenWallet extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmArmed = false;
     await this.flush();
   }
 
@@ -212,6 +220,7 @@ export class TokenWallet extends DurableObject<Env> {
       for (const e of entries)
         if (e.reference) this.sql.exec('INSERT OR IGNORE INTO credits VALUES (?, ?)', e.reference, now);
       this.save(entries);
+      void this.flush();
     }
     return state;
   }
@@ -228,23 +237,47 @@ export class TokenWallet extends DurableObject<Env> {
   }
 
   /**
-   * Writes the outbox to D1 in one batch, then removes what was written. On failure the rows stay and
-   * an alarm retries; rows are written with their ids, so a retry after a lost answer writes nothing twice.
+   * Writes the outbox to D1, one batch at a time: a call while a write is under way waits for that
+   * write and one more (which takes what came meanwhile), so concurrent changes share batches. Rows are
+   * removed once written; on failure they stay and an alarm retries. Rows are written with their ids,
+   * so a retry after a lost answer writes nothing twice. An alarm is armed while rows wait, should the
+   * object be evicted before they are written.
    */
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> {
+    this.flushPending = true;
+    if (!this.alarmArmed) {
+      this.alarmArmed = true;
+      void this.ctx.storage.setAlarm(Date.now() + FLUSH_RETRY_MS);
+    }
+    this.flushing ??= (async () => {
+      try {
+        while (this.flushPending) {
+          this.flushPending = false;
+          if (!(await this.writeOutbox())) return;
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** One batch of the outbox to D1; false when D1 failed (the alarm retries). */
+  private async writeOutbox(): Promise<boolean> {
     const rows = this.sql
       .exec<{ n: number; kind: string; value: string }>('SELECT n, kind, value FROM outbox ORDER BY n')
       .toArray();
-    if (rows.length === 0) return;
+    if (rows.length === 0) return true;
     const ledger = rows.filter((r) => r.kind === 'ledger').map((r) => JSON.parse(r.value) as LedgerEntry);
     const usage = rows.filter((r) => r.kind === 'usage').map((r) => JSON.parse(r.value) as UsageRecord);
     try {
       await this.env.DB.batch(outboxStatements(this.env.DB, ledger, usage));
       this.sql.exec('DELETE FROM outbox WHERE n <= ?', rows.at(-1)!.n);
       this.sql.exec('DELETE FROM settled WHERE at < ?', Date.now() - SETTLED_KEPT_MS);
+      return true;
     } catch (err) {
       logger.warn('wallet outbox not written; retrying', { org_id: this.state?.org_id, ...describeError(err) });
-      await this.ctx.storage.setAlarm(Date.now() + FLUSH_RETRY_MS);
+      return false;
     }
   }
 }

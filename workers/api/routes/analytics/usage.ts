@@ -1,4 +1,5 @@
 import { usageBuckets } from '@flowspark/billing';
+import { walletView } from '../../../lib/wallet';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -25,8 +26,10 @@ export const getUsageRoute = defineRoute(
 
 export const registerGetUsage = (app: GroupApp) =>
   app.openapi(getUsageRoute, async (c) => {
-    const { db, actor } = routeContext(c);
+    const { db, actor, env } = routeContext(c);
     const { from, to, group_by } = c.req.valid('query');
+    // The wallet writes the usage events it still holds to D1 before answering: then they are all here.
+    await walletView(env, actor.orgId);
     const buckets = await usageBuckets(db, actor.orgId, { from, to }, group_by);
     return ok(c, { from, to, group_by, buckets }, 200);
   });
