@@ -4,4 +4,5 @@ export * from './analytics';
 export * from './costs';
 export * from './ledger';
 export * from './plans';
+export * from './quotas';
 export * from './wallet';

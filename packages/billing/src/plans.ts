@@ -48,7 +48,7 @@ const DEFAULT_PLANS: Record<Plan, PlanDefinition> = {
     monthly_tokens: 1_000_000,
     storage_bytes: 500 * MB,
     max_documents: 200,
-    max_bots: 3,
+    max_bots: 5,
     features: ['documents', 'presentations', 'images', 'knowledge_base', 'chat_bots', 'chat_widget', 'api_keys'],
   },
   pro: {

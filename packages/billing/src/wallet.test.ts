@@ -135,7 +135,7 @@ describe('plans', () => {
     const plans = billingPlans(
       JSON.stringify({ free: { monthly_tokens: 5, max_bots: -1, features: ['documents', 'nope'] }, gold: {} }),
     );
-    expect(plans.free).toMatchObject({ monthly_tokens: 5, max_bots: 3, features: ['documents'] });
+    expect(plans.free).toMatchObject({ monthly_tokens: 5, max_bots: 5, features: ['documents'] });
     expect(plans.pro.monthly_tokens).toBe(billingPlans().pro.monthly_tokens);
     expect(billingPlans('not json')).toEqual(billingPlans());
     expect(Object.keys(plans)).toEqual(['free', 'pro', 'enterprise']);

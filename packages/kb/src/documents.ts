@@ -232,11 +232,14 @@ export const createKbDocument = async (
   files: R2Bucket,
   actor: Pick<Actor, 'orgId' | 'userId'>,
   input: NewKbDocument,
+  /** Throws to refuse a new document (a plan quota); not asked for the same content again. */
+  admit?: (bytes: number) => Promise<void>,
 ): Promise<KbCreateOutcome> => {
   const sha256 = await sha256OfBytes(input.bytes);
   const scope: KbScope = { orgId: actor.orgId, botId: input.bot_id ?? null };
   const existing = await findKbDocumentBySha(db, scope, sha256);
   if (existing) return { duplicate: true, document: existing, job: null };
+  await admit?.(input.bytes.byteLength);
 
   const id = newId('kbd');
   const fileKey = kbOriginalKey(actor.orgId, id, input.type);

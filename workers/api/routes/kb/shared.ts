@@ -1,3 +1,4 @@
+import { assertDocumentQuota } from '@flowspark/billing';
 import { AppError, describeError, logger, notFound, payloadTooLarge } from '@flowspark/core';
 import {
   createKbDocument,
@@ -53,7 +54,10 @@ export const unsupportedType = () =>
  */
 export const acceptDocument = async (c: AppContext, input: NewKbDocument) => {
   const ctx = routeContext(c);
-  const outcome = await createKbDocument(ctx.db, ctx.env.FILES, ctx.actor, input);
+  // Documents and their storage count against the plan (knowledge base and bots together).
+  const outcome = await createKbDocument(ctx.db, ctx.env.FILES, ctx.actor, input, (bytes) =>
+    assertDocumentQuota(ctx.db, ctx.actor.orgId, bytes, ctx.env.BILLING_PLANS),
+  );
   if (outcome.duplicate) {
     return {
       status: 200 as const,
