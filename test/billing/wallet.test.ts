@@ -1,6 +1,7 @@
+import { AiProviderError } from '@flowspark/ai';
 import { billingPlans, generationEstimate } from '@flowspark/billing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newConversation, restoreProvider, send, spyProvider } from '../chat/helpers';
+import { newConversation, openSocket, restoreProvider, send, spyProvider } from '../chat/helpers';
 import { createTenant as createDocumentTenant, runToEnd } from '../documents/helpers';
 import { addMember, call, createTenant, env, expectError, expectOk, type TestTenant } from '../helpers/harness';
 import { readJob } from '../jobs/helpers';
@@ -163,16 +164,37 @@ describe('AI operations pay from the wallet', () => {
     expect(asked).toEqual([]);
   });
 
+  it('over the conversation socket: the reply is charged, and refused with a failed frame when tokens run out', async () => {
+    const tenant = await createTenant();
+    const asked = spyProvider();
+    const { conversation } = await newConversation(tenant);
+    const socket = await openSocket(conversation.id, { authorization: `Bearer ${tenant.accessToken}` });
+    await socket.waitFor((f) => f.some((x) => x.type === 'ready'));
+    socket.ws.send(JSON.stringify({ type: 'message', content: 'Hello over the socket' }));
+    const frames = await socket.waitFor((f) => f.filter((x) => x.type === 'message').length >= 2);
+    const reply = frames.filter((x) => x.type === 'message').at(-1)!.message;
+    const wallet = await expectLedgerSumsToBalance(tenant);
+    expect(wallet.balance).toBe(FREE_ALLOWANCE - reply.usage.total_tokens);
+    expect((await usageRows(tenant.orgId))[0]).toMatchObject({ feature: 'chat.reply', resource_id: conversation.id });
+
+    await leaveAvailable(tenant.orgId, 20);
+    const before = asked.length;
+    socket.ws.send(JSON.stringify({ type: 'message', content: 'And again?' }));
+    const failed = (await socket.waitFor((f) => f.some((x) => x.type === 'failed'))).find((x) => x.type === 'failed')!;
+    expect(failed).toMatchObject({ code: 'INSUFFICIENT_TOKENS', details: { available: 20 } });
+    expect(asked.length).toBe(before);
+    socket.ws.close();
+  });
+
   it('a provider failure releases the reservation: nothing charged', async () => {
     const tenant = await createTenant();
     spyProvider({
       chat: async () => {
-        throw Object.assign(new Error('down'), { name: 'AiProviderError' });
+        throw new AiProviderError('down', { provider: 'local', retryable: true });
       },
     });
     const { conversation } = await newConversation(tenant);
-    const res = await send(tenant, conversation.id, 'Anyone there?');
-    expect(res.status).toBeGreaterThanOrEqual(500);
+    expectError(await send(tenant, conversation.id, 'Anyone there?'), 503, 'SERVICE_UNAVAILABLE');
     expect(expectOk(await tenant.as('GET', TOKENS)).body.data).toMatchObject({ balance: FREE_ALLOWANCE, reserved: 0 });
   });
 
