@@ -18,7 +18,7 @@ import type { TokenWallet } from './objects/token-wallet';
 export interface Env extends ConfigVars, AiVars {
   DB: D1Database;
   FILES: R2Bucket;
-  JOBS: Queue<JobMessage>;
+  JOBS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   JOB_FEED: DurableObjectNamespace<JobFeed>;
   /** The chat-session object of a conversation (API Worker only): its live sockets. */
@@ -53,6 +53,12 @@ export interface Env extends ConfigVars, AiVars {
   KB_MIN_VECTOR_SCORE?: string;
   /** Plan overrides (JSON), e.g. `{"free":{"monthly_tokens":2000000}}` (packages/billing/src/plans.ts). */
   BILLING_PLANS?: string;
+  /** Stripe (secrets): without STRIPE_SECRET_KEY, checkout and the portal answer 503 BILLING_NOT_CONFIGURED. */
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** The Stripe prices (ids) of the paid plans. */
+  STRIPE_PRICE_PRO?: string;
+  STRIPE_PRICE_ENTERPRISE?: string;
   /** Most bytes a keyword index object's postings may hold in memory before FTS5 ranks it (default 64 MiB). */
   KB_KEYWORD_MEMORY_BYTES?: string;
 }
@@ -62,3 +68,12 @@ export interface JobMessage {
   job_id: string;
   org_id: string;
 }
+
+/** A verified Stripe event to apply (its payload is in D1's stripe_events). */
+export interface StripeEventMessage {
+  kind: 'stripe.event';
+  event_id: string;
+}
+
+/** What the JOBS queue carries: job messages (no `kind`) and the messages of other kinds. */
+export type QueueMessage = JobMessage | StripeEventMessage;

@@ -76,6 +76,11 @@ const ROUTES: Array<[string, string, string, boolean, string[]]> = [
   ['/api/v1/kb/query', 'post', 'queryKb', true, ['200', '400', '401', '403']],
   ['/api/v1/kb/queries', 'get', 'listKbQueries', true, ['200', '400', '401']],
   ['/api/v1/billing/tokens', 'get', 'getTokens', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/billing/plans', 'get', 'listPlans', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/billing/subscription', 'get', 'getSubscription', true, ['200', ...AUTHENTICATED]],
+  ['/api/v1/billing/checkout', 'post', 'createCheckout', true, ['200', '503', ...AUTHENTICATED]],
+  ['/api/v1/billing/portal', 'post', 'createBillingPortal', true, ['200', '409', '503', ...AUTHENTICATED]],
+  ['/api/v1/webhooks/stripe', 'post', 'receiveStripeWebhook', false, ['200', '400', '503']],
   ['/api/v1/analytics/usage', 'get', 'getUsage', true, ['200', ...AUTHENTICATED]],
   ['/api/v1/analytics/summary', 'get', 'getUsageSummary', true, ['200', ...AUTHENTICATED]],
   ['/api/v1/bots', 'get', 'listBots', true, ['200', ...AUTHENTICATED]],
@@ -141,6 +146,7 @@ const SCHEMAS = [
   'ChatSocketTicket',
   'ConversationExport',
   ...['ChatCitation', 'UploadBotDocumentRequest', 'CreateBotTextRequest'],
+  ...['BillingPlan', 'BillingSubscription', 'BillingCheckoutRequest', 'BillingSessionUrl', 'StripeWebhookReceived'],
   ...['TokenWallet', 'TokenLedgerEntry', 'UsageReport', 'UsageBucket', 'UsageSummary', 'UsageTotals'],
 ];
 const FIELDS: Array<[string, string[]]> = [

@@ -76,7 +76,9 @@ describe('OpenAPI document', () => {
               path.startsWith('/api/v1/invitations/') ||
               path.startsWith('/api/v1/dev/') ||
               // The chat widget's routes: anonymous visitors, checked by Origin and the bot's public key.
-              path.startsWith('/widget/'),
+              path.startsWith('/widget/') ||
+              // Stripe's events: verified by their signature.
+              path === '/api/v1/webhooks/stripe',
             `${path} is public`,
           ).toBe(true);
         }

@@ -23,6 +23,7 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/images', () => import('./routes/images')],
   ['/api/v1/kb', () => import('./routes/kb')],
   ['/api/v1/billing', () => import('./routes/billing')],
+  ['/api/v1/webhooks/stripe', () => import('./routes/stripe')],
   ['/api/v1/analytics', () => import('./routes/analytics')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],

@@ -6,7 +6,7 @@ import { describeError, logger, newId } from '@flowspark/core';
 import { createDb } from '@flowspark/db';
 import { failJob, getJob, isTerminal } from '@flowspark/jobs';
 import { z } from 'zod';
-import type { Env, JobMessage } from '../env';
+import type { Env, QueueMessage } from '../env';
 import { announceJobEnd } from '../lib/job-end';
 import { runJob } from './runner';
 
@@ -47,9 +47,39 @@ const deadLetter = async (env: Env, message: z.infer<typeof MessageSchema>): Pro
  * run one after another: a job may hold a large document in memory, and the Worker has 128 MB.
  * An unexpected error (D1 unreachable) retries the message; the queue's own backoff applies.
  */
-export const handleQueue = async (batch: MessageBatch<JobMessage>, env: Env): Promise<void> => {
+const StripeEventMessageSchema = z.object({ kind: z.literal('stripe.event'), event_id: z.string().min(1).max(255) });
+
+/** A Stripe event: applied once (jobs/stripe-events.ts); a failure retries it with the queue's backoff. */
+const handleStripeEvent = async (env: Env, message: Message<QueueMessage>, eventId: string, isDeadLetter: boolean) => {
+  const [{ processStripeEvent }, { markStripeEventFailed }] = await Promise.all([
+    import('./stripe-events'),
+    import('@flowspark/billing'),
+  ]);
+  if (isDeadLetter) {
+    logger.error('stripe event given up', { event_id: eventId });
+    message.ack();
+    return;
+  }
+  try {
+    await processStripeEvent(env, eventId);
+    message.ack();
+  } catch (err) {
+    logger.warn('stripe event not applied; retrying', { event_id: eventId, ...describeError(err) });
+    await markStripeEventFailed(createDb(env.DB), eventId, String(describeError(err).error_message)).catch(
+      () => undefined,
+    );
+    message.retry({ delaySeconds: Math.min(600, 10 * 2 ** Math.max(0, message.attempts - 1)) });
+  }
+};
+
+export const handleQueue = async (batch: MessageBatch<QueueMessage>, env: Env): Promise<void> => {
   const isDeadLetter = batch.queue.endsWith('-dlq');
   for (const message of batch.messages) {
+    const stripeEvent = StripeEventMessageSchema.safeParse(message.body);
+    if (stripeEvent.success) {
+      await handleStripeEvent(env, message, stripeEvent.data.event_id, isDeadLetter);
+      continue;
+    }
     const parsed = MessageSchema.safeParse(message.body);
     if (!parsed.success) {
       logger.warn('malformed queue message dropped', { queue: batch.queue, message_id: message.id });

@@ -5,4 +5,5 @@ export * from './costs';
 export * from './ledger';
 export * from './plans';
 export * from './quotas';
+export * from './subscriptions';
 export * from './wallet';

@@ -577,6 +577,45 @@ export const usageEvents = sqliteTable(
   (t) => [index('usage_events_org_created').on(t.orgId, t.createdAt)],
 );
 
+/**
+ * An organization's Stripe customer and subscription (seed 001 SubscriptionPlan), as last read from
+ * Stripe. `stripe_state_at` is the time of the state applied (a Stripe event's `created`, or when
+ * the subscription was read), so an older state never replaces a newer one.
+ */
+export const billingSubscriptions = sqliteTable(
+  'billing_subscriptions',
+  {
+    orgId: text('org_id')
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    stripeCustomerId: text('stripe_customer_id').notNull(),
+    stripeSubscriptionId: text('stripe_subscription_id'),
+    plan: text('plan', { enum: ['free', 'pro', 'enterprise'] })
+      .notNull()
+      .default('free'),
+    /** Stripe's subscription status (`active`, `trialing`, `past_due`, `canceled`, …); null before one exists. */
+    status: text('status'),
+    currentPeriodEnd: text('current_period_end'),
+    cancelAtPeriodEnd: integer('cancel_at_period_end', { mode: 'boolean' }).notNull().default(false),
+    stripeStateAt: integer('stripe_state_at').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('billing_subscriptions_customer').on(t.stripeCustomerId)],
+);
+
+/** Stripe webhook events, kept by id: an event delivered twice is applied once. */
+export const stripeEvents = sqliteTable('stripe_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  /** The verified event as Stripe sent it (JSON). */
+  payload: text('payload').notNull(),
+  receivedAt: text('received_at').notNull(),
+  processedAt: text('processed_at'),
+  /** Why processing stopped, when it did (the queue retries). */
+  error: text('error'),
+});
+
 /** Chat bots (seed 001 Bot): a configuration (packages/chat) and a public widget key. */
 export const bots = sqliteTable(
   'bots',

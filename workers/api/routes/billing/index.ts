@@ -1,8 +1,16 @@
 import { createGroup } from '../../lib/group';
+import { registerCheckout } from './checkout';
+import { registerListPlans } from './plans';
+import { registerPortal } from './portal';
+import { registerGetSubscription } from './subscription';
 import { registerGetTokens } from './tokens';
 
-/** Billing: `/billing…` (the token wallet). */
+/** Billing: `/billing…` (plans, the subscription through Stripe, the token wallet). */
 const app = createGroup();
+registerListPlans(app);
+registerGetSubscription(app);
+registerCheckout(app);
+registerPortal(app);
 registerGetTokens(app);
 
 export default app;
