@@ -75,5 +75,12 @@ export interface StripeEventMessage {
   event_id: string;
 }
 
+/** One attempt of an outgoing webhook delivery. */
+export interface WebhookDeliveryMessage {
+  kind: 'webhook.delivery';
+  delivery_id: string;
+  org_id: string;
+}
+
 /** What the JOBS queue carries: job messages (no `kind`) and the messages of other kinds. */
-export type QueueMessage = JobMessage | StripeEventMessage;
+export type QueueMessage = JobMessage | StripeEventMessage | WebhookDeliveryMessage;

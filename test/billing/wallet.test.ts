@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newConversation, openSocket, restoreProvider, send, spyProvider } from '../chat/helpers';
 import { createTenant as createDocumentTenant, runToEnd } from '../documents/helpers';
 import { addMember, call, createTenant, env, expectError, expectOk, type TestTenant } from '../helpers/harness';
-import { readJob } from '../jobs/helpers';
+import { eventually, readJob } from '../jobs/helpers';
 import { addText, createTenant as createKbTenant } from '../kb/helpers';
 
 afterEach(restoreProvider);
@@ -323,6 +323,14 @@ describe('the wallet object', () => {
     if (!big.ok) throw new Error('refused');
     await wallet.settle(tenant.orgId, big.reservation_id, { ...usage, total_tokens: 10 * FREE_ALLOWANCE });
     expect((await wallet.view(tenant.orgId)).balance).toBe(0);
+    // Falling below a tenth of the allowance tells the admins.
+    const notes = await eventually(async () => {
+      const list = expectOk(await tenant.as('GET', '/api/v1/notifications')).body.data;
+      return list.length > 0 ? list : undefined;
+    });
+    expect(notes).toEqual([
+      expect.objectContaining({ type: 'billing.tokens.low', data: expect.objectContaining({ balance: 0 }) }),
+    ]);
     await expectLedgerSumsToBalance(tenant);
     expect(await usageRows(tenant.orgId)).toHaveLength(2);
     expect(await wallet.reserve(tenant.orgId, { amount: 1, feature: 'kb.answer', ttl_ms: 60_000 })).toEqual({

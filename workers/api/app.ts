@@ -24,6 +24,8 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/kb', () => import('./routes/kb')],
   ['/api/v1/billing', () => import('./routes/billing')],
   ['/api/v1/webhooks/stripe', () => import('./routes/stripe')],
+  ['/api/v1/webhooks', () => import('./routes/webhooks')],
+  ['/api/v1/notifications', () => import('./routes/notifications')],
   ['/api/v1/analytics', () => import('./routes/analytics')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],

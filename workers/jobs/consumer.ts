@@ -72,9 +72,42 @@ const handleStripeEvent = async (env: Env, message: Message<QueueMessage>, event
   }
 };
 
+const WebhookDeliveryMessageSchema = z.object({
+  kind: z.literal('webhook.delivery'),
+  delivery_id: z.string().regex(/^whd_[0-9a-f]{32}$/),
+  org_id: z.string().regex(/^org_[0-9a-f]{32}$/),
+});
+
+/** One attempt of a webhook delivery; its retries are this message again, after the delivery's backoff. */
+const handleWebhookDelivery = async (
+  env: Env,
+  message: Message<QueueMessage>,
+  body: z.infer<typeof WebhookDeliveryMessageSchema>,
+  isDeadLetter: boolean,
+) => {
+  if (isDeadLetter) {
+    message.ack();
+    return;
+  }
+  try {
+    const { attemptDelivery } = await import('./webhook-deliveries');
+    const retryIn = await attemptDelivery(env, body.org_id, body.delivery_id);
+    if (retryIn !== null) await env.JOBS.send(body, { delaySeconds: retryIn });
+    message.ack();
+  } catch (err) {
+    logger.warn('webhook delivery attempt failed to run', { delivery_id: body.delivery_id, ...describeError(err) });
+    message.retry();
+  }
+};
+
 export const handleQueue = async (batch: MessageBatch<QueueMessage>, env: Env): Promise<void> => {
   const isDeadLetter = batch.queue.endsWith('-dlq');
   for (const message of batch.messages) {
+    const delivery = WebhookDeliveryMessageSchema.safeParse(message.body);
+    if (delivery.success) {
+      await handleWebhookDelivery(env, message, delivery.data, isDeadLetter);
+      continue;
+    }
     const stripeEvent = StripeEventMessageSchema.safeParse(message.body);
     if (stripeEvent.success) {
       await handleStripeEvent(env, message, stripeEvent.data.event_id, isDeadLetter);

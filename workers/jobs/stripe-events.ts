@@ -14,6 +14,7 @@ import { createDb, type Database } from '@flowspark/db';
 import type Stripe from 'stripe';
 import type { Env } from '../env';
 import { stripeClient } from '../lib/stripe';
+import { emitTenantEvent } from '../lib/tenant-events';
 import { tokenWallet } from '../lib/wallet';
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
@@ -49,6 +50,10 @@ const applySubscription = async (env: Env, db: Database, orgId: string, subscrip
     await tokenWallet(env, orgId).configure(orgId, {
       plan: outcome.plan,
       allowance_source: outcome.plan === 'free' ? 'grant' : 'invoice',
+    });
+    const data = { plan: outcome.plan, status: state.status, cancel_at_period_end: state.cancel_at_period_end };
+    await emitTenantEvent(env, orgId, 'billing.subscription.updated', data, {
+      notify: { to: 'admins', type: 'billing.subscription.updated', title: `The plan is now ${outcome.plan}`, data },
     });
   }
 };
@@ -112,12 +117,16 @@ export const processStripeEvent = async (env: Env, eventId: string): Promise<voi
       }
       const plan = invoicePlan(invoice, env, known.plan);
       if (plan !== 'free' && invoice.id) {
-        await tokenWallet(env, known.orgId).credit(known.orgId, {
+        const tokens = billingPlans(env.BILLING_PLANS)[plan].monthly_tokens;
+        const credited = await tokenWallet(env, known.orgId).credit(known.orgId, {
           kind: 'purchase',
-          amount: billingPlans(env.BILLING_PLANS)[plan].monthly_tokens,
+          amount: tokens,
           reference: `invoice:${invoice.id}`,
           note: `${plan} plan invoice`,
         });
+        if (credited.applied) {
+          await emitTenantEvent(env, known.orgId, 'billing.invoice.paid', { invoice_id: invoice.id, plan, tokens });
+        }
       }
       break;
     }

@@ -3,6 +3,7 @@ import type { JobRow } from '@flowspark/jobs';
 import type { Env } from '../env';
 import { settleJobTokens } from './job-billing';
 import { publishJobEvent } from './job-events';
+import { emitJobEnd } from './tenant-events';
 
 /** What a failure effect gets: the job as it ended (status `error` or `cancelled`). */
 export interface JobEndContext {
@@ -52,6 +53,8 @@ export const announceJobEnd = async (env: Env, job: JobRow, requestId: string): 
     // The reservation expires by itself; the usage of a done job is then not charged.
     logger.error('job tokens not settled', { request_id: requestId, job_id: job.id, ...describeError(err) });
   }
+  // Webhooks and notifications (logged, never thrown).
+  await emitJobEnd(env, job);
   if (job.status !== 'error' && job.status !== 'cancelled') return;
   if (!Object.hasOwn(FAILURE_EFFECTS, job.type)) return;
   try {

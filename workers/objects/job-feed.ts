@@ -138,6 +138,25 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   /**
+   * Sends a notification to the sockets its user opened, as `{"type":"notification","notification"}`.
+   * Not stored with the job events and carrying no event id: a client that was away reads
+   * GET /notifications. Returns how many sockets it reached.
+   */
+  notify(userId: string, notification: Record<string, unknown>): number {
+    const body = JSON.stringify({ type: 'notification', notification });
+    let sent = 0;
+    for (const ws of this.ctx.getWebSockets(userTag(userId))) {
+      try {
+        ws.send(body);
+        sent += 1;
+      } catch {
+        // Closing: the notification stays readable over REST.
+      }
+    }
+    return sent;
+  }
+
+  /**
    * Closes at once every socket opened by these sessions or API keys (4401) or by these users (4403),
    * found by their tags. Returns how many it closed.
    */

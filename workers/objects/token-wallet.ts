@@ -26,6 +26,8 @@ import {
 import { describeError, logger, newId, type Plan } from '@flowspark/core';
 import type { Env } from '../env';
 
+/** Below this share of the allowance, the organization's admins are told (once per crossing). */
+const LOW_BALANCE_SHARE = 0.1;
 /** How long to wait before retrying an outbox D1 could not take. */
 const FLUSH_RETRY_MS = 5_000;
 /** Settled reservation ids kept to answer a repeated settle without charging twice. */
@@ -116,6 +118,7 @@ export class TokenWallet extends DurableObject<Env> {
     if (this.sql.exec('SELECT 1 FROM settled WHERE id = ?', reservationId).toArray().length > 0) {
       return { charged: 0, balance: state.balance };
     }
+    const before = state.balance;
     const { entry, usage: record } = settle(state, this.reservations, reservationId, usage, now, {
       entry: () => newId('tle'),
       usage: () => newId('use'),
@@ -125,6 +128,8 @@ export class TokenWallet extends DurableObject<Env> {
     this.save(entry ? [entry] : [], [record]);
     // Not awaited: the answer does not wait for D1 (the alarm writes the outbox should this fail).
     void this.flush();
+    const low = Math.floor(state.allowance * LOW_BALANCE_SHARE);
+    if (before >= low && state.balance < low) void this.tellLowBalance(state);
     return { charged: record.charged_tokens, balance: state.balance };
   }
 
@@ -190,6 +195,21 @@ export class TokenWallet extends DurableObject<Env> {
       period_start: state.period_start,
       period_end: state.period_end,
     };
+  }
+
+  /** The balance fell below LOW_BALANCE_SHARE of the allowance: a `billing.tokens.low` event for the admins. */
+  private async tellLowBalance(state: WalletState): Promise<void> {
+    const { emitTenantEvent } = await import('../lib/tenant-events');
+    const data = { balance: state.balance, allowance: state.allowance, plan: state.plan };
+    await emitTenantEvent(this.env, state.org_id, 'billing.tokens.low', data, {
+      notify: {
+        to: 'admins',
+        type: 'billing.tokens.low',
+        title: 'Tokens are running low',
+        body: `${state.balance.toLocaleString('en-US')} of the plan's ${state.allowance.toLocaleString('en-US')} monthly tokens are left.`,
+        data,
+      },
+    });
   }
 
   override async alarm(): Promise<void> {

@@ -27,7 +27,11 @@ export type IdPrefix =
   // Token wallet: reservations, ledger entries, usage events.
   | 'rsv'
   | 'tle'
-  | 'use';
+  | 'use'
+  // Outgoing webhooks and notifications.
+  | 'whk'
+  | 'whd'
+  | 'ntf';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

@@ -31,6 +31,10 @@ export const SCOPES = [
   'billing:read',
   'billing:write',
   'analytics:read',
+  'webhooks:read',
+  'webhooks:write',
+  'notifications:read',
+  'notifications:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -47,6 +51,7 @@ const READ: Scope[] = [
   'bots:read',
   'chat:read',
   'billing:read',
+  'notifications:read',
 ];
 /** What members create and manage: generated content and their own keys. */
 const CONTENT_WRITE: Scope[] = [
@@ -61,9 +66,20 @@ const CONTENT_WRITE: Scope[] = [
 ];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  viewer: [...READ, 'profile:write'],
-  member: [...READ, 'profile:write', ...CONTENT_WRITE],
-  admin: [...READ, 'profile:write', ...CONTENT_WRITE, 'org:write', 'members:write', 'billing:write', 'analytics:read'],
+  viewer: [...READ, 'profile:write', 'notifications:write'],
+  member: [...READ, 'profile:write', 'notifications:write', ...CONTENT_WRITE],
+  admin: [
+    ...READ,
+    'profile:write',
+    'notifications:write',
+    ...CONTENT_WRITE,
+    'org:write',
+    'members:write',
+    'billing:write',
+    'analytics:read',
+    'webhooks:read',
+    'webhooks:write',
+  ],
   owner: SCOPES,
 };
 

@@ -616,6 +616,80 @@ export const stripeEvents = sqliteTable('stripe_events', {
   error: text('error'),
 });
 
+/**
+ * A tenant's outgoing webhook endpoint: an https URL on a public host, subscribed to event types
+ * (`billing.*` patterns allowed). The signing secret is stored encrypted; it is shown once.
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    eventTypes: text('event_types', { mode: 'json' }).$type<string[]>().notNull(),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    disabledReason: text('disabled_reason'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_org').on(t.orgId, t.createdAt)],
+);
+
+/** One event sent to one endpoint, with its attempts (the delivery log). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    /** The event's id (the `webhook-id` header): the same for every endpoint it goes to. */
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** The first 1 KB of the endpoint's last answer. */
+    lastResponse: text('last_response'),
+    lastDurationMs: integer('last_duration_ms'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_endpoint').on(t.orgId, t.endpointId, t.createdAt)],
+);
+
+/** In-app notifications, each for one member of the organization. */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull().default(''),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    readAt: text('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_user').on(t.orgId, t.userId, t.createdAt)],
+);
+
 /** Chat bots (seed 001 Bot): a configuration (packages/chat) and a public widget key. */
 export const bots = sqliteTable(
   'bots',

@@ -1,0 +1,2 @@
+// @flowspark/notifications: in-app notifications for the members of an organization.
+export * from './notifications';
