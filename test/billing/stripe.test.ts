@@ -235,6 +235,8 @@ describe('POST /webhooks/stripe', () => {
     fake.subscriptions.set('sub_1', subscription('sub_1', customer, 'active', PRICES.pro));
     await deliverEvent(event('customer.subscription.created', fake.subscriptions.get('sub_1')!));
     expect(await planOf(tenant.orgId)).toBe('pro');
+    // A live subscription is changed in the portal, not bought again.
+    expectError(await as(tenant, 'POST', '/api/v1/billing/checkout', { plan: 'enterprise' }), 409, 'CONFLICT');
     expect(expectOk(await as(tenant, 'GET', '/api/v1/billing/subscription')).body.data).toMatchObject({
       plan: 'pro',
       status: 'active',

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { UploadInfo } from '@flowspark/booklet';
 import type { TemplateVariable } from '@flowspark/docgen';
 import type { InspectedFile } from '@flowspark/documents';
 import type { Env } from '../env';
@@ -13,5 +14,10 @@ export class JobsService extends WorkerEntrypoint<Env> implements JobsServiceRpc
   async inspectTemplateFile(bytes: Uint8Array, declared?: TemplateVariable[]): Promise<RpcOutcome<InspectedFile>> {
     const { inspectTemplateFile } = await import('@flowspark/documents');
     return toOutcome(() => inspectTemplateFile(bytes, declared));
+  }
+
+  async inspectUpload(bytes: Uint8Array): Promise<RpcOutcome<UploadInfo>> {
+    const { inspectUpload } = await import('@flowspark/booklet/inspect');
+    return toOutcome(() => inspectUpload(bytes));
   }
 }

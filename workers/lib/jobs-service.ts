@@ -1,3 +1,4 @@
+import type { UploadInfo } from '@flowspark/booklet';
 import { AppError, type ErrorCode } from '@flowspark/core';
 import type { TemplateVariable } from '@flowspark/docgen';
 import type { InspectedFile, TemplateFileInspector } from '@flowspark/documents';
@@ -9,6 +10,8 @@ import type { InspectedFile, TemplateFileInspector } from '@flowspark/documents'
  */
 export interface JobsServiceRpc {
   inspectTemplateFile(bytes: Uint8Array, declared?: TemplateVariable[]): Promise<RpcOutcome<InspectedFile>>;
+  /** What a booklet upload is: a PDF's pages and form fields, or a workbook's sheets. */
+  inspectUpload(bytes: Uint8Array): Promise<RpcOutcome<UploadInfo>>;
 }
 
 /** An AppError as it crosses the binding (RPC keeps only an Error's message), rebuilt on the other side. */

@@ -31,7 +31,9 @@ export type IdPrefix =
   // Outgoing webhooks and notifications.
   | 'whk'
   | 'whd'
-  | 'ntf';
+  | 'ntf'
+  // Booklets.
+  | 'upl';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

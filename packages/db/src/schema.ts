@@ -784,3 +784,24 @@ export const chatConnections = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.orgId, t.conversationId, t.kind] })],
 );
+
+/** Files uploaded for booklets (seed 003): PDFs and XLSX workbooks, checked by content, kept in R2. */
+export const uploads = sqliteTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    filename: text('filename'),
+    kind: text('kind', { enum: ['pdf', 'xlsx'] }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    fileKey: text('file_key').notNull(),
+    /** What the content holds: a PDF's page count and form fields, or a workbook's sheets. */
+    info: text('info', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('uploads_org_created').on(t.orgId, t.createdAt)],
+);

@@ -1,4 +1,4 @@
-import { getSubscription, planPrices, rememberCustomer } from '@flowspark/billing';
+import { getSubscription, PAID_STATUSES, planPrices, rememberCustomer } from '@flowspark/billing';
 import { AppError } from '@flowspark/core';
 import { billingNotConfigured, stripeClient } from '../../../lib/stripe';
 import { routeContext } from '../../lib/context';
@@ -21,9 +21,9 @@ export const checkoutRoute = defineRoute(
       'Owners and admins. Answers the Checkout session’s `url` (send the customer there). The organization’s Stripe ' +
       'customer is made once and kept. The plan changes when Stripe reports the subscription (POST /webhooks/stripe), ' +
       'and each paid invoice adds the plan’s monthly tokens to the wallet. 503 `BILLING_NOT_CONFIGURED` when this ' +
-      'server has no Stripe keys or no price for the plan.',
+      'server has no Stripe keys or no price for the plan; 409 while a subscription is live (change it in the portal).',
     request: { body: jsonBody(CheckoutSchema) },
-    responses: { 200: jsonResponse(SessionUrlSchema, 'The Checkout session'), ...errorResponses([503]) },
+    responses: { 200: jsonResponse(SessionUrlSchema, 'The Checkout session'), ...errorResponses([409, 503]) },
   },
 );
 
@@ -40,8 +40,15 @@ export const registerCheckout = (app: GroupApp) =>
     }
     const successUrl = returnUrl(c, body.success_url, '/billing?checkout=success', 'success_url');
     const cancelUrl = returnUrl(c, body.cancel_url, '/billing?checkout=cancelled', 'cancel_url');
+    const current = await getSubscription(db, actor.orgId);
+    if (current?.status && (PAID_STATUSES as readonly string[]).includes(current.status)) {
+      // A second subscription would charge twice: plan changes go through the portal.
+      throw new AppError('CONFLICT', 'The organization already has a subscription: change it in the billing portal', {
+        details: { plan: current.plan, status: current.status },
+      });
+    }
     const stripe = await stripeClient(env);
-    let customer = (await getSubscription(db, actor.orgId))?.stripeCustomerId;
+    let customer = current?.stripeCustomerId;
     if (!customer) {
       // Idempotent per organization: two concurrent checkouts make one customer.
       const made = await stripe.customers.create(
