@@ -27,6 +27,7 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/webhooks', () => import('./routes/webhooks')],
   ['/api/v1/notifications', () => import('./routes/notifications')],
   ['/api/v1/uploads', () => import('./routes/uploads')],
+  ['/api/v1/customers', () => import('./routes/customers')],
   ['/api/v1/analytics', () => import('./routes/analytics')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],

@@ -33,7 +33,9 @@ export type IdPrefix =
   | 'whd'
   | 'ntf'
   // Booklets.
-  | 'upl';
+  | 'upl'
+  | 'cst'
+  | 'att';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

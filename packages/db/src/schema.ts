@@ -805,3 +805,52 @@ export const uploads = sqliteTable(
   },
   (t) => [index('uploads_org_created').on(t.orgId, t.createdAt)],
 );
+
+/** A booklet's recipient (seed 003 Customer). `external_id` is the team's own id, unique in the organization. */
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    email: text('email'),
+    externalId: text('external_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('customers_org_created').on(t.orgId, t.createdAt),
+    uniqueIndex('customers_org_external').on(t.orgId, t.externalId),
+  ],
+);
+
+/**
+ * A customer's attribute, optionally for a period (year, quarter). One value per key and period: a
+ * new value for the same period replaces the old one.
+ */
+export const customerAttributes = sqliteTable(
+  'customer_attributes',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    year: integer('year'),
+    quarter: integer('quarter'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('customer_attributes_period').on(
+      t.customerId,
+      t.key,
+      sql`coalesce(year, 0)`,
+      sql`coalesce(quarter, 0)`,
+    ),
+  ],
+);
