@@ -2,12 +2,14 @@ import { describeError, logger, newId } from '@flowspark/core';
 import { createDb, type Database } from '@flowspark/db';
 import type { JobRow } from '@flowspark/jobs';
 import { createNotifications, type NewNotification, organizationAdmins } from '@flowspark/notifications';
-import { createDeliveries, subscribedEndpoints } from '@flowspark/webhooks';
+import { createDeliveries, type EndpointSubscription, enabledEndpoints, subscribes } from '@flowspark/webhooks';
 import type { Env, WebhookDeliveryMessage } from '../env';
 
 export interface TenantEventOptions {
   /** The in-app notification: for these members, or the organization's owners and admins. */
   notify?: NewNotification & { to: string[] | 'admins' };
+  /** The tenant's enabled endpoints, when the caller read them already (several events at once). */
+  endpoints?: EndpointSubscription[];
 }
 
 /**
@@ -26,7 +28,9 @@ export const emitTenantEvent = async (
 ): Promise<void> => {
   try {
     const event = { id: newId('evt'), type, created_at: new Date().toISOString(), data };
-    const endpoints = await subscribedEndpoints(db, orgId, type);
+    const endpoints = (options.endpoints ?? (await enabledEndpoints(db, orgId))).filter((e) =>
+      subscribes(e.eventTypes, type),
+    );
     if (endpoints.length > 0) {
       const deliveries = await createDeliveries(
         db,
@@ -79,24 +83,49 @@ export const emitJobEnd = async (env: Env, job: JobRow): Promise<void> => {
     ...(job.status === 'error' ? { error_code: job.errorCode, error_message: job.errorMessage } : {}),
   };
   const creator = job.createdBy ? [job.createdBy] : [];
-  if (job.status === 'error') {
-    await emitTenantEvent(env, job.orgId, 'job.failed', data, {
-      notify: {
-        to: creator,
-        type: 'job.failed',
-        title: `${job.type} failed`,
-        body: job.errorMessage ?? 'The job could not be completed',
-        data,
-      },
-    });
+  const db = createDb(env.DB);
+  // Read once for both events of a done job (job.done, then what it made ready).
+  let endpoints: EndpointSubscription[];
+  try {
+    endpoints = await enabledEndpoints(db, job.orgId);
+  } catch (err) {
+    logger.warn('tenant events not delivered', { org_id: job.orgId, job_id: job.id, ...describeError(err) });
     return;
   }
-  await emitTenantEvent(env, job.orgId, 'job.done', data);
+  if (job.status === 'error') {
+    await emitTenantEvent(
+      env,
+      job.orgId,
+      'job.failed',
+      data,
+      {
+        endpoints,
+        notify: {
+          to: creator,
+          type: 'job.failed',
+          title: `${job.type} failed`,
+          body: job.errorMessage ?? 'The job could not be completed',
+          data,
+        },
+      },
+      db,
+    );
+    return;
+  }
+  await emitTenantEvent(env, job.orgId, 'job.done', data, { endpoints }, db);
   const ready = READY_EVENTS[job.type];
   if (ready) {
-    await emitTenantEvent(env, job.orgId, ready.type, data, {
-      notify: { to: creator, type: ready.type, title: ready.title, data },
-    });
+    await emitTenantEvent(
+      env,
+      job.orgId,
+      ready.type,
+      data,
+      {
+        endpoints,
+        notify: { to: creator, type: ready.type, title: ready.title, data },
+      },
+      db,
+    );
   }
 };
 

@@ -4,7 +4,7 @@
  * oldest), unless a page asks for a specific one. Every query is scoped to the tenant.
  */
 import { AppError, newId, notFound, type PageRequest } from '@flowspark/core';
-import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
+import { type Database, isUniqueViolation, paginateNewestFirst, schema } from '@flowspark/db';
 import { and, asc, eq } from 'drizzle-orm';
 
 const { customers, customerAttributes } = schema;
@@ -12,10 +12,6 @@ const { customers, customerAttributes } = schema;
 export type CustomerRow = typeof customers.$inferSelect;
 export type AttributeRow = typeof customerAttributes.$inferSelect;
 
-/** A unique index refused the row (drizzle wraps D1's error: its cause says so). */
-const isUniqueViolation = (err: unknown): boolean =>
-  /UNIQUE constraint failed/i.test(String((err as Error)?.message ?? err)) ||
-  ((err as Error)?.cause !== undefined && isUniqueViolation((err as Error).cause));
 const externalTaken = () =>
   new AppError('CONFLICT', 'Another customer of the organization has this external_id', {
     details: { field: 'external_id' },
@@ -41,7 +37,7 @@ export const createCustomer = async (db: Database, orgId: string, input: Custome
   try {
     await db.insert(customers).values(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw externalTaken();
+    if (isUniqueViolation(err, 'customers.external_id')) throw externalTaken();
     throw err;
   }
   return row;
@@ -83,7 +79,7 @@ export const updateCustomer = async (
       .where(and(eq(customers.orgId, orgId), eq(customers.id, id)))
       .returning();
   } catch (err) {
-    if (isUniqueViolation(err)) throw externalTaken();
+    if (isUniqueViolation(err, 'customers.external_id')) throw externalTaken();
     throw err;
   }
   if (!rows[0]) throw notFound('Customer');

@@ -2,6 +2,7 @@
  * Uploads for booklets: the original in R2 under the tenant, the row with what the content holds
  * (inspect.ts), its SHA-256 and size. Every query is scoped to the tenant.
  */
+import { bytesToHex } from '@flowspark/auth';
 import { type Actor, deletePrefix, newId, notFound, orgPrefix, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { and, eq } from 'drizzle-orm';
@@ -26,11 +27,6 @@ const CONTENT_TYPES: Record<UploadKind, string> = {
 
 export const uploadPrefix = (orgId: string, id: string) => `${orgPrefix(orgId)}uploads/${id}/`;
 
-const sha256 = async (bytes: Uint8Array) =>
-  [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('');
-
 /** Stores the original in R2, then the row; a failed row write removes the file again. */
 export const createUpload = async (
   db: Database,
@@ -47,7 +43,7 @@ export const createUpload = async (
     filename: input.filename,
     kind: input.info.kind,
     sizeBytes: input.bytes.byteLength,
-    sha256: await sha256(input.bytes),
+    sha256: bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', input.bytes))),
     fileKey,
     info: input.info as unknown as Record<string, unknown>,
     createdBy: actor.userId,

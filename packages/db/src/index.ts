@@ -1,4 +1,5 @@
 export * from './client';
+export * from './errors';
 export * from './paginate';
 export * from './queries/api-key-auth';
 export * from './queries/idempotency';

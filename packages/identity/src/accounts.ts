@@ -1,6 +1,6 @@
 import { hashPassword, randomString } from '@flowspark/auth';
 import { AppError, conflict, newId, notFound, type PageRequest, type Role, validationError } from '@flowspark/core';
-import { paginate, schema } from '@flowspark/db';
+import { isUniqueViolation, paginate, schema } from '@flowspark/db';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { ClientInfo, IdentityContext } from './context';
 import { revokeUserApiKeys, sendSecurityNotice, verifyCurrentCredentials } from './credentials';
@@ -11,13 +11,8 @@ import { revokeSessions, revokeUserSessions, startSession } from './sessions';
 
 const { memberships, organizations, sessions, users } = schema;
 
-/** True when a D1 error (possibly wrapped by drizzle) is a UNIQUE violation on `column`. */
-export const isUniqueViolation = (err: unknown, column: string): boolean => {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes('UNIQUE constraint failed') && e.message.includes(column)) return true;
-  }
-  return false;
-};
+/** Kept here too: identity's modules import it from this file. */
+export { isUniqueViolation };
 
 const emailTaken = () =>
   conflict('An account with this email already exists', { fields: { email: ['Already registered'] } });

@@ -156,14 +156,14 @@ export const deleteEndpoint = async (db: Database, orgId: string, id: string): P
   if (deleted.length === 0) throw notFound('Webhook');
 };
 
-/** The tenant's enabled endpoints subscribed to `type` (one indexed query). */
-export const subscribedEndpoints = async (db: Database, orgId: string, type: string) => {
-  const rows = await db
+export type EndpointSubscription = { id: string; eventTypes: string[] };
+
+/** The tenant's enabled endpoints and what each subscribes to (one indexed query). */
+export const enabledEndpoints = (db: Database, orgId: string): Promise<EndpointSubscription[]> =>
+  db
     .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.enabled, true)));
-  return rows.filter((row) => subscribes(row.eventTypes, type));
-};
 
 /** The event's deliveries, one per endpoint, written in one batch. */
 export const createDeliveries = async (
