@@ -26,14 +26,21 @@ export const BulletsBlock = z.strictObject({
   items: z.array(z.string().max(4_000)).min(1).max(500),
   ordered: z.boolean().default(false),
 });
-export const TableBlock = z.strictObject({
-  type: z.literal('table'),
-  caption: z.string().max(500).optional(),
-  /** XLSX sheet name for this table (tables become sheets); defaults to the caption or "Table N". */
-  sheet_name: z.string().max(31).optional(),
-  columns: z.array(z.string().max(500)).min(1).max(100),
-  rows: z.array(z.array(Cell).max(MAX_ROW_CELLS)).max(MAX_TABLE_ROWS),
-});
+export const TableBlock = z
+  .strictObject({
+    type: z.literal('table'),
+    caption: z.string().max(500).optional(),
+    /** XLSX sheet name for this table (tables become sheets); defaults to the caption or "Table N". */
+    sheet_name: z.string().max(31).optional(),
+    columns: z.array(z.string().max(500)).min(1).max(100),
+    /** Relative column widths (e.g. a spreadsheet's); one per column. Without them, widths follow the content. */
+    column_widths: z.array(z.number().positive().max(1_000)).max(100).optional(),
+    rows: z.array(z.array(Cell).max(MAX_ROW_CELLS)).max(MAX_TABLE_ROWS),
+  })
+  .refine((table) => !table.column_widths || table.column_widths.length === table.columns.length, {
+    message: 'column_widths needs one width per column',
+    path: ['column_widths'],
+  });
 export const ImageBlock = z.strictObject({
   type: z.literal('image'),
   /** PNG or JPEG bytes, base64 (no data: prefix). Renderers check the magic bytes. */

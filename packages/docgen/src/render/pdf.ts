@@ -247,6 +247,11 @@ class Layout {
   /** Column widths from content: natural widths when they fit, otherwise a fair share plus the surplus by need. */
   private columnWidths(block: TableBlock, size: number, padding: number) {
     const count = block.columns.length;
+    const given = block.column_widths;
+    if (given && given.length === count) {
+      const sum = given.reduce((a, b) => a + b, 0);
+      return given.map((w) => (w * CONTENT_WIDTH) / sum);
+    }
     const natural = block.columns.map((column, i) => {
       let width = this.text.measure(column, 'NotoSans-Bold');
       // A sample of rows is enough to size columns; measuring 100,000 rows would cost more than drawing them.
@@ -272,10 +277,11 @@ class Layout {
     for (const canvas of done) await canvas.finish();
   }
 
-  /** Ends the last page, then writes "n / total" centred in every page's footer. */
-  async finish() {
+  /** Ends the last page, then writes "n / total" centred in every page's footer (unless the caller numbers them). */
+  async finish(pageNumbers: boolean) {
     this.done.push(this.canvas);
     await this.flush();
+    if (!pageNumbers) return;
     const pages = this.doc.getPages();
     const size = 9;
     for (const [i, page] of pages.entries()) {
@@ -300,7 +306,11 @@ const embedImage = async (doc: PDFDocument, image: DecodedImage) => {
 };
 
 /** Renders the model as an A4 PDF with embedded, subset Noto fonts (real text, any script). */
-export async function renderPdf(model: DocumentModel, deps: { fonts: FontSource }): Promise<RenderedFile> {
+export async function renderPdf(
+  model: DocumentModel,
+  deps: { fonts: FontSource },
+  options: { pageNumbers?: boolean } = {},
+): Promise<RenderedFile> {
   assertWithinLimits(model, 'pdf', PDF_LIMITS);
   // Decode every image first: bad data fails fast, before any layout work.
   const images = decodeModelImages(model.sections);
@@ -347,7 +357,7 @@ export async function renderPdf(model: DocumentModel, deps: { fonts: FontSource 
       await layout.flush();
     }
   }
-  await layout.finish();
+  await layout.finish(options.pageNumbers ?? true);
 
   const { metadata } = model;
   doc.setTitle(model.title, { showInWindowTitleBar: true });
