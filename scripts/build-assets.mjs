@@ -52,7 +52,7 @@ export const buildAssets = async () => {
   put(swaggerJsUrl, swaggerJs);
   put(swaggerCssUrl, swaggerCss);
   const docsInit = Buffer.from(
-    "window.addEventListener('load',function(){window.SwaggerUIBundle({url:'/openapi.json',dom_id:'#api-reference',deepLinking:true})});",
+    "window.addEventListener('load',function(){window.SwaggerUIBundle({url:'/openapi.json',dom_id:'#api-reference',deepLinking:true,docExpansion:'none'})});",
   );
   const docsInitUrl = hashed('docs', 'js', docsInit);
   put(docsInitUrl, docsInit);

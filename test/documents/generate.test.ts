@@ -84,7 +84,7 @@ describe('POST /documents/generate', () => {
       error_message: null,
       download_url: `${DOCUMENTS}/${created.id}/download`,
     });
-    expect(doc.tokens_used).toBe(1029);
+    expect(doc.tokens_used).toBe(1057);
     expect(doc.file_size_bytes).toBeGreaterThan(1000);
     expect(doc.generation_time_ms).toBeGreaterThanOrEqual(0);
 

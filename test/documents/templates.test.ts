@@ -69,7 +69,7 @@ describe('generating from templates', () => {
       prompt: 'Keep it short.',
       input_data: { product: 'FlowSpark Édition 東京' },
     });
-    expect(doc.tokens_used).toBe(1022);
+    expect(doc.tokens_used).toBe(1050);
     expect(doc.model_used).toBe('local-extractive-v1');
     const { text } = await pdfText((await downloadOk(tenant.accessToken, doc.download_url)).bytes);
     expect(text).toContain('Launch note');

@@ -46,7 +46,7 @@ describe('POST /presentations/generate', () => {
       model_used: 'local-extractive-v1',
       download_url: `${PRESENTATIONS}/${created.id}/download`,
     });
-    expect(doc.tokens_used).toBe(1117);
+    expect(doc.tokens_used).toBe(1145);
 
     const file = await downloadOk(tenant.accessToken, doc.download_url);
     expect(file.headers.get('content-type')).toBe(PPTX_TYPE);

@@ -28,6 +28,8 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/notifications', () => import('./routes/notifications')],
   ['/api/v1/uploads', () => import('./routes/uploads')],
   ['/api/v1/customers', () => import('./routes/customers')],
+  ['/api/v1/books', () => import('./routes/books')],
+  ['/api/v1/downloads', () => import('./routes/downloads')],
   ['/api/v1/analytics', () => import('./routes/analytics')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],

@@ -13,6 +13,7 @@ export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
   'document.generate': () => import('./handlers/document-generate').then((m) => m.documentGenerateHandler),
   'presentation.generate': () => import('./handlers/document-generate').then((m) => m.presentationGenerateHandler),
   'kb.ingest': () => import('./handlers/kb-ingest').then((m) => m.kbIngestHandler),
+  'booklet.generate': () => import('./handlers/booklet-generate').then((m) => m.bookletGenerateHandler),
 };
 
 /**

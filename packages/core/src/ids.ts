@@ -35,6 +35,10 @@ export type IdPrefix =
   // Booklets.
   | 'upl'
   | 'cst'
+  | 'bok'
+  | 'bpg'
+  | 'bpc'
+  | 'fil'
   | 'att';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;

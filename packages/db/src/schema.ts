@@ -854,3 +854,88 @@ export const customerAttributes = sqliteTable(
     ),
   ],
 );
+
+/** A booklet definition (seed 003 Book): an ordered list of pages, generated into one PDF per customer. */
+export const books = sqliteTable(
+  'books',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    /** Whether generated booklets open with a table of contents. */
+    tableOfContents: integer('table_of_contents', { mode: 'boolean' }).notNull().default(false),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('books_org_created').on(t.orgId, t.createdAt)],
+);
+
+/**
+ * One page of a book (seed 003 Page): `static` (an uploaded PDF, or some of its pages), `pdf_form`
+ * (a PDF form filled from the customer's attributes), `choosable` (a PDF chosen by conditions on
+ * attributes) or `excel` (a worksheet rendered as table pages). `config` is checked against the type.
+ * `upload_id` has no foreign key: a deleted upload is reported by generation, naming the page.
+ */
+export const bookPages = sqliteTable(
+  'book_pages',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    bookId: text('book_id')
+      .notNull()
+      .references(() => books.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ['static', 'pdf_form', 'choosable', 'excel'] }).notNull(),
+    orderIndex: integer('order_index').notNull(),
+    /** The page's bookmark and table-of-contents entry; defaults to the upload's name or the sheet. */
+    title: text('title'),
+    uploadId: text('upload_id'),
+    config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('book_pages_book_order').on(t.bookId, t.orderIndex, t.createdAt)],
+);
+
+/** A condition of a choosable page (seed 003 page_conditions): the first one matching picks its upload. */
+export const pageConditions = sqliteTable(
+  'page_conditions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    pageId: text('page_id')
+      .notNull()
+      .references(() => bookPages.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    attributeKey: text('attribute_key').notNull(),
+    attributeValue: text('attribute_value').notNull(),
+    targetUploadId: text('target_upload_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('page_conditions_page').on(t.pageId, t.position)],
+);
+
+/** A generated booklet's PDF, served by `GET /downloads/{id}`. */
+export const bookletFiles = sqliteTable(
+  'booklet_files',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    bookId: text('book_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    jobId: text('job_id').notNull(),
+    filename: text('filename').notNull(),
+    fileKey: text('file_key').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    pageCount: integer('page_count').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('booklet_files_org_created').on(t.orgId, t.createdAt), uniqueIndex('booklet_files_job').on(t.jobId)],
+);
