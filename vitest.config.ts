@@ -24,6 +24,11 @@ const fontBlobs = {
   FONT_NotoSans_Bold: './node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf',
   FONT_NotoSansSC_Regular: './node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
   FONT_NotoEmoji_Regular: './node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf',
+  FONT_NotoSansKR_Regular: './node_modules/@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf',
+  FONT_NotoSansArabic_Regular:
+    './node_modules/@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf',
+  FONT_NotoSansDevanagari_Regular:
+    './node_modules/@expo-google-fonts/noto-sans-devanagari/400Regular/NotoSansDevanagari_400Regular.ttf',
 };
 
 /**

@@ -20,6 +20,10 @@ export const FONT_FILES = {
   'NotoSans-Bold': 'node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf',
   'NotoSansSC-Regular': 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf',
   'NotoEmoji-Regular': 'node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf',
+  'NotoSansKR-Regular': 'node_modules/@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf',
+  'NotoSansArabic-Regular': 'node_modules/@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf',
+  'NotoSansDevanagari-Regular':
+    'node_modules/@expo-google-fonts/noto-sans-devanagari/400Regular/NotoSansDevanagari_400Regular.ttf',
 };
 
 export const fontPath = (name) => join(root, FONT_FILES[name]);
@@ -46,7 +50,7 @@ const put = (name, location) => {
   }
 };
 
-/** What was installed, so a restart does not re-upload 12 MB: sizes and times of the source files. */
+/** What was installed, so a restart does not re-upload 18 MB: sizes and times of the source files. */
 const fingerprint = () =>
   Object.fromEntries(
     Object.keys(FONT_FILES).map((name) => {

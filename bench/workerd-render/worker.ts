@@ -4,6 +4,9 @@ import { type DocumentModel, memoryFontSource, render } from '@flowspark/docgen'
 import notoEmoji from '../../node_modules/@expo-google-fonts/noto-emoji/400Regular/NotoEmoji_400Regular.ttf';
 import notoRegular from '../../node_modules/@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf';
 import notoBold from '../../node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf';
+import notoArabic from '../../node_modules/@expo-google-fonts/noto-sans-arabic/400Regular/NotoSansArabic_400Regular.ttf';
+import notoDevanagari from '../../node_modules/@expo-google-fonts/noto-sans-devanagari/400Regular/NotoSansDevanagari_400Regular.ttf';
+import notoKr from '../../node_modules/@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf';
 import notoSc from '../../node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 import { renderCaseModel } from '../render-models';
 
@@ -12,6 +15,9 @@ const fonts = memoryFontSource({
   'NotoSans-Bold': new Uint8Array(notoBold),
   'NotoSansSC-Regular': new Uint8Array(notoSc),
   'NotoEmoji-Regular': new Uint8Array(notoEmoji),
+  'NotoSansKR-Regular': new Uint8Array(notoKr),
+  'NotoSansArabic-Regular': new Uint8Array(notoArabic),
+  'NotoSansDevanagari-Regular': new Uint8Array(notoDevanagari),
 });
 
 /** Built by a first request, so the render's own peak can be read apart from the model's. */

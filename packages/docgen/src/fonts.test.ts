@@ -11,7 +11,17 @@ describe('script runs', () => {
     expect(kinds('👍🏽🇫🇷1️⃣❤️')).toEqual(['emoji:👍🏽', 'emoji:🇫🇷', 'emoji:1️⃣', 'emoji:❤️']);
     // Text-style pictographs stay with the text font unless asked for emoji presentation.
     expect(kinds('© ©️')).toEqual(['base:©', 'base: ', 'emoji:©️']);
-    expect(kinds('カナ한글，')).toEqual(['cjk:カ', 'cjk:ナ', 'cjk:한', 'cjk:글', 'cjk:，']);
+    expect(kinds('カナ한글，')).toEqual(['cjk:カ', 'cjk:ナ', 'hangul:한', 'hangul:글', 'cjk:，']);
+    // Marks and joiners stay with their Arabic or Devanagari letter; the Arabic comma is Arabic.
+    expect(kinds('بِ، क्‍ष ｱ')).toEqual([
+      'arabic:بِ',
+      'arabic:،',
+      'base: ',
+      'devanagari:क्\u200D',
+      'devanagari:ष',
+      'base: ',
+      'cjk:ｱ',
+    ]);
   });
 
   it('plans fonts: nothing extra for Latin, the CJK font only for CJK or symbols only it has', () => {
@@ -19,6 +29,10 @@ describe('script runs', () => {
     expect(fontsNeeded(['abc 你好'], LATIN)).toEqual(new Set(['NotoSansSC-Regular']));
     expect(fontsNeeded(['done 🚀'], LATIN)).toEqual(new Set(['NotoEmoji-Regular']));
     expect(fontsNeeded(['a → b'], LATIN)).toEqual(new Set(['NotoEmoji-Regular', 'NotoSansSC-Regular']));
+    expect(fontsNeeded(['안녕하세요'], LATIN)).toEqual(new Set(['NotoSansKR-Regular']));
+    expect(fontsNeeded(['abc', 'مرحبا بالعالم'], LATIN)).toEqual(new Set(['NotoSansArabic-Regular']));
+    // Even with a base font that has the Devanagari letters (NotoSans does).
+    expect(fontsNeeded(['नमस्ते'], new Set([...LATIN, ...set('नमस्ते')]))).toEqual(new Set(['NotoSansDevanagari-Regular']));
   });
 
   it('assigns each run a font that has it and replaces what none has', () => {
@@ -34,6 +48,20 @@ describe('script runs', () => {
       { text: ' ', font: 'NotoSans-Regular' },
       { text: '🚀👍', font: 'NotoEmoji-Regular' },
       { text: ' \uFFFD', font: 'NotoSans-Regular' },
+    ]);
+    const scripts: Coverage = {
+      'NotoSans-Regular': LATIN,
+      'NotoSansKR-Regular': set('안녕 '),
+      'NotoSansArabic-Regular': set('مرحبا '),
+      'NotoSansDevanagari-Regular': set('नमस्ते '),
+    };
+    expect(resolveRuns('a 안녕 مرحبا नमस्ते', scripts, 'NotoSans-Regular')).toEqual([
+      { text: 'a ', font: 'NotoSans-Regular' },
+      { text: '안녕', font: 'NotoSansKR-Regular' },
+      { text: ' ', font: 'NotoSans-Regular' },
+      { text: 'مرحبا', font: 'NotoSansArabic-Regular' },
+      { text: ' ', font: 'NotoSans-Regular' },
+      { text: 'नमस्ते', font: 'NotoSansDevanagari-Regular' },
     ]);
     // Without U+FFFD in the base font, '?' stands in; invisible selectors are dropped.
     const noFffd = { 'NotoSans-Regular': set('ab') };

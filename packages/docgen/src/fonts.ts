@@ -3,10 +3,19 @@
  * (size and start-up): a `FontSource` loads them on demand (R2 in the Worker, files in Node).
  *
  * Text is split into runs by script so each run is drawn with a font that has its glyphs:
- * Latin/Greek/Cyrillic and symbols → NotoSans, CJK → NotoSansSC, emoji → NotoEmoji. This module
- * works on code points only (no font library), so planning which fonts to load is cheap.
+ * Latin/Greek/Cyrillic and symbols → NotoSans, CJK → NotoSansSC, Hangul → NotoSansKR, Arabic →
+ * NotoSansArabic, Devanagari → NotoSansDevanagari, emoji → NotoEmoji. This module works on code
+ * points only (no font library), so planning which fonts to load is cheap.
  */
-export const FONT_NAMES = ['NotoSans-Regular', 'NotoSans-Bold', 'NotoSansSC-Regular', 'NotoEmoji-Regular'] as const;
+export const FONT_NAMES = [
+  'NotoSans-Regular',
+  'NotoSans-Bold',
+  'NotoSansSC-Regular',
+  'NotoEmoji-Regular',
+  'NotoSansKR-Regular',
+  'NotoSansArabic-Regular',
+  'NotoSansDevanagari-Regular',
+] as const;
 export type FontName = (typeof FONT_NAMES)[number];
 
 export interface FontSource {
@@ -21,11 +30,17 @@ export const fontKey = (name: FontName) => `${FONT_KEY_PREFIX}${name}.ttf`;
 export type BaseFont = 'NotoSans-Regular' | 'NotoSans-Bold';
 export const CJK_FONT: FontName = 'NotoSansSC-Regular';
 export const EMOJI_FONT: FontName = 'NotoEmoji-Regular';
+export const HANGUL_FONT: FontName = 'NotoSansKR-Regular';
+export const ARABIC_FONT: FontName = 'NotoSansArabic-Regular';
+export const DEVANAGARI_FONT: FontName = 'NotoSansDevanagari-Regular';
+/** The fonts only some texts need, in the order they are embedded. */
+export const EXTRA_FONTS: readonly FontName[] = [CJK_FONT, EMOJI_FONT, HANGUL_FONT, ARABIC_FONT, DEVANAGARI_FONT];
 
 /** Which code points each loaded font can show. */
 export type Coverage = Partial<Record<FontName, ReadonlySet<number>>>;
 
-export type ClusterKind = 'base' | 'cjk' | 'emoji';
+/** `arabic` and `devanagari` clusters need OpenType shaping; Arabic is also written right to left. */
+export type ClusterKind = 'base' | 'cjk' | 'emoji' | 'hangul' | 'arabic' | 'devanagari';
 export interface Cluster {
   text: string;
   kind: ClusterKind;
@@ -35,8 +50,16 @@ export interface FontRun {
   font: FontName;
 }
 
+// Hangul is not CJK here: NotoSansSC has no Hangul, NotoSansKR does.
 const CJK =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}\u3000-\u30FF\u3190-\u31FF\u3200-\u33FF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Bopomofo}\u3000-\u30FF\u3190-\u31FF\u3200-\u33FF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
+const HANGUL = /\p{Script=Hangul}/u;
+// Script extensions: the Arabic comma, question mark and digits, and the danda, which the script's
+// own font has and which join the words around them.
+const ARABIC = /\p{Script_Extensions=Arabic}/u;
+const DEVANAGARI = /\p{Script_Extensions=Devanagari}/u;
+/** Marks and joiners that stay with the Arabic or Devanagari character before them (shaping reads them together). */
+const JOINS_PREVIOUS = /[\p{M}\u200C\u200D]/u;
 const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
 const EMOJI_PRESENTATION = /\p{Emoji_Presentation}/u;
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
@@ -76,7 +99,18 @@ export const normalizeText = (text: string): string =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '');
 
-/** Splits text into clusters: emoji sequences (ZWJ, skin tones, flags, keycaps) stay whole. */
+/** The kind of a character that is neither emoji nor CJK: Hangul, Arabic, Devanagari or anything else. */
+const scriptKind = (ch: string): ClusterKind => {
+  if (ARABIC.test(ch)) return 'arabic';
+  if (DEVANAGARI.test(ch)) return 'devanagari';
+  if (HANGUL.test(ch)) return 'hangul';
+  return 'base';
+};
+
+/**
+ * Splits text into clusters: emoji sequences (ZWJ, skin tones, flags, keycaps) stay whole, and an
+ * Arabic or Devanagari character keeps the marks and joiners after it.
+ */
 export const clusters = (text: string): Cluster[] => {
   const cps = Array.from(text, (ch) => ch.codePointAt(0)!);
   const out: Cluster[] = [];
@@ -84,8 +118,9 @@ export const clusters = (text: string): Cluster[] => {
   while (i < cps.length) {
     const cp = cps[i];
     const next = cps[i + 1];
-    // Fast path: below U+2000 only ©, ® and keycap bases can start an emoji, and nothing is CJK.
-    if (cp < 0x2000 && cp !== 0xa9 && cp !== 0xae && !isKeycapBase(cp)) {
+    // Fast path: below U+0600 (Latin, Greek, Cyrillic) only ©, ® and keycap bases can start an
+    // emoji, and nothing is CJK, Hangul, Arabic or Devanagari.
+    if (cp < 0x0600 && cp !== 0xa9 && cp !== 0xae && !isKeycapBase(cp)) {
       out.push({ text: String.fromCharCode(cp), kind: 'base' });
       i += 1;
       continue;
@@ -93,7 +128,10 @@ export const clusters = (text: string): Cluster[] => {
     const ch = String.fromCodePoint(cp);
     let end = i + 1;
     let kind: ClusterKind = 'base';
-    if (isRegionalIndicator(cp)) {
+    if (cp >= 0x0600 && cp < 0x2000) {
+      // No emoji and no CJK in this range: only scripts (Arabic, Devanagari, Hangul jamo, others).
+      kind = scriptKind(ch);
+    } else if (isRegionalIndicator(cp)) {
       kind = 'emoji';
       if (next !== undefined && isRegionalIndicator(next)) end = i + 2;
     } else if (isKeycapBase(cp) && (next === KEYCAP || (next === VS16 && cps[i + 2] === KEYCAP))) {
@@ -109,7 +147,13 @@ export const clusters = (text: string): Cluster[] => {
         else break;
       }
     } else if (CJK.test(ch)) {
-      kind = 'cjk';
+      // The CJK ranges hold halfwidth and enclosed Hangul too.
+      kind = HANGUL.test(ch) ? 'hangul' : 'cjk';
+    } else if (cp >= 0x2000) {
+      kind = scriptKind(ch);
+    }
+    if (kind === 'arabic' || kind === 'devanagari') {
+      while (end < cps.length && JOINS_PREVIOUS.test(String.fromCodePoint(cps[end]))) end += 1;
     }
     out.push({ text: String.fromCodePoint(...cps.slice(i, end)), kind });
     i = end;
@@ -117,16 +161,28 @@ export const clusters = (text: string): Cluster[] => {
   return out;
 };
 
+/** The font each script's clusters are drawn with when it has them. */
+const SCRIPT_FONTS: Partial<Record<ClusterKind, FontName>> = {
+  cjk: CJK_FONT,
+  hangul: HANGUL_FONT,
+  arabic: ARABIC_FONT,
+  devanagari: DEVANAGARI_FONT,
+};
+
 /**
- * The fonts a set of texts needs, given what the base font covers. The CJK font is only loaded for
- * CJK text (or symbols only it has), the emoji font for emoji or other characters NotoSans lacks.
+ * The fonts a set of texts needs, given what the base font covers. The CJK, Hangul, Arabic and
+ * Devanagari fonts are only loaded for text in their script (or, for the CJK font, symbols only it
+ * has), the emoji font for emoji or other characters NotoSans lacks. NotoSans has the basic
+ * Devanagari block too, but Devanagari text still asks for NotoSansDevanagari: it also has the Vedic
+ * signs and Devanagari Extended, so a word never ends up split between two fonts.
  */
 export const fontsNeeded = (texts: Iterable<string>, base: ReadonlySet<number>): Set<FontName> => {
   const need = new Set<FontName>();
   for (const raw of texts) {
     if (!raw) continue;
     for (const cluster of clusters(normalizeText(raw))) {
-      if (cluster.kind === 'cjk') need.add(CJK_FONT);
+      const script = SCRIPT_FONTS[cluster.kind];
+      if (script) need.add(script);
       else if (cluster.kind === 'emoji') need.add(EMOJI_FONT);
       else {
         const cp = cluster.text.codePointAt(0)!;
@@ -135,7 +191,7 @@ export const fontsNeeded = (texts: Iterable<string>, base: ReadonlySet<number>):
         if (inScSymbols(cp)) need.add(CJK_FONT);
       }
     }
-    if (need.has(CJK_FONT) && need.has(EMOJI_FONT)) break;
+    if (need.size === EXTRA_FONTS.length) break;
   }
   return need;
 };
@@ -172,7 +228,7 @@ export const resolveClusters = (text: string, coverage: Coverage, base: BaseFont
   const out: FontCluster[] = [];
   const baseSet = coverage[base];
   const emojiSet = coverage[EMOJI_FONT];
-  const order: FontName[] = [base, EMOJI_FONT, CJK_FONT];
+  const order: FontName[] = [base, ...EXTRA_FONTS];
   for (const cluster of clusters(text)) {
     if (cluster.kind === 'base' && cluster.text.length === 1 && baseSet?.has(cluster.text.charCodeAt(0))) {
       out.push({ ...cluster, font: base });
@@ -185,8 +241,9 @@ export const resolveClusters = (text: string, coverage: Coverage, base: BaseFont
         continue;
       }
     }
-    if (cluster.kind === 'cjk' && covers(coverage[CJK_FONT], cluster.text)) {
-      out.push({ ...cluster, font: CJK_FONT });
+    const script = SCRIPT_FONTS[cluster.kind];
+    if (script && covers(coverage[script], cluster.text)) {
+      out.push({ ...cluster, font: script });
       continue;
     }
     // Anything else: per character, the first loaded font that has it.

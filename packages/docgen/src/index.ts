@@ -11,6 +11,7 @@ export { fillPdfForm, listPdfFormFields, type PdfFormField } from './pdf-form';
 export { renderDocx } from './render/docx';
 export { render } from './render/index';
 export { renderPdf } from './render/pdf';
+export { type Line, PageCanvas, type Rgb, TextKit, textKitFor } from './render/pdf-text';
 export { renderPptx } from './render/pptx';
 export { renderXlsx } from './render/xlsx';
 export {

@@ -1,7 +1,7 @@
 import { AppError } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import { fillPdfForm, listPdfFormFields } from './pdf-form';
-import { pdfFontNames, pdfText, recordingFonts } from './pdf-test-support';
+import { pdfFontNames, pdfGlyphs, pdfText, recordingFonts } from './pdf-test-support';
 
 /** A fillable PDF made with pdf-lib: a text field, a checkbox, a dropdown, a radio group, a multiline note. */
 const buildForm = async (options: { maxLength?: number } = {}) => {
@@ -60,6 +60,36 @@ describe('PDF forms', () => {
     expect(loaded).toContain('NotoSansSC-Regular');
     const fonts = await pdfFontNames(filled);
     expect(fonts.some((f) => f.includes('NotoSansSC'))).toBe(true);
+  });
+
+  it('draws Hangul, Arabic and Devanagari values with the font that has them, Arabic shaped and in visual order', async () => {
+    const reversed = (text: string) => [...text].reverse().join('');
+    const cases = [
+      { value: '안녕하세요', font: 'NotoSansKR-Regular', visual: '안녕하세요' },
+      // The words swap places and read right to left; the Latin name stays left to right.
+      { value: 'Zoë مرحبا بالعالم', font: 'NotoSansArabic-Regular', visual: `Zoë ${reversed('مرحبا بالعالم')}` },
+      { value: 'नमस्ते दुनिया', font: 'NotoSansDevanagari-Regular', visual: 'नमस्ते दुिनया' },
+      { value: 'Ελληνικά Русский', font: 'NotoSans-Regular', visual: 'Ελληνικά Русский' },
+      { value: '中文', font: 'NotoSansSC-Regular', visual: '中文' },
+    ];
+    for (const { value, font, visual } of cases) {
+      const { source, loaded } = recordingFonts();
+      const filled = await fillPdfForm(await buildForm(), { 'applicant.name': value }, { fonts: source });
+      expect(loaded).toContain(font);
+      // pdf-lib names an embedded font by its PostScript name and a random suffix.
+      expect((await pdfFontNames(filled)).some((name) => name.startsWith(`${font}-`))).toBe(true);
+      const glyphs = (await pdfGlyphs(filled)).filter((g) => g.font.startsWith(`${font}-`));
+      expect(glyphs.filter((g) => g.gid === 0)).toEqual([]);
+      // The value's glyphs as drawn, left to right (the pre-filled note uses NotoSans too).
+      const drawn = glyphs.map((g) => g.text.replace(/\u034F/g, '')).join('');
+      expect(drawn).toContain(visual);
+      expect(drawn).not.toMatch(/[\uFFFD?]/);
+      // Shaped: initial م in مرحبا, final م in بالعالم, two glyphs for one letter.
+      if (font === 'NotoSansArabic-Regular')
+        expect(new Set(glyphs.filter((g) => g.text === 'م').map((g) => g.gid)).size).toBe(2);
+      const { all } = await pdfText(filled);
+      expect(all).not.toMatch(/[\uFFFD?]/);
+    }
   });
 
   it('uses only NotoSans for Latin values, and accepts numbers and loose booleans', async () => {

@@ -1,6 +1,15 @@
 import { AppError } from '@flowspark/core';
 import type { PDFDocument, PDFField, PDFFont, PDFForm } from 'pdf-lib';
-import { CJK_FONT, type FontName, type FontSource, normalizeText } from './fonts';
+import {
+  ARABIC_FONT,
+  CJK_FONT,
+  DEVANAGARI_FONT,
+  type FontName,
+  type FontSource,
+  fontsNeeded,
+  HANGUL_FONT,
+  normalizeText,
+} from './fonts';
 import { loadFontkit } from './render/pdf-text';
 import { formatVariableValue } from './variables';
 
@@ -62,9 +71,16 @@ const asBoolean = (value: unknown): boolean | null => {
   return null;
 };
 
+/** Invisible characters (joiners, selectors) a font may lack: dropped rather than shown as '?'. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
 /**
- * Fonts for field appearances, embedded on first use: NotoSans, and NotoSansSC only for a value
- * NotoSans cannot show. A field appearance has one font, so characters neither font has become '?'.
+ * Fonts for field appearances, embedded on first use: NotoSans, and another font only for a value
+ * that asks for it (see fontsNeeded): NotoSansKR for Hangul, NotoSansArabic for Arabic,
+ * NotoSansDevanagari for Devanagari, NotoSansSC for CJK and whatever else NotoSans lacks. A field
+ * appearance has one font: the first of those that shows the whole value, else the one that shows
+ * most of it; characters it lacks become '?'. pdf-lib measures and encodes the value through the
+ * font's layout, which shapes Arabic and Devanagari and puts Arabic in visual order (loadFontkit).
  */
 class AppearanceFonts {
   private readonly embedded = new Map<FontName, { font: PDFFont; set: Set<number> } | null>();
@@ -96,16 +112,35 @@ class AppearanceFonts {
         },
       );
     }
-    const fits = (set: Set<number>) => [...text].every((ch) => ch === '\n' || set.has(ch.codePointAt(0)!));
+    const chars = [...text].filter((ch) => ch !== '\n' && !IGNORABLE.test(ch));
+    const shown = (set: Set<number>) => chars.filter((ch) => set.has(ch.codePointAt(0)!)).length;
+    const needed = fontsNeeded([text], sans.set);
+    const scriptFonts = SCRIPT_FONTS.filter((name) => needed.has(name));
     let chosen = sans;
-    if (!fits(sans.set)) {
-      const cjk = await this.embed(CJK_FONT);
-      if (cjk) chosen = cjk;
+    if (scriptFonts.length || shown(sans.set) < chars.length) {
+      // The script fonts first; NotoSansSC also stands in for anything else NotoSans lacks.
+      const candidates = scriptFonts.includes(CJK_FONT) ? scriptFonts : [...scriptFonts, CJK_FONT];
+      let best: { font: typeof sans; count: number } | null = null;
+      for (const name of candidates) {
+        const font = await this.embed(name);
+        if (!font) continue;
+        const count = shown(font.set);
+        if (!best || count > best.count) best = { font, count };
+        if (count === chars.length) break;
+      }
+      // NotoSans stays when it shows more (Devanagari while NotoSansDevanagari is not installed).
+      if (best && best.count >= shown(sans.set)) chosen = best.font;
     }
-    const shown = [...text].map((ch) => (ch === '\n' || chosen.set.has(ch.codePointAt(0)!) ? ch : '?')).join('');
-    return { font: chosen.font, text: shown };
+    const out = [...text]
+      .filter((ch) => !IGNORABLE.test(ch) || chosen.set.has(ch.codePointAt(0)!))
+      .map((ch) => (ch === '\n' || chosen.set.has(ch.codePointAt(0)!) ? ch : '?'))
+      .join('');
+    return { font: chosen.font, text: out };
   }
 }
+
+/** The fonts a field value in their script is drawn with, in order of preference. */
+const SCRIPT_FONTS: FontName[] = [HANGUL_FONT, ARABIC_FONT, DEVANAGARI_FONT, CJK_FONT];
 
 const textOf = (value: unknown) => (value === null || value === undefined ? '' : formatVariableValue(value));
 

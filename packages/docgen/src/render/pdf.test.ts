@@ -2,9 +2,10 @@ import { AppError } from '@flowspark/core';
 import { describe, expect, it } from 'vitest';
 import { RenderLimitError } from '../limits';
 import { DocumentModel, type DocumentModelInput } from '../model';
-import { JPEG_1PX, PNG_1PX, pdfFontNames, pdfText, recordingFonts } from '../pdf-test-support';
+import { JPEG_1PX, PNG_1PX, pdfFontNames, pdfGlyphs, pdfText, recordingFonts } from '../pdf-test-support';
 import { buildSampleModel } from '../sample';
 import { renderPdf } from './pdf';
+import { textKitFor } from './pdf-text';
 
 const model = (input: DocumentModelInput) => DocumentModel.parse(input);
 
@@ -135,7 +136,105 @@ describe('renderPdf', () => {
     expect(fonts.some((f) => f.includes('NotoEmoji'))).toBe(true);
   });
 
-  it('never loads the CJK or emoji font for a Latin-only document', async () => {
+  it('draws Hangul, Arabic and Devanagari with their fonts, shaped, Arabic in visual order', async () => {
+    const { source, loaded } = recordingFonts();
+    const file = await renderPdf(
+      model({
+        title: 'Scripts',
+        sections: [
+          {
+            blocks: [
+              { type: 'paragraph', text: '안녕하세요' },
+              { type: 'paragraph', text: 'مرحبا بالعالم' },
+              { type: 'paragraph', text: 'नमस्ते दुनिया क्षत्रिय' },
+              { type: 'paragraph', text: 'Total: مرحبا بالعالم 2024!' },
+              { type: 'paragraph', text: 'Ελληνικά Русский 中文' },
+            ],
+          },
+        ],
+      }),
+      { fonts: source },
+    );
+    for (const name of ['NotoSansKR-Regular', 'NotoSansArabic-Regular', 'NotoSansDevanagari-Regular'] as const) {
+      expect(loaded).toContain(name);
+      expect(await pdfFontNames(file.bytes)).toContain(`FSPARK+${name}`);
+    }
+    const glyphs = await pdfGlyphs(file.bytes);
+    // No .notdef, nothing replaced.
+    expect(glyphs.filter((g) => g.gid === 0)).toEqual([]);
+    const drawn = glyphs.map((g) => g.text).join('');
+    expect(drawn).not.toMatch(/[\uFFFD?]/);
+    const byFont = (name: string) => glyphs.filter((g) => g.font.endsWith(name));
+    expect(
+      byFont('NotoSansKR-Regular')
+        .map((g) => g.text)
+        .join(''),
+    ).toBe('안녕하세요');
+    // Each line's pieces left to right, as drawn (one piece per word for Arabic).
+    const lines = new Map<number, Map<number, string>>();
+    for (const g of glyphs) {
+      const pieces = lines.get(g.y) ?? new Map<number, string>();
+      pieces.set(g.x, (pieces.get(g.x) ?? '') + g.text.replace(/\u034F/g, ''));
+      lines.set(g.y, pieces);
+    }
+    const visual = [...lines.values()].map((pieces) => [...pieces.values()]);
+    const reversed = (text: string) => [...text].reverse().join('');
+    // Visual order: the second word first, each word's letters right to left.
+    expect(visual).toContainEqual([reversed('بالعالم'), reversed('مرحبا')]);
+    // In a left-to-right line, the Arabic words swap places and the number stays readable.
+    expect(visual).toContainEqual(['Total: 2024', reversed('بالعالم'), reversed('مرحبا'), '!']);
+    // Shaped: م is drawn with two different glyphs (initial in مرحبا, final in بالعالم), as the
+    // cmap alone would never do.
+    const meem = new Set(
+      byFont('NotoSansArabic-Regular')
+        .filter((g) => g.text === 'م')
+        .map((g) => g.gid),
+    );
+    expect(meem.size).toBe(2);
+    // Devanagari conjuncts are one glyph each, and the vowel sign ि is drawn before its consonant.
+    const deva = byFont('NotoSansDevanagari-Regular').map((g) => g.text);
+    expect(deva).toContain('क्ष');
+    expect(deva).toContain('स्');
+    expect(deva.join('')).toContain('ित्र');
+    // A reader gets the text back (pdf.js puts the Arabic into logical order again).
+    const { all } = await pdfText(file.bytes);
+    const text = all.replace(/\u034F/g, '');
+    expect(text).not.toMatch(/[\uFFFD?]/);
+    for (const expected of ['안녕하세요', 'مرحبا بالعالم', 'नमस्ते', 'Ελληνικά', 'Русский', '中文']) {
+      expect(text).toContain(expected);
+    }
+    for (const ch of 'दुनियाक्षत्रिय') expect(text).toContain(ch);
+  });
+
+  it('wraps Arabic at spaces, each line in visual order, measured from the shaped glyphs', async () => {
+    const words = Array.from({ length: 60 }, (_, i) => (i % 2 ? 'بالعالم' : 'مرحبا'));
+    const file = await renderPdf(
+      model({ title: 'Wrap', sections: [{ blocks: [{ type: 'paragraph', text: words.join(' ') }] }] }),
+      {
+        fonts: recordingFonts().source,
+      },
+    );
+    const lines = new Map<number, string[]>();
+    for (const g of await pdfGlyphs(file.bytes)) {
+      if (!g.font.endsWith('NotoSansArabic-Regular')) continue;
+      const line = lines.get(g.y) ?? [];
+      line.push(g.text.replace(/\u034F/g, ''));
+      lines.set(g.y, line);
+    }
+    expect(lines.size).toBeGreaterThan(1);
+    // Read right to left, the lines give back the paragraph, word for word.
+    const read = [...lines.values()].map((line) => line.reverse().join('')).join('');
+    expect(read).toBe(words.join(''));
+
+    const { PDFDocument } = await import('pdf-lib');
+    const kit = await textKitFor(await PDFDocument.create(), ['مرحبا'], recordingFonts().source);
+    // Joined letters are narrower than the same letters standing alone.
+    const alone = [...'مرحبا'].reduce((sum, ch) => sum + kit.measure(ch, 'NotoSans-Regular'), 0);
+    expect(kit.measure('مرحبا', 'NotoSans-Regular')).toBeLessThan(alone);
+    for (const line of kit.wrap(words.join(' '), 'NotoSans-Regular', 30)) expect(line.width).toBeLessThanOrEqual(30);
+  });
+
+  it('never loads the CJK, emoji, Hangul, Arabic or Devanagari font for a Latin-only document', async () => {
     const { source, loaded } = recordingFonts();
     const file = await renderPdf(
       model({

@@ -1,18 +1,10 @@
 import { AppError } from '@flowspark/core';
-import type { PDFDocument, PDFFont, PDFImage } from 'pdf-lib';
-import {
-  type BaseFont,
-  CJK_FONT,
-  type Coverage,
-  EMOJI_FONT,
-  type FontName,
-  type FontSource,
-  fontsNeeded,
-} from '../fonts';
+import type { PDFDocument, PDFImage } from 'pdf-lib';
+import type { BaseFont, FontSource } from '../fonts';
 import { type DecodedImage, decodeModelImages, fitImage } from '../image-data';
 import { assertWithinLimits, imagePixelsError, PDF_LIMITS, pageLimitError } from '../limits';
 import { type Block, CONTENT_TYPES, type DocumentModel, type RenderedFile } from '../model';
-import { type Line, loadFontkit, PageCanvas, type Rgb, TextKit } from './pdf-text';
+import { type Line, PageCanvas, type Rgb, type TextKit, textKitFor } from './pdf-text';
 
 type TableBlock = Extract<Block, { type: 'table' }>;
 
@@ -65,37 +57,12 @@ function* modelTexts(model: DocumentModel): Generator<string> {
   }
 }
 
-const fontMissing = (name: FontName) =>
-  new AppError('SERVICE_UNAVAILABLE', `The PDF font ${name} is not installed (run npm run fonts:upload)`, {
-    details: { reason: 'FONT_MISSING', font: name },
-  });
-
-/** Loads and embeds the fonts the model needs: the CJK font only for CJK text, the emoji font only for emoji. */
-const embedFonts = async (doc: PDFDocument, model: DocumentModel, source: FontSource) => {
-  doc.registerFontkit(await loadFontkit());
-  const fonts: Partial<Record<FontName, PDFFont>> = {};
-  const coverage: Coverage = {};
-  const embed = async (name: FontName, required: boolean) => {
-    const bytes = await source.load(name);
-    if (!bytes) {
-      if (required) throw fontMissing(name);
-      return;
-    }
-    // A fixed subset tag instead of pdf-lib's random suffix: the same model gives the same bytes.
-    fonts[name] = await doc.embedFont(bytes, { subset: true, customName: `FSPARK+${name}` });
-    coverage[name] = new Set(fonts[name].getCharacterSet());
-  };
-  await embed('NotoSans-Regular', true);
-  await embed('NotoSans-Bold', false);
-  if (!fonts['NotoSans-Bold']) {
-    fonts['NotoSans-Bold'] = fonts['NotoSans-Regular'];
-    coverage['NotoSans-Bold'] = coverage['NotoSans-Regular'];
-  }
-  const needed = fontsNeeded(modelTexts(model), coverage['NotoSans-Regular']!);
-  // Missing optional fonts degrade to replacement characters rather than failing the document.
-  for (const name of [CJK_FONT, EMOJI_FONT]) if (needed.has(name)) await embed(name, false);
-  return new TextKit(fonts, coverage);
-};
+/**
+ * Loads and embeds the fonts the model needs: the CJK, emoji, Hangul, Arabic and Devanagari fonts
+ * only for text that asks for them.
+ */
+const embedFonts = (doc: PDFDocument, model: DocumentModel, source: FontSource) =>
+  textKitFor(doc, modelTexts(model), source);
 
 /** Lays the model out page by page: a cursor moving down, a new page when the next thing does not fit. */
 class Layout {
