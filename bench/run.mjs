@@ -293,7 +293,7 @@ console.log(
 for (const r of await runWorkerdRenders()) {
   console.log(
     r.ok
-      ? `${r.case.padEnd(10)} ${String(r.ms).padStart(6)} ms  model ${r.model_mb} MB, render peak added ${r.peak_added_mb} MB, ` +
+      ? `${r.case.padEnd(11)} ${String(r.ms).padStart(6)} ms ${r.pages ? ` (${r.pages} pages)` : ''} model ${r.model_mb} MB, render peak added ${r.peak_added_mb} MB, ` +
           `model + render ${(r.model_mb + r.peak_added_mb).toFixed(1)} MB ${goal(`≤ ${GOALS.workerMemoryMb} MB`)}`
       : `${r.case.padEnd(10)} failed: ${r.error}`,
   );

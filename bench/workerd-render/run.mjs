@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { quietEnv, root, wranglerBin } from '../../scripts/local-setup.mjs';
 
 const PORT = Number(process.env.BENCH_RENDER_PORT ?? 8798);
-const CASES = ['pdf-100', 'docx-100', 'pptx-50', 'xlsx-100k'];
+const CASES = (process.env.BENCH_RENDER_CASES ?? 'pdf-100,docx-100,pptx-50,xlsx-100k,booklet-500').split(',');
 
 const descendants = (pid) => {
   const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim();
@@ -81,6 +81,7 @@ export const runWorkerdRenders = async () => {
         case: kind,
         ok: res.ok,
         bytes: body.bytes,
+        ...(body.pages ? { pages: body.pages } : {}),
         ms: wallMs,
         model_mb: Math.round(((baseline - empty.get(pid)) / 1024) * 10) / 10,
         peak_added_mb: Math.round(((peak - baseline) / 1024) * 10) / 10,

@@ -22,7 +22,11 @@ const squash = (text: string) => text.replace(/\s+/g, ' ');
 /** A book with every page type: cover, form, choosable offer, sheet, terms range; contents first. */
 const setUp = async (tenant: TestTenant, options: { rows?: number; toc?: boolean } = {}) => {
   const cover = await upload(tenant, await labelledPdf('Cover', 2), 'Cover.pdf');
-  const form = await upload(tenant, await makeForm(['customer_name', 'revenue', 'city']), 'Registration.pdf');
+  const form = await upload(
+    tenant,
+    await makeForm(['customer_name', 'revenue', 'city', 'greeting', 'motto', 'welcome']),
+    'Registration.pdf',
+  );
   const gold = await upload(tenant, await labelledPdf('Gold offer'), 'Gold.pdf');
   const silver = await upload(tenant, await labelledPdf('Silver offer'), 'Silver.pdf');
   const terms = await upload(tenant, await labelledPdf('Terms', 4), 'Terms.pdf');
@@ -41,6 +45,9 @@ const setUp = async (tenant: TestTenant, options: { rows?: number; toc?: boolean
         customer_name: 'name',
         revenue: 'revenue',
         city: 'city',
+        greeting: 'greeting',
+        motto: 'motto',
+        welcome: 'welcome',
         consent: 'consent',
         region: 'region',
         tier: 'tier',
@@ -69,6 +76,9 @@ describe('POST /books/{id}/generate', () => {
     const alice = await customerWith(tenant, 'Ελένη Иванова 王芳', [
       { key: 'name', value: 'Ελένη Ιωάννου Иванова' },
       { key: 'city', value: '東京 北京' },
+      { key: 'greeting', value: '안녕하세요' },
+      { key: 'motto', value: 'नमस्ते दुनिया' },
+      { key: 'welcome', value: 'مرحبا' },
       { key: 'revenue', value: '100', year: 2024, quarter: 4 },
       { key: 'revenue', value: '250', year: 2025, quarter: 1 },
       { key: 'consent', value: true },
@@ -111,6 +121,12 @@ describe('POST /books/{id}/generate', () => {
     expect(pages[2]).toContain('Registration form');
     expect(pages[2]).toContain('Ελένη Ιωάννου Иванова');
     expect(pages[2]).toContain('東京 北京');
+    expect(pages[2]).toContain('안녕하세요');
+    // Devanagari is shaped: the vowel sign ि is drawn (and so read back) before its consonant.
+    expect(pages[2].replace(/\s/g, '')).toContain('नमस्तेदुिनया');
+    // Arabic is drawn shaped, right to left: its letters are all there (marks map to U+034F).
+    const arabic = pages[2].replace(/\u034F/g, '');
+    for (const letter of 'مرحبا') expect(arabic).toContain(letter);
     expect(pages[2]).not.toMatch(/[?\uFFFD]/);
     expect(pages[2]).toContain('250'); // the latest period
     expect(pages[2]).not.toContain('100');
@@ -118,6 +134,8 @@ describe('POST /books/{id}/generate', () => {
     expect(pages[3]).toContain('Gold offer');
     expect(squash(pages[4])).toContain('Region Amount Share Closed');
     expect(squash(pages[4])).toContain('Zürich Ελλάδα Москва 東京 1,234.50 12.5% 2025-03-31');
+    expect(pages[4].replace(/\s/g, '')).toContain('서울नमस्तेदुिनया');
+    expect(pages[4]).not.toMatch(/[?\uFFFD]/);
     expect(pages[5]).toContain('Terms page 2');
     expect(pages[6]).toContain('Terms page 3');
     expect(outline).toEqual([

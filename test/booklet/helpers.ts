@@ -64,7 +64,7 @@ export const makeWorkbook = async (rows = 3) => {
   ];
   for (let i = 0; i < rows; i += 1) {
     sales.addRow({
-      region: i === 0 ? 'Zürich Ελλάδα Москва 東京' : `Region ${i + 1}`,
+      region: i === 0 ? 'Zürich Ελλάδα Москва 東京' : i === 1 ? '서울 नमस्ते दुनिया' : `Region ${i + 1}`,
       amount: 1234.5 + i,
       share: 0.125,
       closed: new Date(Date.UTC(2025, 2, 31)),
