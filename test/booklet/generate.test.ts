@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEncryptedPdf } from '../helpers/files';
 import { env, expectError, expectOk, type TestTenant } from '../helpers/harness';
-import { openFeed } from '../jobs/helpers';
+import { eventually, openFeed } from '../jobs/helpers';
 import {
   addPage,
   BOOKS,
@@ -208,6 +208,12 @@ describe('POST /books/{id}/generate', () => {
       'Page 5 of 5 done: Terms',
       'Merged 6 PDF page(s)',
     ]);
+    // The one who asked is told, in the app (and subscribed endpoints get booklet.ready).
+    const notified = await eventually(async () => {
+      const list = expectOk(await tenant.as('GET', '/api/v1/notifications')).body.data;
+      return list.find((n: any) => n.type === 'booklet.ready');
+    });
+    expect(notified.title).toBe('Your booklet is ready');
     const percents = progress.map((e) => e.progress);
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);
     feed.ws.close();

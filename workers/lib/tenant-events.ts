@@ -133,4 +133,5 @@ const READY_EVENTS: Record<string, { type: string; title: string }> = {
   'document.generate': { type: 'document.ready', title: 'Your document is ready' },
   'presentation.generate': { type: 'document.ready', title: 'Your presentation is ready' },
   'kb.ingest': { type: 'kb.document.indexed', title: 'A document was added to the knowledge base' },
+  'booklet.generate': { type: 'booklet.ready', title: 'Your booklet is ready' },
 };
