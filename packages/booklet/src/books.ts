@@ -326,21 +326,19 @@ export const deletePage = async (db: Database, orgId: string, bookId: string, pa
   ]);
 };
 
-/** Replaces a choosable page's conditions (in the order given: the first match wins). */
-export const setConditions = async (
+/** Checks and writes a choosable page's whole list of conditions (in order: the first match wins). */
+const writeConditions = async (
   db: Database,
   orgId: string,
-  bookId: string,
-  pageId: string,
+  page: PageWithConditions,
   conditions: ConditionInput[],
 ): Promise<ConditionRow[]> => {
-  const page = await requirePage(db, orgId, bookId, pageId);
   if (page.type !== 'choosable') throw noConditions();
   if (conditions.length > MAX_CONDITIONS) {
     const message = `A page has at most ${MAX_CONDITIONS} conditions`;
     throw validationError(message, { conditions: [message] });
   }
-  const rows = conditionRows(orgId, pageId, conditions, new Date().toISOString());
+  const rows = conditionRows(orgId, page.id, conditions, new Date().toISOString());
   await assertSound(db, orgId, {
     type: 'choosable',
     uploadId: null,
@@ -348,8 +346,34 @@ export const setConditions = async (
     conditions: rows,
   });
   await db.batch([
-    db.delete(pageConditions).where(and(eq(pageConditions.orgId, orgId), eq(pageConditions.pageId, pageId))),
+    db.delete(pageConditions).where(and(eq(pageConditions.orgId, orgId), eq(pageConditions.pageId, page.id))),
     ...(rows.length ? [db.insert(pageConditions).values(rows)] : []),
   ]);
   return rows;
+};
+
+/** Replaces a choosable page's conditions. */
+export const setConditions = async (
+  db: Database,
+  orgId: string,
+  bookId: string,
+  pageId: string,
+  conditions: ConditionInput[],
+): Promise<ConditionRow[]> => writeConditions(db, orgId, await requirePage(db, orgId, bookId, pageId), conditions);
+
+/** Adds a condition after a choosable page's others. */
+export const addCondition = async (
+  db: Database,
+  orgId: string,
+  bookId: string,
+  pageId: string,
+  condition: ConditionInput,
+): Promise<ConditionRow[]> => {
+  const page = await requirePage(db, orgId, bookId, pageId);
+  const existing = page.conditions.map((row) => ({
+    attribute_key: row.attributeKey,
+    attribute_value: row.attributeValue,
+    target_upload_id: row.targetUploadId,
+  }));
+  return writeConditions(db, orgId, page, [...existing, condition]);
 };

@@ -129,6 +129,11 @@ export const setAttribute = async (
 /** Every attribute of the customer, by key, then latest period first. */
 export const listAttributes = async (db: Database, orgId: string, customerId: string): Promise<AttributeRow[]> => {
   await requireCustomer(db, orgId, customerId);
+  return attributesOf(db, orgId, customerId);
+};
+
+/** The attributes of a customer already known to be the tenant's (none for another's). */
+export const attributesOf = async (db: Database, orgId: string, customerId: string): Promise<AttributeRow[]> => {
   const rows = await db
     .select()
     .from(customerAttributes)

@@ -53,8 +53,11 @@ export const startBookletGeneration = async (
   input: { customer_id: string; spreadsheet_upload_id?: string | null },
 ): Promise<{ book: BookRow; job: JobRow }> => {
   const { orgId } = actor;
-  const [book, pages] = await Promise.all([requireBook(db, orgId, bookId), allPages(db, orgId, bookId)]);
-  await requireCustomer(db, orgId, input.customer_id);
+  const [book, pages] = await Promise.all([
+    requireBook(db, orgId, bookId),
+    allPages(db, orgId, bookId),
+    requireCustomer(db, orgId, input.customer_id),
+  ]);
   if (pages.length === 0) {
     throw new AppError('VALIDATION_ERROR', 'The book has no pages yet', {
       details: { fields: { book: ['No pages'] } },

@@ -38,6 +38,7 @@ const columnLetters = (index: number) => {
 };
 
 type Formatter = (fmt: string, value: unknown) => string;
+type ValueTypes = typeof import('exceljs')['ValueType'];
 
 interface CellLike {
   type: number;
@@ -45,21 +46,6 @@ interface CellLike {
   numFmt?: string;
   result?: unknown;
 }
-
-// exceljs ValueType numbers.
-const VT = {
-  Null: 0,
-  Merge: 1,
-  Number: 2,
-  String: 3,
-  Date: 4,
-  Hyperlink: 5,
-  Formula: 6,
-  SharedString: 7,
-  RichText: 8,
-  Boolean: 9,
-  Error: 10,
-};
 
 const plain = (value: unknown, fmt: string | undefined, format: Formatter, date1904: boolean): string => {
   if (value === null || value === undefined) return '';
@@ -82,12 +68,12 @@ const plain = (value: unknown, fmt: string | undefined, format: Formatter, date1
 };
 
 /** What the cell shows. */
-const cellText = (cell: CellLike, format: Formatter, date1904: boolean): string => {
+const cellText = (cell: CellLike, types: ValueTypes, format: Formatter, date1904: boolean): string => {
   switch (cell.type) {
-    case VT.Null:
-    case VT.Merge:
+    case types.Null:
+    case types.Merge:
       return '';
-    case VT.Formula:
+    case types.Formula:
       return plain(cell.result, cell.numFmt, format, date1904);
     default:
       return plain(cell.value, cell.numFmt, format, date1904);
@@ -144,7 +130,7 @@ export async function readSheet(
   for (let r = bounds.top; r <= bounds.bottom; r += 1) {
     const row = sheet.getRow(r);
     if (row.hidden) continue;
-    rows.push(visible.map((c) => cellText(row.getCell(c) as unknown as CellLike, format, date1904)));
+    rows.push(visible.map((c) => cellText(row.getCell(c) as unknown as CellLike, ExcelJS.ValueType, format, date1904)));
   }
   while (rows.length > 1 && rows.at(-1)!.every((cell) => cell === '')) rows.pop();
   const widths = visible.map(

@@ -1,6 +1,6 @@
 import { bytesToHex } from '@flowspark/auth';
 import { allPages, getBookForJob, uploadFacts } from '@flowspark/booklet/books';
-import { getCustomer, listAttributes } from '@flowspark/booklet/customers';
+import { attributesOf, getCustomer } from '@flowspark/booklet/customers';
 import {
   BOOKLET_JOB_TYPE,
   type BookletFileRow,
@@ -64,7 +64,7 @@ export const bookletGenerateHandler: JobHandler<Input> = {
       getBookForJob(db, orgId, input.book_id),
       getCustomer(db, orgId, input.customer_id),
       allPages(db, orgId, input.book_id),
-      listAttributes(db, orgId, input.customer_id).catch(() => []),
+      attributesOf(db, orgId, input.customer_id),
     ]);
     if (!book) throw new JobError('BOOK_UNAVAILABLE', 'The book was deleted');
     if (!customer) throw new JobError('CUSTOMER_UNAVAILABLE', 'The customer was deleted');

@@ -1,4 +1,5 @@
 import {
+  addCondition,
   createBook,
   createPage,
   deleteBook,
@@ -258,13 +259,7 @@ const register = (app: GroupApp) => {
   app.openapi(addConditionRoute, async (c) => {
     const { db, actor } = routeContext(c);
     const { id, page_id } = c.req.valid('param');
-    const page = await requirePage(db, actor.orgId, id, page_id);
-    const existing = page.conditions.map((row) => ({
-      attribute_key: row.attributeKey,
-      attribute_value: row.attributeValue,
-      target_upload_id: row.targetUploadId,
-    }));
-    const rows = await setConditions(db, actor.orgId, id, page_id, [...existing, c.req.valid('json')]);
+    const rows = await addCondition(db, actor.orgId, id, page_id, c.req.valid('json'));
     return ok(c, { conditions: rows.map(presentCondition) }, 201);
   });
   app.openapi(generateRoute, async (c) => {

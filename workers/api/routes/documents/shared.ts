@@ -16,7 +16,7 @@ import {
 } from '@flowspark/documents';
 import { JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../../../lib/wallet';
 import { type AppContext, routeContext } from '../../lib/context';
-import { contentDisposition, ifNoneMatch } from '../../lib/download';
+import { sendObject } from '../../lib/download';
 import { announceCancellation, enqueueOrRecover } from '../../lib/jobs';
 import { downloadName } from './present';
 
@@ -85,20 +85,10 @@ export const sendDownload = async (c: AppContext, kind: DocumentKind, id: string
   const { db, actor } = routeContext(c);
   const doc = await findDocument(db, actor.orgId, kind, id);
   const found = await findDownload(db, doc, version);
-  const etag = ifNoneMatch(c.req.header('if-none-match'));
-  const object = await c.env.FILES.get(found.key, etag ? { onlyIf: { etagDoesNotMatch: etag } } : undefined);
-  if (!object) throw notFound('File');
-  const headers: Record<string, string> = {
-    ETag: object.httpEtag,
-    'Cache-Control': 'private, no-cache',
-    'X-Document-Version': String(found.version),
-  };
-  if (!('body' in object)) return c.body(null, 304, headers);
-  return c.body(object.body, 200, {
-    ...headers,
-    'Content-Type': CONTENT_TYPES[doc.format],
-    'Content-Length': String(object.size),
-    'Content-Disposition': contentDisposition(downloadName(doc)),
-    'X-Content-Type-Options': 'nosniff',
+  return sendObject(c, found.key, {
+    missing: 'File',
+    cacheControl: 'private, no-cache',
+    headers: { 'X-Document-Version': String(found.version) },
+    describe: () => ({ contentType: CONTENT_TYPES[doc.format], filename: downloadName(doc) }),
   });
 };

@@ -1,9 +1,8 @@
 import { type BookletFileRow, deleteBookletFile, listBookletFiles, requireBookletFile } from '@flowspark/booklet/files';
-import { notFound } from '@flowspark/core';
 import { z } from '@hono/zod-openapi';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
-import { binary, contentDisposition, ifNoneMatch } from '../../lib/download';
+import { binary, sendObject } from '../../lib/download';
 import { createGroup, type GroupApp } from '../../lib/group';
 import { noContent, paginated } from '../../lib/respond';
 import { errorResponses, idParam, PageQuerySchema, paginatedResponse, TimestampSchema } from '../../lib/schemas';
@@ -98,18 +97,11 @@ const register = (app: GroupApp) => {
   app.openapi(downloadRoute, async (c) => {
     const { db, actor } = routeContext(c);
     const row = await requireBookletFile(db, actor.orgId, c.req.valid('param').file_id);
-    const etag = ifNoneMatch(c.req.header('if-none-match'));
-    const object = await c.env.FILES.get(row.fileKey, etag ? { onlyIf: { etagDoesNotMatch: etag } } : undefined);
-    if (!object) throw notFound('File');
-    const headers: Record<string, string> = { ETag: object.httpEtag, 'Cache-Control': 'private, no-cache' };
-    if (!('body' in object)) return c.body(null, 304, headers);
-    return c.body(object.body, 200, {
-      ...headers,
-      'Content-Type': 'application/pdf',
-      'Content-Length': String(object.size),
-      'Content-Disposition': contentDisposition(row.filename),
-      'X-Content-SHA256': row.sha256,
-      'X-Content-Type-Options': 'nosniff',
+    return sendObject(c, row.fileKey, {
+      missing: 'File',
+      cacheControl: 'private, no-cache',
+      headers: { 'X-Content-SHA256': row.sha256 },
+      describe: () => ({ contentType: 'application/pdf', filename: row.filename }),
     });
   });
   app.openapi(deleteRoute, async (c) => {

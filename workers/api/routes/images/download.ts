@@ -2,7 +2,7 @@ import { AppError, notFound } from '@flowspark/core';
 import { getImage } from '@flowspark/documents';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
-import { binary, contentDisposition, ifNoneMatch } from '../../lib/download';
+import { binary, sendObject } from '../../lib/download';
 import type { GroupApp } from '../../lib/group';
 import { errorResponses } from '../../lib/schemas';
 import { imageFileName } from './present';
@@ -42,21 +42,12 @@ export const registerDownloadImage = (app: GroupApp) =>
         details: { status: image.status },
       });
     }
-    const etag = ifNoneMatch(c.req.header('if-none-match'));
-    const object = await c.env.FILES.get(image.fileKey, etag ? { onlyIf: { etagDoesNotMatch: etag } } : undefined);
-    if (!object) throw notFound('Image file');
-    const headers: Record<string, string> = {
-      ETag: object.httpEtag,
-      'Cache-Control': `private, max-age=${IMAGE_CACHE_SECONDS}`,
-    };
-    // A failed precondition (If-None-Match matched) returns the metadata without a body.
-    if (!('body' in object)) return c.body(null, 304, headers);
-    const contentType = image.contentType ?? object.httpMetadata?.contentType ?? 'application/octet-stream';
-    return c.body(object.body, 200, {
-      ...headers,
-      'Content-Type': contentType,
-      'Content-Length': String(object.size),
-      'Content-Disposition': contentDisposition(imageFileName(image.prompt, contentType)),
-      'X-Content-Type-Options': 'nosniff',
+    return sendObject(c, image.fileKey, {
+      missing: 'Image file',
+      cacheControl: `private, max-age=${IMAGE_CACHE_SECONDS}`,
+      describe: (object) => {
+        const contentType = image.contentType ?? object.httpMetadata?.contentType ?? 'application/octet-stream';
+        return { contentType, filename: imageFileName(image.prompt, contentType) };
+      },
     });
   });
