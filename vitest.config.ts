@@ -56,7 +56,7 @@ const unitTestsInBothRuntimes = [
 /**
  * The workerd tests run one Worker (test/worker.ts) with the API Worker's configuration (wrangler.toml)
  * and the jobs Worker's parts added from wrangler.jobs.toml: its queue consumers with their batch and
- * retry settings, and its Durable Objects as local classes. The API's JOBS_SERVICE binding names this
+ * retry settings, its Durable Objects and its Workflows as local classes. The API's JOBS_SERVICE binding names this
  * Worker (`flowspark-edge`), which the plugin binds to the test Worker itself.
  */
 const jobsWorker = (): Record<string, unknown> => {
@@ -64,6 +64,7 @@ const jobsWorker = (): Record<string, unknown> => {
   return {
     queueConsumers: workerOptions.queueConsumers,
     durableObjects: workerOptions.durableObjects,
+    workflows: workerOptions.workflows,
     serviceBindings: { JOBS_SERVICE: { name: 'flowspark-edge', entrypoint: 'JobsService' } },
   };
 };

@@ -126,7 +126,20 @@ describe('configuration', () => {
     // Each Worker declares the classes it defines, and only those.
     const declared = (toml: string) => blocks(toml, '[[migrations]]').map((m) => m.new_sqlite_classes);
     expect(declared(localToml)).toEqual(['["RateLimiter"]', '["ChatSession"]']);
-    expect(declared(jobsLocalToml)).toEqual(['["JobFeed", "LocalVectorIndex"]', '["KeywordIndex"]', '["TokenWallet"]']);
+    expect(declared(jobsLocalToml)).toEqual([
+      '["JobFeed", "LocalVectorIndex"]',
+      '["KeywordIndex"]',
+      '["TokenWallet"]',
+      '["SemanticCache"]',
+    ]);
+  });
+
+  it("the durable runs (Workflows) are the jobs Worker's, exported by its entry point", async () => {
+    const jobsMain = await import('../workers/jobs-main');
+    const workflows = blocks(jobsLocalToml, '[[workflows]]');
+    expect(workflows.map((w) => w.binding)).toEqual(['WORKFLOW_EXECUTIONS', 'AGENT_RUNS']);
+    for (const w of workflows) expect(typeof (jobsMain as Record<string, unknown>)[w.class_name!]).toBe('function');
+    expect(blocks(localToml, '[[workflows]]')).toEqual([]);
   });
 
   it('only production, behind Cloudflare, trusts CF-Connecting-IP', () => {

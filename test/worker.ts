@@ -7,7 +7,16 @@
 import jobs from '../workers/jobs-main';
 import api from '../workers/main';
 
-export { JobFeed, JobsService, KeywordIndex, LocalVectorIndex, TokenWallet } from '../workers/jobs-main';
+export {
+  AgentRunRunner,
+  JobFeed,
+  JobsService,
+  KeywordIndex,
+  LocalVectorIndex,
+  SemanticCache,
+  TokenWallet,
+  WorkflowExecutionRunner,
+} from '../workers/jobs-main';
 export { ChatSession, RateLimiter } from '../workers/main';
 
 export default { fetch: api.fetch, queue: jobs.queue, scheduled: jobs.scheduled };

@@ -6,6 +6,7 @@ import type { JobFeed } from './objects/job-feed';
 import type { KeywordIndex } from './objects/keyword-index';
 import type { LocalVectorIndex } from './objects/local-vector-index';
 import type { RateLimiter } from './objects/rate-limiter';
+import type { SemanticCache } from './objects/semantic-cache';
 import type { TokenWallet } from './objects/token-wallet';
 
 /**
@@ -31,6 +32,11 @@ export interface Env extends ConfigVars, AiVars {
   KEYWORD_INDEX: DurableObjectNamespace<KeywordIndex>;
   /** The token wallet: one object per organization (the jobs Worker's class). */
   TOKEN_WALLET: DurableObjectNamespace<TokenWallet>;
+  /** The semantic cache of LLM answers: one object per organization (the jobs Worker's class). */
+  SEMANTIC_CACHE: DurableObjectNamespace<SemanticCache>;
+  /** Workflow executions and agent runs (Cloudflare Workflows; jobs Worker only). */
+  WORKFLOW_EXECUTIONS: Workflow<WorkflowRunParams>;
+  AGENT_RUNS: Workflow<WorkflowRunParams>;
   /** Workers Static Assets (API Worker only): `.assets/`, built by scripts/build-assets.mjs. */
   ASSETS: Fetcher;
   /** Private JWK (ES256) that signs access tokens. */
@@ -61,6 +67,13 @@ export interface Env extends ConfigVars, AiVars {
   STRIPE_PRICE_ENTERPRISE?: string;
   /** Most bytes a keyword index object's postings may hold in memory before FTS5 ranks it (default 64 MiB). */
   KB_KEYWORD_MEMORY_BYTES?: string;
+}
+
+/** What a workflow execution's or agent run's instance is started with: ids only (the rows hold the rest). */
+export interface WorkflowRunParams {
+  org_id: string;
+  /** The execution (`exe_…`) or agent run (`agr_…`). */
+  run_id: string;
 }
 
 /** Queue messages carry ids only; payloads live in D1 or R2. */

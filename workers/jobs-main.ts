@@ -3,10 +3,13 @@
 // job feed, the local vector index, the keyword index). The parsers and renderers live here, never in the API Worker.
 import type { Env, JobMessage } from './env';
 
+export { AgentRunRunner } from './jobs/agent-runner';
 export { JobsService } from './jobs/service';
+export { WorkflowExecutionRunner } from './jobs/workflow-runner';
 export { JobFeed } from './objects/job-feed';
 export { KeywordIndex } from './objects/keyword-index';
 export { LocalVectorIndex } from './objects/local-vector-index';
+export { SemanticCache } from './objects/semantic-cache';
 export { TokenWallet } from './objects/token-wallet';
 
 export default {

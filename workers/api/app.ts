@@ -9,6 +9,7 @@ type FetchHandler = { fetch: (request: Request, env: Env, ctx: ExecutionContext)
 type GroupLoader = () => Promise<{ default: FetchHandler }>;
 
 const chat: GroupLoader = () => import('./routes/chat');
+const workflows: GroupLoader = () => import('./routes/workflows');
 
 export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLoader]> = [
   ['/api/v1/auth', () => import('./routes/auth')],
@@ -31,6 +32,11 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/books', () => import('./routes/books')],
   ['/api/v1/downloads', () => import('./routes/downloads')],
   ['/api/v1/analytics', () => import('./routes/analytics')],
+  ['/api/v1/workflows', workflows],
+  ['/api/v1/executions', workflows],
+  ['/api/v1/hooks', workflows],
+  ['/api/v1/agents', () => import('./routes/agents')],
+  ['/api/v1/ai', () => import('./routes/ai-cache')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],
   ['/api/v1/conversations', chat],

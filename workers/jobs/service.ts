@@ -2,8 +2,8 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { UploadInfo } from '@flowspark/booklet';
 import type { TemplateVariable } from '@flowspark/docgen';
 import type { InspectedFile } from '@flowspark/documents';
-import type { Env } from '../env';
-import { type JobsServiceRpc, type RpcOutcome, toOutcome } from '../lib/jobs-service';
+import type { Env, WorkflowRunParams } from '../env';
+import { type JobsServiceRpc, type RpcOutcome, type RunKind, toOutcome } from '../lib/jobs-service';
 
 /**
  * The jobs Worker's RPC entrypoint, bound in the API Worker as `JOBS_SERVICE`. It answers what the
@@ -19,5 +19,15 @@ export class JobsService extends WorkerEntrypoint<Env> implements JobsServiceRpc
   async inspectUpload(bytes: Uint8Array): Promise<RpcOutcome<UploadInfo>> {
     const { inspectUpload } = await import('@flowspark/booklet/inspect');
     return toOutcome(() => inspectUpload(bytes));
+  }
+
+  async startRun(kind: RunKind, instanceId: string, params: WorkflowRunParams): Promise<void> {
+    const { startRunInstance } = await import('./runs');
+    await startRunInstance(this.env, kind, instanceId, params);
+  }
+
+  async stopRun(kind: RunKind, instanceId: string): Promise<void> {
+    const { stopRunInstance } = await import('./runs');
+    await stopRunInstance(this.env, kind, instanceId);
   }
 }

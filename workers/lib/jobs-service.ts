@@ -2,6 +2,7 @@ import type { UploadInfo } from '@flowspark/booklet';
 import { AppError, type ErrorCode } from '@flowspark/core';
 import type { TemplateVariable } from '@flowspark/docgen';
 import type { InspectedFile, TemplateFileInspector } from '@flowspark/documents';
+import type { WorkflowRunParams } from '../env';
 
 /**
  * The jobs Worker's RPC surface (the API Worker's `JOBS_SERVICE` service binding, entrypoint
@@ -12,7 +13,17 @@ export interface JobsServiceRpc {
   inspectTemplateFile(bytes: Uint8Array, declared?: TemplateVariable[]): Promise<RpcOutcome<InspectedFile>>;
   /** What a booklet upload is: a PDF's pages and form fields, or a workbook's sheets. */
   inspectUpload(bytes: Uint8Array): Promise<RpcOutcome<UploadInfo>>;
+  /**
+   * Starts the durable instance that runs a workflow execution or an agent run (the Workflows
+   * bindings are the jobs Worker's). Starting an instance id that exists already is a no-op.
+   */
+  startRun(kind: RunKind, instanceId: string, params: WorkflowRunParams): Promise<void>;
+  /** Stops a run's instance (cancel); one that ended or does not exist is left as it is. */
+  stopRun(kind: RunKind, instanceId: string): Promise<void>;
 }
+
+/** The two kinds of durable runs: workflow executions and agent runs. */
+export type RunKind = 'execution' | 'agent';
 
 /** An AppError as it crosses the binding (RPC keeps only an Error's message), rebuilt on the other side. */
 export interface RpcAppError {

@@ -16,7 +16,9 @@ export type BillableFeature =
   | 'chat.reply'
   | 'document.generate'
   | 'presentation.generate'
-  | 'image.generate';
+  | 'image.generate'
+  | 'workflow.step'
+  | 'agent.run';
 
 /** How long a synchronous call's reservation is held (a long streamed answer included). */
 const CALL_RESERVATION_MS = 10 * 60 * 1000;

@@ -39,7 +39,15 @@ export type IdPrefix =
   | 'bpg'
   | 'bpc'
   | 'fil'
-  | 'att';
+  | 'att'
+  // Workflows, executions, agent runs, the AI requests they make.
+  | 'wfl'
+  | 'wfv'
+  | 'wfs'
+  | 'exe'
+  | 'exs'
+  | 'agr'
+  | 'air';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

@@ -35,6 +35,11 @@ export const SCOPES = [
   'webhooks:write',
   'notifications:read',
   'notifications:write',
+  'workflows:read',
+  'workflows:write',
+  'agents:read',
+  'agents:write',
+  'ai_cache:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -52,6 +57,8 @@ const READ: Scope[] = [
   'chat:read',
   'billing:read',
   'notifications:read',
+  'workflows:read',
+  'agents:read',
 ];
 /** What members create and manage: generated content and their own keys. */
 const CONTENT_WRITE: Scope[] = [
@@ -63,6 +70,8 @@ const CONTENT_WRITE: Scope[] = [
   'kb:write',
   'bots:write',
   'chat:write',
+  'workflows:write',
+  'agents:write',
 ];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
@@ -79,6 +88,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'analytics:read',
     'webhooks:read',
     'webhooks:write',
+    'ai_cache:write',
   ],
   owner: SCOPES,
 };

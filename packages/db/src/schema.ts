@@ -572,6 +572,11 @@ export const usageEvents = sqliteTable(
     jobId: text('job_id'),
     /** What the action made or answered (a document, a conversation, a query). */
     resourceId: text('resource_id'),
+    /**
+     * The semantic cache's part in the call: `hit` (answered from the cache, no provider tokens),
+     * `miss` (asked the provider, then cached), `bypass` (Cache-Control: no-cache); null: not cacheable.
+     */
+    cacheStatus: text('cache_status', { enum: ['hit', 'miss', 'bypass'] }),
     createdAt: createdAt(),
   },
   (t) => [index('usage_events_org_created').on(t.orgId, t.createdAt)],
@@ -938,4 +943,213 @@ export const bookletFiles = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index('booklet_files_org_created').on(t.orgId, t.createdAt), uniqueIndex('booklet_files_job').on(t.jobId)],
+);
+
+/**
+ * A workflow (seed 004 Workflow): a named, versioned list of steps. Its definition, variables and
+ * triggers live in its versions; `current_version` is the one a run uses. The webhook trigger's
+ * secret is kept as a SHA-256 hash only (shown once when made or rotated).
+ */
+export const workflows = sqliteTable(
+  'workflows',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    currentVersion: integer('current_version').notNull(),
+    /** Disabled workflows keep their history but cannot run (manual, webhook or cron). */
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    webhookSecretHash: text('webhook_secret_hash'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('workflows_org_created').on(t.orgId, t.createdAt)],
+);
+
+/** One version of a workflow (seed 004 WorkflowVersion): every update writes a new one; none is ever changed. */
+export const workflowVersions = sqliteTable(
+  'workflow_versions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    definition: text('definition', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** Declared inputs (seed 004 WorkflowVariable): name, type, default, required. */
+    variables: text('variables', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull(),
+    /** Seed 004 WorkflowTrigger: manual, webhook, cron (with its schedule and input). */
+    triggers: text('triggers', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('workflow_versions_workflow_version').on(t.workflowId, t.version)],
+);
+
+/**
+ * A cron trigger's next run, across tenants: the jobs Worker's scheduled handler starts every
+ * schedule due (`next_run_at <= now`) and moves it to its next time. Rewritten with each version.
+ */
+export const workflowSchedules = sqliteTable(
+  'workflow_schedules',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    /** The trigger's position in the version's triggers. */
+    triggerIndex: integer('trigger_index').notNull(),
+    cron: text('cron').notNull(),
+    input: text('input', { mode: 'json' }).$type<Record<string, unknown>>(),
+    nextRunAt: text('next_run_at').notNull(),
+    lastRunAt: text('last_run_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('workflow_schedules_next_run').on(t.nextRunAt),
+    uniqueIndex('workflow_schedules_workflow_trigger').on(t.workflowId, t.triggerIndex),
+  ],
+);
+
+/**
+ * One run of a workflow version (seed 004 WorkflowExecution). It runs as a durable Workflow
+ * instance (`instance_id`; a retry runs a new instance that resumes from the failed step).
+ */
+export const workflowExecutions = sqliteTable(
+  'workflow_executions',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'done', 'error', 'cancelled'] })
+      .notNull()
+      .default('queued'),
+    trigger: text('trigger', { enum: ['manual', 'webhook', 'cron'] }).notNull(),
+    input: text('input', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    output: text('output', { mode: 'json' }),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    /** The step that failed, while the execution is `error`. */
+    failedStep: text('failed_step'),
+    /** The Workflow instance running it, and how many instances ran it (1 + retries). */
+    instanceId: text('instance_id').notNull(),
+    runs: integer('runs').notNull().default(1),
+    /** The semantic cache is bypassed (the run was asked with Cache-Control: no-cache). */
+    cacheBypass: integer('cache_bypass', { mode: 'boolean' }).notNull().default(false),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [
+    index('workflow_executions_org_created').on(t.orgId, t.createdAt),
+    index('workflow_executions_workflow_created').on(t.workflowId, t.createdAt),
+  ],
+);
+
+/** One step of an execution (seed 004 ExecutionStep): its rendered input, output, attempts and timings. */
+export const executionSteps = sqliteTable(
+  'execution_steps',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    executionId: text('execution_id')
+      .notNull()
+      .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
+    stepId: text('step_id').notNull(),
+    position: integer('position').notNull(),
+    type: text('type').notNull(),
+    status: text('status', { enum: ['pending', 'running', 'done', 'error', 'skipped', 'cancelled'] })
+      .notNull()
+      .default('pending'),
+    /** The step's parameters with their templates filled in, as first run (a retry reuses them). */
+    input: text('input', { mode: 'json' }),
+    output: text('output', { mode: 'json' }),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [uniqueIndex('execution_steps_execution_step').on(t.executionId, t.stepId)],
+);
+
+/**
+ * An agent run (seed 000 AgentState): the request, the route its intent step chose, the steps done,
+ * errors and retries, and the result (a document, a knowledge-base answer, images).
+ */
+export const agentRuns = sqliteTable(
+  'agent_runs',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    request: text('request').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'done', 'error'] })
+      .notNull()
+      .default('queued'),
+    route: text('route', { enum: ['document', 'kb_query', 'image'] }),
+    /** How the route was chosen: the model's structured answer, or the keyword fallback. */
+    routedBy: text('routed_by', { enum: ['model', 'keywords'] }),
+    currentStep: text('current_step'),
+    completedSteps: text('completed_steps', { mode: 'json' }).$type<string[]>().notNull(),
+    errors: text('errors', { mode: 'json' }).$type<string[]>().notNull(),
+    retryCount: integer('retry_count').notNull().default(0),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    cacheBypass: integer('cache_bypass', { mode: 'boolean' }).notNull().default(false),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('agent_runs_org_created').on(t.orgId, t.createdAt)],
+);
+
+/**
+ * One AI call made by an execution step or an agent run (seed 004 AIRequest): model, tokens, time and
+ * the semantic cache's part. Prompts are not kept here (only their hash).
+ */
+export const aiRequests = sqliteTable(
+  'ai_requests',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    executionId: text('execution_id'),
+    stepId: text('step_id'),
+    agentRunId: text('agent_run_id'),
+    purpose: text('purpose').notNull(),
+    model: text('model'),
+    provider: text('provider'),
+    promptHash: text('prompt_hash').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cacheStatus: text('cache_status', { enum: ['hit', 'miss', 'bypass'] }),
+    latencyMs: integer('latency_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ai_requests_execution').on(t.executionId, t.createdAt),
+    index('ai_requests_agent_run').on(t.agentRunId, t.createdAt),
+  ],
 );

@@ -1,0 +1,5 @@
+import { createGroup } from '../../lib/group';
+
+const app = createGroup();
+
+export default app;

@@ -1,0 +1,9 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers';
+import type { Env, WorkflowRunParams } from '../env';
+
+/** Runs one agent run (intent → capability → validation) as a durable Workflow instance. */
+export class AgentRunRunner extends WorkflowEntrypoint<Env, WorkflowRunParams> {
+  override async run(_event: WorkflowEvent<WorkflowRunParams>, _step: WorkflowStep): Promise<unknown> {
+    return null;
+  }
+}
