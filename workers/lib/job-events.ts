@@ -1,5 +1,5 @@
 import { describeError, logger } from '@flowspark/core';
-import { type JobEvent, type JobEventType, type JobRow, jobEvent } from '@flowspark/jobs';
+import { type JobEvent, type JobEventType, type JobRow, jobEvent, type RunEventInput } from '@flowspark/jobs';
 import type { Env } from '../env';
 
 /**
@@ -19,6 +19,26 @@ export const publishJobEvent = async (
     return await feed.publish(jobEvent(job, type, message));
   } catch (err) {
     logger.warn('job event not published', { org_id: orgId, job_id: job.id, type, ...describeError(err) });
+    return null;
+  }
+};
+
+/** Publishes a workflow execution's or agent run's change to the tenant's feed; failures are logged, never thrown. */
+export const publishRunEvent = async (
+  env: Pick<Env, 'JOB_FEED'>,
+  orgId: string,
+  event: Omit<RunEventInput, 'at'>,
+): Promise<JobEvent | null> => {
+  try {
+    const feed = env.JOB_FEED.get(env.JOB_FEED.idFromName(orgId));
+    return await feed.publish({ ...event, at: new Date().toISOString() });
+  } catch (err) {
+    logger.warn('run event not published', {
+      org_id: orgId,
+      run_id: event.run_id,
+      type: event.type,
+      ...describeError(err),
+    });
     return null;
   }
 };

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { type Actor, describeError, logger } from '@flowspark/core';
 import type { CredentialKind, LiveCredentials } from '@flowspark/db';
 import type { ConnectionOwners } from '@flowspark/identity';
-import type { JobEvent, JobEventInput } from '@flowspark/jobs';
+import type { FeedEventInput, JobEvent } from '@flowspark/jobs';
 import type { Env } from '../env';
 import { storeTicket, TICKETS_TABLE, takeTicket } from './tickets';
 
@@ -114,7 +114,7 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   /** Stores the event with the next id and sends it to every socket of the tenant. */
-  async publish(input: JobEventInput): Promise<JobEvent> {
+  async publish(input: FeedEventInput): Promise<JobEvent> {
     // Before the id is taken, so storing and sending stay one step and events keep their order.
     if (this.wake !== 'checked') await this.checkAfterWake();
     const now = Date.now();

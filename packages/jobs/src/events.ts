@@ -19,10 +19,36 @@ export interface JobEventInput {
   at: string;
 }
 
-/** A published event: `id` increases by one per event within a tenant's feed (resume with `since`). */
-export interface JobEvent extends JobEventInput {
-  id: number;
+/**
+ * Durable runs on the same feed: `execution.status` when a workflow execution's status changes,
+ * `execution.step` when one of its steps starts, retries, ends or is skipped, `agent.status` when an
+ * agent run moves to its next step or ends.
+ */
+export type RunEventType = 'execution.status' | 'execution.step' | 'agent.status';
+
+export interface RunEventInput {
+  type: RunEventType;
+  /** The execution (`exe_…`) or the agent run (`agr_…`). */
+  run_id: string;
+  /** An execution's workflow. */
+  workflow_id?: string;
+  /** The run's status. */
+  status: string;
+  /** `execution.step`: the step, its status and attempts so far; `agent.status`: the current step. */
+  step_id?: string;
+  step_status?: string;
+  attempts?: number;
+  /** Share of the run's steps that ended (0–100). */
+  progress: number;
+  message?: string;
+  error_code?: string;
+  at: string;
 }
+
+export type FeedEventInput = JobEventInput | RunEventInput;
+
+/** A published event: `id` increases by one per event within a tenant's feed (resume with `since`). */
+export type JobEvent = FeedEventInput & { id: number };
 
 const MAX_MESSAGE = 500;
 
