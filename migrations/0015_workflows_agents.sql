@@ -90,6 +90,7 @@ CREATE TABLE `workflow_executions` (
 --> statement-breakpoint
 CREATE INDEX `workflow_executions_org_created` ON `workflow_executions` (`org_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `workflow_executions_workflow_created` ON `workflow_executions` (`workflow_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `workflow_executions_status_updated` ON `workflow_executions` (`status`,`updated_at`);--> statement-breakpoint
 CREATE TABLE `workflow_schedules` (
 	`id` text PRIMARY KEY NOT NULL,
 	`org_id` text NOT NULL,

@@ -82,7 +82,9 @@ export const recoverStuckJobs = async (env: Env, now = new Date()): Promise<Reco
   return summary;
 };
 
-/** The cron trigger (wrangler.toml `[triggers]`): every run recovers stuck jobs. */
+/** The cron trigger (wrangler.toml `[triggers]`): every run recovers stuck jobs and runs due workflows. */
 export const handleScheduled = async (_controller: ScheduledController, env: Env): Promise<void> => {
-  await recoverStuckJobs(env, new Date());
+  const now = new Date();
+  const { runScheduledWorkflows } = await import('./workflow-schedules');
+  await Promise.all([recoverStuckJobs(env, now), runScheduledWorkflows(env, now)]);
 };

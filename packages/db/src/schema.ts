@@ -1057,6 +1057,7 @@ export const workflowExecutions = sqliteTable(
   (t) => [
     index('workflow_executions_org_created').on(t.orgId, t.createdAt),
     index('workflow_executions_workflow_created').on(t.workflowId, t.createdAt),
+    index('workflow_executions_status_updated').on(t.status, t.updatedAt),
   ],
 );
 

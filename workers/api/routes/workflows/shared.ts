@@ -1,0 +1,35 @@
+import { describeError, logger } from '@flowspark/core';
+import type { Database } from '@flowspark/db';
+import { type ExecutionRow, listExecutions } from '@flowspark/workflows/executions';
+import type { Env } from '../../../env';
+import type { AppContext } from '../../lib/context';
+
+/** `Cache-Control: no-cache` (or `no-store`) on the request: the run's LLM steps do not read the cache. */
+export const bypassesCache = (c: AppContext) => /\bno-(cache|store)\b/i.test(c.req.header('cache-control') ?? '');
+
+/**
+ * Starts the execution's durable instance (in the jobs Worker). The execution is written first, so a
+ * failure here loses nothing: it stays `queued` and the cron starts it (see scheduled.ts).
+ */
+export const startExecution = async (env: Env, execution: ExecutionRow, requestId: string) => {
+  try {
+    await env.JOBS_SERVICE.startRun('execution', execution.instanceId, {
+      org_id: execution.orgId,
+      run_id: execution.id,
+    });
+  } catch (err) {
+    logger.warn('execution not started; the cron will start it', {
+      request_id: requestId,
+      execution_id: execution.id,
+      ...describeError(err),
+    });
+  }
+};
+
+/** Stops the instances of a workflow's unfinished executions (before it is deleted). */
+export const stopActiveExecutions = async (env: Env, db: Database, orgId: string, workflowId: string) => {
+  for (const status of ['queued', 'running'] as const) {
+    const { items } = await listExecutions(db, orgId, { page: 1, page_size: 100, workflow_id: workflowId, status });
+    await Promise.all(items.map((e) => env.JOBS_SERVICE.stopRun('execution', e.instanceId).catch(() => undefined)));
+  }
+};
