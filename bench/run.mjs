@@ -244,6 +244,10 @@ try {
     const { runWalletBench } = await import('./wallet-bench.mjs');
     await runWalletBench({ base: BASE, post, register });
   }
+  if (process.env.BENCH_WORKFLOWS !== '0') {
+    const { runWorkflowBench } = await import('./workflow-bench.mjs');
+    await runWorkflowBench({ base: BASE, post, register });
+  }
 } finally {
   // Let the server exit before the start-up measurement, which is sensitive to a busy machine.
   await server.stop();

@@ -78,7 +78,9 @@ describe('OpenAPI document', () => {
               // The chat widget's routes: anonymous visitors, checked by Origin and the bot's public key.
               path.startsWith('/widget/') ||
               // Stripe's events: verified by their signature.
-              path === '/api/v1/webhooks/stripe',
+              path === '/api/v1/webhooks/stripe' ||
+              // A workflow's webhook trigger: proven by the workflow's own secret.
+              path === '/api/v1/hooks/workflows/{id}',
             `${path} is public`,
           ).toBe(true);
         }

@@ -257,7 +257,7 @@ const checkVariables = (variables: WorkflowVariable[], fields: Fields) => {
       add(fields, `variables.${i}.name`, `The variable "${variable.name}" is declared twice`);
     seen.add(variable.name);
     if (variable.default !== undefined && !fitsType(variable.default, variable.type ?? 'any')) {
-      add(fields, `variables.${i}.default`, `The default of "${variable.name}" is not a ${variable.type}`);
+      add(fields, `variables.${i}.default`, `The default of "${variable.name}" is not of type ${variable.type}`);
     }
   });
 };
@@ -353,7 +353,8 @@ export const resolveInput = (
       if (variable.required) add(fields, `input.${variable.name}`, 'Required');
       continue;
     }
-    if (!fitsType(value, variable.type ?? 'any')) add(fields, `input.${variable.name}`, `Must be a ${variable.type}`);
+    if (!fitsType(value, variable.type ?? 'any'))
+      add(fields, `input.${variable.name}`, `Must be of type ${variable.type}`);
     resolved[variable.name] = value;
   }
   if (Object.keys(fields).length > 0) throw validationError('The input does not match the workflow variables', fields);
