@@ -124,4 +124,27 @@ describe('workflow triggers', () => {
       .first<{ n: number }>();
     expect(gone?.n).toBe(0);
   });
+
+  it('a running execution whose instance is gone becomes error RUN_LOST and can be retried', async () => {
+    const tenant = await createTenant();
+    const workflow = await createWorkflow(tenant, { definition: { steps: NOTIFY } });
+    const { execution_id: id } = expectOk(
+      await tenant.as('POST', `${WORKFLOWS}/${workflow.id}/run`, { body: { input: { name: 'x' } } }),
+      202,
+    ).body.data;
+    await waitForExecution(tenant, id);
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    await env.DB.prepare(
+      "UPDATE workflow_executions SET status = 'running', instance_id = ?, updated_at = ?, finished_at = NULL WHERE id = ?",
+    )
+      .bind(`${id}-gone`, old, id)
+      .run();
+    const summary = await runScheduledWorkflows(env as unknown as Env, new Date());
+    expect(summary.lost).toBeGreaterThanOrEqual(1);
+    const lost = expectOk(await tenant.as('GET', `${EXECUTIONS}/${id}`)).body.data;
+    expect(lost).toMatchObject({ status: 'error', error: { code: 'RUN_LOST' } });
+    expect(lost.error.message).toContain('missing');
+    expectOk(await tenant.as('POST', `${EXECUTIONS}/${id}/retry`), 202);
+    expect((await waitForExecution(tenant, id)).status).toBe('done');
+  });
 });

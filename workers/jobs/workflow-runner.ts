@@ -287,16 +287,20 @@ const attempt = async (
   }
   const row = await beginStepAttempt(db, run, def.id, input);
   if (!row) throw stopped();
-  await publishStep(env, run, progress, def.id, 'running', row.attempts);
+  // The feed is told while the step works (events are ordered by the feed; a lost one is only logged).
+  const announced = publishStep(env, run, progress, def.id, 'running', row.attempts);
   const started = Date.now();
   try {
     const result = await execute((row.input as Record<string, unknown> | null) ?? input);
+    const durationMs = Date.now() - started;
+    await announced;
     if (options.keepRunning) return result.output;
-    const done = await completeStep(db, run, def.id, { ...result, durationMs: Date.now() - started });
+    const done = await completeStep(db, run, def.id, { ...result, durationMs });
     if (!done) throw stopped();
     await publishStep(env, run, progress, def.id, 'done', done.attempts);
     return result.output;
   } catch (err) {
+    await announced;
     if (err instanceof NonRetryableError) throw err;
     const failure = (await stepWork()).asStepError(err);
     await recordStepAttemptError(db, run, def.id, failure.code, failure.message);

@@ -517,3 +517,43 @@ export const touchExecution = async (db: Database, id: string): Promise<void> =>
     .set({ updatedAt: new Date().toISOString() })
     .where(and(eq(workflowExecutions.id, id), eq(workflowExecutions.status, 'queued')));
 };
+
+/** Running executions not written to for a while: the cron asks their instance whether it still runs. */
+export const findQuietExecutions = (db: Database, before: Date, limit = 20) =>
+  db
+    .select({ id: workflowExecutions.id, orgId: workflowExecutions.orgId, instanceId: workflowExecutions.instanceId })
+    .from(workflowExecutions)
+    .where(and(eq(workflowExecutions.status, 'running'), lt(workflowExecutions.updatedAt, before.toISOString())))
+    .limit(limit);
+
+/**
+ * An execution whose instance ended without ending it (the instance failed outside its steps):
+ * `error`, with its unfinished steps. Conditional on the instance id, so a retry meanwhile wins.
+ */
+export const markRunLost = async (db: Database, run: RunRef, message: string): Promise<ExecutionRow | null> => {
+  const at = new Date().toISOString();
+  const [rows] = await db.batch([
+    db
+      .update(workflowExecutions)
+      .set({ status: 'error', errorCode: 'RUN_LOST', errorMessage: message, finishedAt: at, updatedAt: at })
+      .where(
+        and(
+          eq(workflowExecutions.id, run.executionId),
+          eq(workflowExecutions.instanceId, run.instanceId),
+          eq(workflowExecutions.status, 'running'),
+        ),
+      )
+      .returning(),
+    db
+      .update(executionSteps)
+      .set({ status: 'error', errorCode: 'RUN_LOST', errorMessage: message, finishedAt: at })
+      .where(
+        and(
+          eq(executionSteps.executionId, run.executionId),
+          eq(executionSteps.status, 'running'),
+          sql`EXISTS (SELECT 1 FROM workflow_executions e WHERE e.id = ${run.executionId} AND e.error_code = 'RUN_LOST' AND e.finished_at = ${at})`,
+        ),
+      ),
+  ]);
+  return rows[0] ?? null;
+};
