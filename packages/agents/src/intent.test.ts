@@ -1,10 +1,14 @@
 import { createLocalProvider } from '@flowspark/ai';
+import { MAX_IMAGE_PROMPT } from '@flowspark/documents';
+import { KB_MAX_QUERY_CHARS } from '@flowspark/kb';
 import { describe, expect, it } from 'vitest';
 import {
   firstCallEstimate,
   formatFromRequest,
   intentEstimate,
   keywordIntent,
+  MAX_AGENT_IMAGE_PROMPT_CHARS,
+  MAX_AGENT_REQUEST_CHARS,
   parseIntent,
   queryFromRequest,
   routeByKeywords,
@@ -61,6 +65,13 @@ describe('keyword routing (seed 000)', () => {
       prompt: 'A lighthouse, watercolour',
     });
     expect(taskForRoute('image', 'y'.repeat(4000)).prompt).toHaveLength(2000);
+  });
+});
+
+describe('limits', () => {
+  it("an image prompt's cap is the images'", () => {
+    expect(MAX_AGENT_IMAGE_PROMPT_CHARS).toBe(MAX_IMAGE_PROMPT);
+    expect(taskForRoute('kb_query', 'q'.repeat(MAX_AGENT_REQUEST_CHARS)).prompt).toHaveLength(KB_MAX_QUERY_CHARS);
   });
 });
 

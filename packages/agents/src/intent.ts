@@ -7,7 +7,6 @@
 import { type AiProvider, estimateTokens, structuredOutput, toJsonSchema } from '@flowspark/ai';
 import { generationEstimate, IMAGE_TOKENS } from '@flowspark/billing';
 import { truncateUtf16 } from '@flowspark/core';
-import { MAX_IMAGE_PROMPT } from '@flowspark/documents';
 import { KB_MAX_QUERY_CHARS } from '@flowspark/kb';
 import { z } from 'zod';
 import { type Failure, failureOf, isRetryable } from './failures';
@@ -23,6 +22,12 @@ export type AgentDocumentFormat = (typeof AGENT_DOCUMENT_FORMATS)[number];
 
 export const MAX_AGENT_REQUEST_CHARS = 4_000;
 const MAX_TITLE_CHARS = 120;
+/**
+ * An image prompt's cap (@flowspark/documents' MAX_IMAGE_PROMPT, checked equal by a test). Not
+ * imported: that package loads the document model's schemas, and this one is loaded where zod may
+ * not be extended for OpenAPI yet (see workers/jobs/consumer.ts).
+ */
+export const MAX_AGENT_IMAGE_PROMPT_CHARS = 2_000;
 /** The intent is a few fields: a short answer is enough, and keeps its reservation small. */
 export const INTENT_MAX_TOKENS = 600;
 
@@ -126,7 +131,8 @@ export const keywordIntent = (request: string): Intent => {
 
 /** The task of an intent, cut to what its capability accepts. */
 export const taskOf = (intent: Intent, request: string): AgentTask => {
-  const limit = intent.route === 'kb_query' ? KB_MAX_QUERY_CHARS : intent.route === 'image' ? MAX_IMAGE_PROMPT : null;
+  const limit =
+    intent.route === 'kb_query' ? KB_MAX_QUERY_CHARS : intent.route === 'image' ? MAX_AGENT_IMAGE_PROMPT_CHARS : null;
   return {
     route: intent.route,
     title: intent.title ?? titleFromRequest(request),
