@@ -1,5 +1,12 @@
 import { createGroup } from '../../lib/group';
+import { registerGetAgentRun } from './get';
+import { registerListAgentRuns } from './list';
+import { registerRunAgent } from './run';
 
+/** The agent: `/agents/run` and its runs. */
 const app = createGroup();
+registerRunAgent(app);
+registerListAgentRuns(app);
+registerGetAgentRun(app);
 
 export default app;
