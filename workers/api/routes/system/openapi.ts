@@ -55,6 +55,9 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'Images', description: 'Generated images' },
       { name: 'Chat', description: 'Chat bots, their conversations and messages (REST, SSE, WebSocket)' },
       { name: 'Widget', description: 'The embeddable chat widget’s public routes (no credentials)' },
+      { name: 'Workflows', description: 'Versioned multi-step workflows, their triggers and durable executions' },
+      { name: 'Agents', description: 'Plain requests routed to a document, a knowledge-base answer or an image' },
+      { name: 'AI cache', description: 'The organization’s semantic cache of LLM answers' },
       { name: 'Development', description: 'Local-only helpers (absent in production)' },
     ],
   }) as unknown as Record<string, unknown>;
