@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { billingPlans } from '@flowspark/billing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../workers/env';
-import { cachedChat, semanticCache } from '../../workers/lib/ai-cache';
+import { cacheBypassRequested, cachedChat, semanticCache } from '../../workers/lib/ai-cache';
 import { walletView } from '../../workers/lib/wallet';
 import type { SemanticCache } from '../../workers/objects/semantic-cache';
 import { restoreProvider } from '../chat/helpers';
@@ -140,6 +140,18 @@ describe('cachedChat: bypass, off, failures', () => {
     expect(asked).toHaveLength(3);
     const events = await usageEvents(tenant.orgId);
     expect(events.map((e) => e.cache_status)).toEqual(['miss', 'bypass', 'hit', 'bypass', 'hit']);
+  });
+
+  it('Cache-Control: no-cache, no-store or max-age=0 (or Pragma: no-cache) asks for a bypass', () => {
+    const bypass = (init: Record<string, string>) => cacheBypassRequested(new Headers(init));
+    expect(bypass({ 'cache-control': 'no-cache' })).toBe(true);
+    expect(bypass({ 'Cache-Control': 'private, No-Cache' })).toBe(true);
+    expect(bypass({ 'cache-control': 'no-store' })).toBe(true);
+    expect(bypass({ 'cache-control': 'max-age = 0' })).toBe(true);
+    expect(bypass({ pragma: 'no-cache' })).toBe(true);
+    expect(bypass({ 'cache-control': 'max-age=60' })).toBe(false);
+    expect(bypass({ 'cache-control': 'no-transform' })).toBe(false);
+    expect(bypass({})).toBe(false);
   });
 
   it('AI_CACHE=off: every call asks the provider, nothing is read or stored', async () => {

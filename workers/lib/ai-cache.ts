@@ -52,6 +52,19 @@ export interface CachedChatResult extends ChatResult {
   similarity?: number;
 }
 
+/**
+ * The request asked for a fresh answer: `Cache-Control: no-cache`, `no-store` or `max-age=0` (what a
+ * browser's reload sends), or the older `Pragma: no-cache`. What routes pass as `bypass`.
+ */
+export const cacheBypassRequested = (headers: Headers): boolean => {
+  const directives = (headers.get('cache-control') ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.replace(/\s+/g, ''));
+  if (directives.some((d) => d === 'no-cache' || d === 'no-store' || d === 'max-age=0')) return true;
+  return /(^|,)\s*no-cache\s*(,|$)/i.test(headers.get('pragma') ?? '');
+};
+
 /** The organization's cache object: named by its id, so one tenant's entries never answer another. */
 export const semanticCache = (env: Pick<Env, 'SEMANTIC_CACHE'>, orgId: string) =>
   env.SEMANTIC_CACHE.get(env.SEMANTIC_CACHE.idFromName(orgId));
