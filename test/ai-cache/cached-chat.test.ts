@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { billingPlans } from '@flowspark/billing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../workers/env';
@@ -261,6 +261,28 @@ describe('cachedChat: lifetime and size', () => {
     expect((await chat(tenant, ask('What is the warranty period for the laptop?'), {}, short)).cache).toBe('miss');
     expect((await chat(tenant, ask('What is the warranty period for the laptop?'), {}, short)).cache).toBe('hit');
     expect(asked).toHaveLength(2);
+  });
+
+  it('expired answers are deleted by the object’s alarm', async () => {
+    const tenant = await createTenant();
+    countingProvider();
+    await chat(tenant, ask('How do I report a phishing email?'), {}, { ...env, AI_CACHE_TTL_SECONDS: '1' } as Env);
+    await chat(tenant, ask('How do I connect my Google Calendar?'));
+    const cache = semanticCache(env, tenant.orgId);
+    const rows = () =>
+      runInDurableObject(
+        cache,
+        async (_: SemanticCache, state) =>
+          state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM entries').one().n,
+      );
+    expect(await rows()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await runDurableObjectAlarm(cache);
+    expect(await rows()).toBe(1);
+    expect((await cache.stats(tenant.orgId)).entries).toBe(1);
+    // The next alarm is the remaining entry's expiry, a week from now.
+    const next = await runInDurableObject(cache, (_: SemanticCache, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThan(Date.now() + 6 * 24 * 60 * 60 * 1000);
   });
 
   it('past AI_CACHE_MAX_ENTRIES the least recently used answer goes', async () => {

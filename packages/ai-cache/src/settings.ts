@@ -37,9 +37,10 @@ export const AI_CACHE_LIMITS = {
  * Similarity thresholds per embedding model, chosen on bench/ai-cache/paraphrases.json so that no
  * near miss ("opening hours on Sunday" against a cached "on Saturday") and no unrelated question
  * hits. The lexical hash vectors score a one-word change in a prompt of n content words about
- * (n−1)/n, so 0.95 keeps prompts of up to 20 such words apart (the bench's closest near miss scores
- * 0.89 hashed, 0.93 bridged); their hits are rewordings with the same content words. The sentence
- * encoder scores near misses up to 0.985 ("this month" against "next month"), hence 0.99.
+ * (n−1)/n, so 0.95 keeps prompts of up to 20 such words apart (the bench's closest near miss past
+ * the guard scores 0.89 hashed, 0.93 bridged; an added "not" scores 1 and only the guard stops it);
+ * their hits are rewordings with the same content words. The sentence encoder scores near misses
+ * up to 0.985 ("this month" against "next month"), hence 0.99.
  */
 export const SIMILARITY_THRESHOLDS: Readonly<Record<string, number>> = {
   'local-hash-384': 0.95,
