@@ -1,6 +1,7 @@
 // `npm run bench`: measures the local API on 127.0.0.1 — throughput and latency of /health, /auth/me
 // with a JWT and with an API key, what the tenant gate (rate limiter) adds, the job round trip, chat
-// over the conversation WebSocket (chat-bench.mjs; BENCH_CHAT=0 skips it), the knowledge base, and
+// over the conversation WebSocket (chat-bench.mjs; BENCH_CHAT=0 skips it), the knowledge base, the
+// semantic cache's lookup and hit rate inside workerd (ai-cache/run.mjs), and
 // for each of the two Workers (API, jobs) the production bundle size and the start-up time, each
 // figure beside its goal. A benchmark, not a test: it prints figures and asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { runAiCacheBench } from './ai-cache/run.mjs';
 import { registerBenchOwner, startBenchServer } from './local-server.mjs';
 import { runWorkerdRenders } from './workerd-render/run.mjs';
 
@@ -302,6 +304,7 @@ for (const r of await runWorkerdRenders()) {
       : `${r.case.padEnd(10)} failed: ${r.error}`,
   );
 }
+for (const line of await runAiCacheBench()) console.log(line);
 chunkCase();
 console.log(
   '\nProduction bundles (wrangler deploy --dry-run, minified) and start-up (wrangler check startup, Active, median of 9):',

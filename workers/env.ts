@@ -67,6 +67,14 @@ export interface Env extends ConfigVars, AiVars {
   STRIPE_PRICE_ENTERPRISE?: string;
   /** Most bytes a keyword index object's postings may hold in memory before FTS5 ranks it (default 64 MiB). */
   KB_KEYWORD_MEMORY_BYTES?: string;
+  /** The semantic cache of LLM answers (packages/ai-cache/src/settings.ts): `off` disables it. */
+  AI_CACHE?: string;
+  /** Least cosine similarity (0..1) for a similar prompt to be answered from the cache (default per embedding model). */
+  AI_CACHE_SIMILARITY?: string;
+  /** How long a cached answer is kept, in seconds (default 604800: 7 days). */
+  AI_CACHE_TTL_SECONDS?: string;
+  /** Most cached answers per organization; past it the least recently used go (default 5000). */
+  AI_CACHE_MAX_ENTRIES?: string;
 }
 
 /** What a workflow execution's or agent run's instance is started with: ids only (the rows hold the rest). */

@@ -1,5 +1,5 @@
 import { type AiProvider, meteredProvider, type TokenMeter, type TokenUsage } from '@flowspark/ai';
-import type { SettledUsage, WalletCredit, WalletView } from '@flowspark/billing';
+import type { SettledUsage, UsageCacheStatus, WalletCredit, WalletView } from '@flowspark/billing';
 import { AppError, describeError, logger } from '@flowspark/core';
 import type { Env } from '../env';
 
@@ -39,6 +39,8 @@ export interface Billed {
   userId: string | null;
   jobId?: string | null;
   resourceId?: string | null;
+  /** The semantic cache's part in the call, for its usage event (absent: the call is not cacheable). */
+  cacheStatus?: UsageCacheStatus | null;
 }
 
 /**
@@ -77,6 +79,7 @@ const settledUsage = (
   user_id: billed.userId,
   job_id: billed.jobId ?? null,
   resource_id: billed.resourceId ?? null,
+  cache_status: billed.cacheStatus ?? null,
 });
 
 /** Settles a reservation with the usage; the wallet writes the debit and the usage event. */

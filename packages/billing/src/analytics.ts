@@ -19,6 +19,12 @@ export interface UsageTotals {
   charged_tokens: number;
   /** Mean latency of the events that recorded one; null when none did. */
   avg_latency_ms: number | null;
+  /** Calls answered from the semantic cache (no provider tokens). */
+  cache_hits: number;
+  /** Calls the cache could not answer: the provider answered, and the answer was cached. */
+  cache_misses: number;
+  /** Calls that did not read the cache (Cache-Control: no-cache, or the cache off). */
+  cache_bypasses: number;
 }
 
 export interface UsageBucket extends UsageTotals {
@@ -41,10 +47,16 @@ const totalsOf = (row: TotalsRow): UsageTotals => ({
   total_tokens: row.total_tokens ?? 0,
   charged_tokens: row.charged_tokens ?? 0,
   avg_latency_ms: row.avg_latency_ms === null ? null : Math.round(row.avg_latency_ms),
+  cache_hits: row.cache_hits ?? 0,
+  cache_misses: row.cache_misses ?? 0,
+  cache_bypasses: row.cache_bypasses ?? 0,
 });
 
 const TOTALS = sql`count(*) AS events, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-  sum(total_tokens) AS total_tokens, sum(charged_tokens) AS charged_tokens, avg(latency_ms) AS avg_latency_ms`;
+  sum(total_tokens) AS total_tokens, sum(charged_tokens) AS charged_tokens, avg(latency_ms) AS avg_latency_ms,
+  count(CASE WHEN cache_status = 'hit' THEN 1 END) AS cache_hits,
+  count(CASE WHEN cache_status = 'miss' THEN 1 END) AS cache_misses,
+  count(CASE WHEN cache_status = 'bypass' THEN 1 END) AS cache_bypasses`;
 
 /** Usage in [from, to), grouped; days in order, features and models by tokens used (most first). */
 export const usageBuckets = async (

@@ -53,6 +53,13 @@ export interface LedgerEntry {
   created_at: string;
 }
 
+/**
+ * The semantic cache's part in an AI call (workers/lib/ai-cache.ts): `hit` answered from the cache
+ * (no provider tokens), `miss` asked the provider and cached the answer, `bypass` asked the provider
+ * without reading the cache (Cache-Control: no-cache, or the cache is off).
+ */
+export type UsageCacheStatus = 'hit' | 'miss' | 'bypass';
+
 /** What an operation actually used, as it settles. */
 export interface SettledUsage {
   feature: string;
@@ -65,6 +72,8 @@ export interface SettledUsage {
   user_id: string | null;
   job_id: string | null;
   resource_id: string | null;
+  /** Absent or null: the call does not go through the semantic cache. */
+  cache_status?: UsageCacheStatus | null;
 }
 
 export interface UsageRecord extends SettledUsage {

@@ -54,6 +54,18 @@ const Totals = {
   total_tokens: z.number().int(),
   charged_tokens: z.number().int().openapi({ description: 'Tokens taken from the wallet' }),
   avg_latency_ms: z.number().int().nullable(),
+  cache_hits: z
+    .number()
+    .int()
+    .openapi({ description: 'Calls answered from the semantic cache: no provider tokens', example: 12 }),
+  cache_misses: z.number().int().openapi({
+    description: 'Calls the semantic cache could not answer: the provider answered, then it was cached',
+    example: 30,
+  }),
+  cache_bypasses: z.number().int().openapi({
+    description: 'Calls that did not read the semantic cache (`Cache-Control: no-cache`, or the cache off)',
+    example: 2,
+  }),
 };
 
 export const UsageTotalsSchema = z.object(Totals).openapi('UsageTotals');

@@ -17,7 +17,8 @@ export const getUsageRoute = defineRoute(
     summary: "The organization's AI usage in a time range, per day, feature or model",
     description:
       'Every billable action (generation, image, knowledge-base answer, chat reply) records a usage event: feature, ' +
-      'model, input and output tokens, tokens charged, latency, job. Owners and admins only. `from` (included) and ' +
+      "model, input and output tokens, tokens charged, latency, job, and the semantic cache's part (`cache_hits`, " +
+      '`cache_misses`, `cache_bypasses`; a hit uses and is charged no tokens). Owners and admins only. `from` (included) and ' +
       '`to` (excluded) are dates or ISO 8601 times, at most 366 days apart (default: the last 30 days).',
     request: { query: UsageQuery },
     responses: { 200: jsonResponse(UsageReportSchema, 'The usage, grouped') },
