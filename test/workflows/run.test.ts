@@ -318,4 +318,27 @@ describe('workflow executions', () => {
       .first<{ cache_bypass: number }>();
     expect(row?.cache_bypass).toBe(1);
   });
+
+  it('a second run of the same LLM step is answered by the cache: no provider call, no tokens', async () => {
+    const tenant = await createTenant();
+    const other = await createTenant();
+    const steps = [{ id: 'ask', type: 'llm', prompt: 'Name the largest ocean on Earth.' }];
+    const workflow = await createWorkflow(tenant, { definition: { steps } });
+    const elsewhere = await createWorkflow(other, { definition: { steps } });
+    await withChat(
+      () => 'The Pacific.',
+      async (chats) => {
+        const first = await waitForExecution(tenant, (await runWorkflow(tenant, workflow.id)).execution_id);
+        const second = await waitForExecution(tenant, (await runWorkflow(tenant, workflow.id)).execution_id);
+        expect([first.output, second.output]).toEqual(['The Pacific.', 'The Pacific.']);
+        expect(first.ai_requests.map((r: any) => r.cache)).toEqual(['miss']);
+        expect(second.ai_requests.map((r: any) => [r.cache, r.input_tokens, r.output_tokens])).toEqual([['hit', 0, 0]]);
+        expect([first.tokens_used, second.tokens_used]).toEqual([15, 0]);
+        // Another organization asking the same never gets this one's answer.
+        const theirs = await waitForExecution(other, (await runWorkflow(other, elsewhere.id)).execution_id);
+        expect(theirs.ai_requests.map((r: any) => r.cache)).toEqual(['miss']);
+        expect(chats).toHaveLength(2);
+      },
+    );
+  });
 });

@@ -6,6 +6,7 @@ import {
   presentAgentRun,
 } from '@flowspark/agents';
 import { AppError, describeError, logger } from '@flowspark/core';
+import { cacheBypassRequested } from '../../../lib/ai-cache';
 import { insufficientTokens, walletView } from '../../../lib/wallet';
 import { type RouteContext, routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
@@ -64,10 +65,6 @@ export const runAgentRoute = defineRoute(
   },
 );
 
-/** `Cache-Control: no-cache` (any case, among other directives) on the request. */
-const wantsFreshAnswers = (header: string | undefined) =>
-  (header ?? '').split(',').some((directive) => directive.trim().toLowerCase() === 'no-cache');
-
 /**
  * Starts the run's durable instance (instance id = run id; a repeated start is a no-op), trying twice.
  * A run that still cannot start is ended `error` and the request answers 503: it is never left queued.
@@ -104,7 +101,7 @@ export const registerRunAgent = (app: GroupApp) =>
     const run = await createAgentRun(ctx.db, ctx.actor, {
       request: body.request,
       ...(body.route ? { route: body.route } : {}),
-      cacheBypass: wantsFreshAnswers(c.req.header('cache-control')),
+      cacheBypass: cacheBypassRequested(c.req.raw.headers),
     });
     await startInstance(ctx, run);
     return ok(c, presentAgentRun(run), 202);

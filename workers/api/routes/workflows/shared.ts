@@ -2,10 +2,6 @@ import { describeError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { type ExecutionRow, listExecutions } from '@flowspark/workflows/executions';
 import type { Env } from '../../../env';
-import type { AppContext } from '../../lib/context';
-
-/** `Cache-Control: no-cache` (or `no-store`) on the request: the run's LLM steps do not read the cache. */
-export const bypassesCache = (c: AppContext) => /\bno-(cache|store)\b/i.test(c.req.header('cache-control') ?? '');
 
 /**
  * Starts the execution's durable instance (in the jobs Worker). The execution is written first, so a

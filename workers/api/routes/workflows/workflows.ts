@@ -11,6 +11,7 @@ import {
   rotateWebhookSecret,
   updateWorkflow,
 } from '@flowspark/workflows/workflows';
+import { cacheBypassRequested } from '../../../lib/ai-cache';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -28,7 +29,7 @@ import {
   WorkflowSchema,
   WorkflowVersionSchema,
 } from './schemas';
-import { bypassesCache, startExecution, stopActiveExecutions } from './shared';
+import { startExecution, stopActiveExecutions } from './shared';
 
 const TAGS = ['Workflows'];
 const read = { scope: 'workflows:read' } as const;
@@ -183,7 +184,7 @@ export const registerWorkflowRoutes = (app: GroupApp) => {
       trigger: 'manual',
       input: c.req.valid('json').input ?? {},
       createdBy: actor.userId,
-      cacheBypass: bypassesCache(c),
+      cacheBypass: cacheBypassRequested(c.req.raw.headers),
     });
     await startExecution(env, execution, requestId);
     return ok(c, { execution_id: execution.id, execution: presentExecutionSummary(execution) }, 202);
