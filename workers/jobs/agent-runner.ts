@@ -6,7 +6,6 @@ import type { Database } from '@flowspark/db';
 import type { JobRow } from '@flowspark/jobs';
 import type { AiCacheStatus } from '@flowspark/workflows/ai-requests';
 import type { Env, WorkflowRunParams } from '../env';
-import { awaitJob } from './await-job';
 
 /**
  * What a run needs, loaded with its first event: the entry point exports this class, so anything
@@ -260,6 +259,7 @@ const agentPorts = (ctx: RunContext, step: WorkflowStep): AgentRunPorts => {
       ...m.agents.statusEvent(state, end),
     });
   const settleJob: Capability['settle'] = async (work, name) => {
+    const { awaitJob } = await import('./await-job');
     await awaitJob(step, env, orgId, jobOf(work).job_id, name);
   };
 
