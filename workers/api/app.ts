@@ -10,6 +10,7 @@ type GroupLoader = () => Promise<{ default: FetchHandler }>;
 
 const chat: GroupLoader = () => import('./routes/chat');
 const workflows: GroupLoader = () => import('./routes/workflows');
+const summaries: GroupLoader = () => import('./routes/summaries');
 
 export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLoader]> = [
   ['/api/v1/auth', () => import('./routes/auth')],
@@ -37,6 +38,8 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/hooks', workflows],
   ['/api/v1/agents', () => import('./routes/agents')],
   ['/api/v1/ai', () => import('./routes/ai-cache')],
+  ['/api/v1/summaries', summaries],
+  ['/api/v1/summary-templates', summaries],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],
   ['/api/v1/conversations', chat],

@@ -14,6 +14,7 @@ export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
   'presentation.generate': () => import('./handlers/document-generate').then((m) => m.presentationGenerateHandler),
   'kb.ingest': () => import('./handlers/kb-ingest').then((m) => m.kbIngestHandler),
   'booklet.generate': () => import('./handlers/booklet-generate').then((m) => m.bookletGenerateHandler),
+  'summary.generate': () => import('./handlers/summary-generate').then((m) => m.summaryGenerateHandler),
 };
 
 /**

@@ -5,6 +5,7 @@
 import { createDb } from '@flowspark/db';
 import { failGeneration, failImageGeneration } from '@flowspark/documents';
 import { failKbIngestion } from '@flowspark/kb';
+import { failSummaryOfJob } from '@flowspark/summaries';
 import type { FailureEffect } from './job-end';
 import { kbPorts } from './kb-ports';
 
@@ -14,3 +15,5 @@ export const imageGenerationFailed: FailureEffect = (ctx) =>
   failImageGeneration(createDb(ctx.env.DB), ctx.env.FILES, ctx.job);
 
 export const kbIngestionFailed: FailureEffect = (ctx) => failKbIngestion(kbPorts(ctx.env), ctx.job, ctx.requestId);
+
+export const summaryFailed: FailureEffect = (ctx) => failSummaryOfJob(createDb(ctx.env.DB), ctx.job);

@@ -32,6 +32,7 @@ const FAILURE_EFFECTS: Record<string, FailureEffectLoader> = {
   'document.generate': () => effects().then((m) => m.generationFailed),
   'presentation.generate': () => effects().then((m) => m.generationFailed),
   'kb.ingest': () => effects().then((m) => m.kbIngestionFailed),
+  'summary.generate': () => effects().then((m) => m.summaryFailed),
 };
 
 /** Adds or replaces the failure effect of a job type (job types registered at run time). */

@@ -18,6 +18,7 @@ export type BillableFeature =
   | 'presentation.generate'
   | 'image.generate'
   | 'workflow.step'
+  | 'summary.generate'
   | 'agent.run';
 
 /** How long a synchronous call's reservation is held (a long streamed answer included). */

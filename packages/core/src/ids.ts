@@ -47,7 +47,10 @@ export type IdPrefix =
   | 'exe'
   | 'exs'
   | 'agr'
-  | 'air';
+  | 'air'
+  // Summaries and their templates.
+  | 'smy'
+  | 'smt';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

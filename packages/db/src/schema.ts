@@ -1154,3 +1154,67 @@ export const aiRequests = sqliteTable(
     index('ai_requests_agent_run').on(t.agentRunId, t.createdAt),
   ],
 );
+
+/**
+ * A summary template (seed 002 Template, template_type summary): a prompt template with typed
+ * variables (`{{name}}` placeholders, declared like document templates' variables).
+ */
+export const summaryTemplates = sqliteTable(
+  'summary_templates',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    promptTemplate: text('prompt_template').notNull(),
+    variables: text('variables', { mode: 'json' }).$type<unknown[]>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('summary_templates_org_created').on(t.orgId, t.createdAt)],
+);
+
+/**
+ * A summary of a knowledge-base document (seed 002 Summary), written by a `summary.generate` job:
+ * map-reduce over the document's chunks for long documents, citing the passages and pages used.
+ */
+export const summaries = sqliteTable(
+  'summaries',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    documentId: text('document_id')
+      .notNull()
+      .references(() => kbDocuments.id, { onDelete: 'cascade' }),
+    templateId: text('template_id'),
+    length: text('length', { enum: ['short', 'medium', 'long'] }).notNull(),
+    focus: text('focus'),
+    variables: text('variables', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'processing', 'completed', 'failed'] })
+      .notNull()
+      .default('pending'),
+    summaryText: text('summary_text'),
+    citations: text('citations', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull(),
+    pagesUsed: text('pages_used', { mode: 'json' }).$type<number[]>().notNull(),
+    /** How many model calls the summary took (1, or one per part and one to combine them). */
+    passes: integer('passes').notNull().default(0),
+    model: text('model'),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    jobId: text('job_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    completedAt: text('completed_at'),
+  },
+  (t) => [
+    index('summaries_org_created').on(t.orgId, t.createdAt),
+    index('summaries_document').on(t.documentId, t.createdAt),
+  ],
+);

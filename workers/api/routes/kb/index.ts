@@ -6,6 +6,7 @@ import { registerListKbQueries } from './queries';
 import { registerQueryKb } from './query';
 import { registerReindexKbDocument } from './reindex';
 import { registerSearchKb } from './search';
+import { registerSummarizeKbDocument } from './summarize';
 import { registerCreateKbText } from './text';
 import { registerUploadKbDocument } from './upload';
 
@@ -19,5 +20,6 @@ registerReindexKbDocument(app);
 registerSearchKb(app);
 registerQueryKb(app);
 registerListKbQueries(app);
+registerSummarizeKbDocument(app);
 
 export default app;
