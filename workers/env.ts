@@ -45,6 +45,8 @@ export interface Env extends ConfigVars, AiVars {
   JWT_PUBLIC_KEYS?: string;
   /** Key material for secrets encrypted at rest (TOTP secrets, idempotent replays). */
   ENCRYPTION_KEY: string;
+  /** The key ENCRYPTION_KEY replaced, while integration tokens are re-encrypted under the new one. */
+  ENCRYPTION_KEY_PREVIOUS?: string;
   MAILER?: string;
   MAIL_WEBHOOK_URL?: string;
   /** Workers AI binding (production only). */

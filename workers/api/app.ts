@@ -40,6 +40,7 @@ export const ROUTE_GROUPS: ReadonlyArray<readonly [prefix: string, load: GroupLo
   ['/api/v1/ai', () => import('./routes/ai-cache')],
   ['/api/v1/summaries', summaries],
   ['/api/v1/summary-templates', summaries],
+  ['/api/v1/integrations', () => import('./routes/integrations')],
   ['/widget', () => import('./routes/widget')],
   ['/api/v1/bots', chat],
   ['/api/v1/conversations', chat],

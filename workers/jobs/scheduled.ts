@@ -82,9 +82,20 @@ export const recoverStuckJobs = async (env: Env, now = new Date()): Promise<Reco
   return summary;
 };
 
+/** After a key rotation (ENCRYPTION_KEY_PREVIOUS set): integration tokens re-encrypted under the new key. */
+export const rotateSecrets = async (env: Env) => {
+  if (!env.ENCRYPTION_KEY_PREVIOUS) return;
+  const { rotateIntegrationTokens } = await import('@flowspark/integrations');
+  const outcome = await rotateIntegrationTokens(createDb(env.DB), {
+    current: env.ENCRYPTION_KEY,
+    previous: env.ENCRYPTION_KEY_PREVIOUS,
+  });
+  if (outcome.reencrypted + outcome.unreadable > 0) logger.info('integration tokens rotated', { ...outcome });
+};
+
 /** The cron trigger (wrangler.toml `[triggers]`): every run recovers stuck jobs and runs due workflows. */
 export const handleScheduled = async (_controller: ScheduledController, env: Env): Promise<void> => {
   const now = new Date();
   const { runScheduledWorkflows } = await import('./workflow-schedules');
-  await Promise.all([recoverStuckJobs(env, now), runScheduledWorkflows(env, now)]);
+  await Promise.all([recoverStuckJobs(env, now), runScheduledWorkflows(env, now), rotateSecrets(env)]);
 };

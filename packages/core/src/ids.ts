@@ -50,7 +50,9 @@ export type IdPrefix =
   | 'air'
   // Summaries and their templates.
   | 'smy'
-  | 'smt';
+  | 'smt'
+  // Integrations.
+  | 'itg';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

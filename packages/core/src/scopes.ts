@@ -40,6 +40,8 @@ export const SCOPES = [
   'agents:read',
   'agents:write',
   'ai_cache:write',
+  'integrations:read',
+  'integrations:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -89,6 +91,8 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'webhooks:read',
     'webhooks:write',
     'ai_cache:write',
+    'integrations:read',
+    'integrations:write',
   ],
   owner: SCOPES,
 };

@@ -1218,3 +1218,32 @@ export const summaries = sqliteTable(
     index('summaries_document').on(t.documentId, t.createdAt),
   ],
 );
+
+/**
+ * A connection to a Notion workspace or a Confluence Cloud site (seed 002 Integration). Its API token
+ * is kept encrypted (AES-GCM under ENCRYPTION_KEY, see packages/auth secret-box) and never returned;
+ * `key_fingerprint` names the key it is encrypted under, so a key rotation can re-encrypt the rest.
+ */
+export const integrations = sqliteTable(
+  'integrations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ['notion', 'confluence'] }).notNull(),
+    name: text('name').notNull(),
+    /** Confluence: the site (`https://<site>.atlassian.net/wiki`); Notion: null. */
+    baseUrl: text('base_url'),
+    /** Confluence: the account the API token belongs to (Basic authentication). */
+    email: text('email'),
+    tokenEncrypted: text('token_encrypted').notNull(),
+    /** The token's last four characters, to tell tokens apart. */
+    tokenHint: text('token_hint').notNull(),
+    keyFingerprint: text('key_fingerprint').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('integrations_org_created').on(t.orgId, t.createdAt), index('integrations_key').on(t.keyFingerprint)],
+);

@@ -58,6 +58,7 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'Workflows', description: 'Versioned multi-step workflows, their triggers and durable executions' },
       { name: 'Agents', description: 'Plain requests routed to a document, a knowledge-base answer or an image' },
       { name: 'Summaries', description: 'Summaries of knowledge-base documents, with citations, and their templates' },
+      { name: 'Integrations', description: 'Notion and Confluence connections (tokens stored encrypted)' },
       { name: 'AI cache', description: 'The organization’s semantic cache of LLM answers' },
       { name: 'Development', description: 'Local-only helpers (absent in production)' },
     ],
