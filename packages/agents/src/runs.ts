@@ -1,10 +1,11 @@
 /**
  * Agent run rows (table `agent_runs`). A request writes the run `queued`; its durable instance moves
- * it through its steps and ends it. Writes are guarded by status: a run that ended (done, error) is
+ * it through its steps and ends it. Writes are guarded by status: a run that ended (done, error,
+ * cancelled) is
  * never changed again, so an instance started twice, or a start that was given up on, cannot undo
  * an end. Every query is scoped to the tenant.
  */
-import { type Actor, newId, type PageRequest } from '@flowspark/core';
+import { type Actor, conflict, newId, notFound, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AgentRoute } from './intent';
@@ -14,7 +15,13 @@ const { agentRuns } = schema;
 
 export type AgentRunRow = typeof agentRuns.$inferSelect;
 
-export const AGENT_RUN_STATUSES = ['queued', 'running', 'done', 'error'] as const satisfies readonly AgentRunStatus[];
+export const AGENT_RUN_STATUSES = [
+  'queued',
+  'running',
+  'done',
+  'error',
+  'cancelled',
+] as const satisfies readonly AgentRunStatus[];
 
 export interface NewAgentRun {
   request: string;
@@ -147,4 +154,27 @@ export const failAgentRunStart = async (
     .where(live(orgId, id))
     .returning();
   return row ?? null;
+};
+
+/**
+ * Cancels a queued or running run: `cancelled` at once (the caller stops its instance; what the
+ * instance still writes is refused by the status guard). 409 for a run that already ended.
+ */
+export const cancelAgentRun = async (db: Database, orgId: string, id: string): Promise<AgentRunRow> => {
+  const now = new Date().toISOString();
+  const [row] = await db
+    .update(agentRuns)
+    .set({
+      status: 'cancelled',
+      errorCode: 'CANCELLED',
+      errorMessage: 'The run was cancelled',
+      updatedAt: now,
+      finishedAt: now,
+    })
+    .where(live(orgId, id))
+    .returning();
+  if (row) return row;
+  const current = await getAgentRun(db, orgId, id);
+  if (!current) throw notFound('Agent run');
+  throw conflict(`The run is already ${current.status} and cannot be cancelled`, { status: current.status });
 };

@@ -19,7 +19,7 @@ export const CAPABILITY_STEPS: Record<AgentRoute, string> = {
 /** A capability is tried at most twice: the second time with the first attempt's error. */
 export const MAX_ATTEMPTS = 2;
 
-export type AgentRunStatus = 'queued' | 'running' | 'done' | 'error';
+export type AgentRunStatus = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
 
 export interface AgentState {
   status: AgentRunStatus;

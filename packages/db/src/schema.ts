@@ -1102,7 +1102,7 @@ export const agentRuns = sqliteTable(
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
     request: text('request').notNull(),
-    status: text('status', { enum: ['queued', 'running', 'done', 'error'] })
+    status: text('status', { enum: ['queued', 'running', 'done', 'error', 'cancelled'] })
       .notNull()
       .default('queued'),
     route: text('route', { enum: ['document', 'kb_query', 'image'] }),

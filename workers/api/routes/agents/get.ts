@@ -17,7 +17,7 @@ export const getAgentRunRoute = defineRoute(
     tags: TAGS,
     summary: 'Get an agent run: its route, steps, errors, retries, result and AI calls',
     description:
-      'The run as it is now: `status` (queued, running, done, error), the `route` and how it was chosen ' +
+      'The run as it is now: `status` (queued, running, done, error, cancelled), the `route` and how it was chosen ' +
       '(`routed_by`), `current_step`, `completed_steps`, `errors`, `retry_count`, the `result` once done (the ' +
       'document with its download path, the images, or the answer with its citations), the tokens it used and its ' +
       'AI calls (`ai_requests`: model, tokens, time, cache; prompts are kept as a hash only). Another ' +

@@ -1,4 +1,5 @@
 import { createGroup } from '../../lib/group';
+import { registerCancelAgentRun } from './cancel';
 import { registerGetAgentRun } from './get';
 import { registerListAgentRuns } from './list';
 import { registerRunAgent } from './run';
@@ -8,5 +9,6 @@ const app = createGroup();
 registerRunAgent(app);
 registerListAgentRuns(app);
 registerGetAgentRun(app);
+registerCancelAgentRun(app);
 
 export default app;
