@@ -105,18 +105,16 @@ const recordedProvider = (
  */
 const startJob = async (
   ctx: RunContext,
-  reserve: () => Promise<string>,
+  hold: { feature: 'document.generate' | 'image.generate'; amount: number },
   write: (reservationId: string) => Promise<{ job: JobRow; resourceId: string }>,
 ): Promise<Started> => {
   try {
-    const reservationId = await reserve();
-    let written: { job: JobRow; resourceId: string };
-    try {
-      written = await write(reservationId);
-    } catch (err) {
-      await ctx.m.wallet.releaseTokens(ctx.env, ctx.orgId, reservationId);
-      throw err;
-    }
+    const written = await ctx.m.wallet.withReservedTokens(
+      ctx.env,
+      { orgId: ctx.orgId, feature: hold.feature },
+      hold.amount,
+      write,
+    );
     try {
       await ctx.m.jobs.enqueueJob(ctx.env.JOBS, written.job);
     } catch (err) {
@@ -134,7 +132,7 @@ const jobOf = (work: StartedWork) => {
 };
 
 const documentCapability = (ctx: RunContext, settle: Capability['settle']): Capability => {
-  const { m, env, db, orgId } = ctx;
+  const { m, db, orgId } = ctx;
   return {
     start: (task, previous, run) => {
       const prompt = previous
@@ -142,13 +140,7 @@ const documentCapability = (ctx: RunContext, settle: Capability['settle']): Capa
         : task.prompt;
       return startJob(
         ctx,
-        () =>
-          m.wallet.reserveTokens(
-            env,
-            { orgId, feature: 'document.generate' },
-            m.billing.generationEstimate([prompt, task.title, '', '{}']),
-            { ttlMs: m.wallet.JOB_RESERVATION_MS },
-          ),
+        { feature: 'document.generate', amount: m.billing.generationEstimate([prompt, task.title, '', '{}']) },
         async (reservationId) => {
           const { document, job } = await m.documents.startGeneration(
             db,
@@ -173,28 +165,21 @@ const documentCapability = (ctx: RunContext, settle: Capability['settle']): Capa
 };
 
 const imageCapability = (ctx: RunContext, settle: Capability['settle']): Capability => {
-  const { m, env, db, orgId } = ctx;
+  const { m, db, orgId } = ctx;
   return {
     start: (task, previous, run) => {
       const prompt = previous
         ? m.agents.withPreviousError(task.prompt, previous, m.documents.MAX_IMAGE_PROMPT)
         : task.prompt;
-      return startJob(
-        ctx,
-        () =>
-          m.wallet.reserveTokens(env, { orgId, feature: 'image.generate' }, m.billing.IMAGE_TOKENS, {
-            ttlMs: m.wallet.JOB_RESERVATION_MS,
-          }),
-        async (reservationId) => {
-          const { image, job } = await m.documents.createImageGeneration(
-            db,
-            actorOf(ctx, run.createdBy),
-            { prompt },
-            reservationId,
-          );
-          return { job, resourceId: image.id };
-        },
-      );
+      return startJob(ctx, { feature: 'image.generate', amount: m.billing.IMAGE_TOKENS }, async (reservationId) => {
+        const { image, job } = await m.documents.createImageGeneration(
+          db,
+          actorOf(ctx, run.createdBy),
+          { prompt },
+          reservationId,
+        );
+        return { job, resourceId: image.id };
+      });
     },
     settle,
     check: async (work) => {

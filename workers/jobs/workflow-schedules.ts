@@ -7,7 +7,7 @@ import {
   markRunLost,
   touchExecution,
 } from '@flowspark/workflows/executions';
-import { claimDueSchedules, findWorkflowForHook } from '@flowspark/workflows/workflows';
+import { claimDueSchedules, findWorkflowById } from '@flowspark/workflows/workflows';
 import type { Env } from '../env';
 import { startRunInstance } from './runs';
 
@@ -46,7 +46,7 @@ export const runScheduledWorkflows = async (env: Env, now: Date): Promise<Schedu
   const summary: ScheduleSummary = { started: 0, skipped: 0, restarted: 0, lost: 0 };
   for (const schedule of await claimDueSchedules(db, now)) {
     try {
-      const record = await findWorkflowForHook(db, schedule.workflowId);
+      const record = await findWorkflowById(db, schedule.workflowId);
       if (!record || record.workflow.orgId !== schedule.orgId) continue;
       const execution = await createExecution(db, record, {
         trigger: 'cron',

@@ -10,12 +10,13 @@ import { checkWebhookUrl } from '@flowspark/webhooks';
 import { recordAiRequest } from '@flowspark/workflows/ai-requests';
 import { HTTP_METHODS, type WorkflowStep } from '@flowspark/workflows/definition';
 import { llmOutput, StepError } from '@flowspark/workflows/run';
+import { toText } from '@flowspark/workflows/template';
 import type { Env } from '../env';
 import { aiProvider } from '../lib/ai';
 import { cachedChat } from '../lib/ai-cache';
 import { kbPorts, kbSearchOptions } from '../lib/kb-ports';
 import { hostResolver, outboundFetch } from '../lib/outbound';
-import { billedProvider, JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../lib/wallet';
+import { billedProvider, withReservedTokens } from '../lib/wallet';
 
 /** Who and what a step runs for. */
 export interface StepRun {
@@ -33,9 +34,6 @@ export interface StepResult {
   tokens: number;
 }
 
-const asText = (value: unknown): string =>
-  typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
-
 /**
  * A failure as a step error: what money or a fix of the input must settle is final (no tokens, 4xx
  * of the API itself), what time may cure is retried (a provider's transient error, anything unknown).
@@ -50,8 +48,8 @@ export const asStepError = (err: unknown): StepError => {
 };
 
 const runLlm = async (env: Env, run: StepRun, input: Record<string, unknown>): Promise<StepResult> => {
-  const prompt = asText(input.prompt);
-  const system = input.system === undefined ? undefined : asText(input.system);
+  const prompt = toText(input.prompt);
+  const system = input.system === undefined ? undefined : toText(input.system);
   const result = await cachedChat(
     env,
     {
@@ -87,7 +85,7 @@ const runLlm = async (env: Env, run: StepRun, input: Record<string, unknown>): P
 
 const runKbQuery = async (env: Env, run: StepRun, input: Record<string, unknown>): Promise<StepResult> => {
   const ports = kbPorts(env);
-  const query = asText(input.query).trim();
+  const query = toText(input.query).trim();
   if (!query) throw new StepError('KB_QUERY_EMPTY', 'The query is empty once its templates are filled in', false);
   if (!run.userId) throw new StepError('NO_ACTOR', 'The workflow has no user to ask the knowledge base for', false);
   const actor = { orgId: run.orgId, userId: run.userId };
@@ -159,7 +157,7 @@ const readLimited = async (res: Response): Promise<string> => {
  * address the name resolves to), no redirect followed, 30 s at most, a bounded response.
  */
 const runHttpRequest = async (input: Record<string, unknown>): Promise<StepResult> => {
-  const url = asText(input.url);
+  const url = toText(input.url);
   const check = await checkWebhookUrl(url, hostResolver());
   if (!check.ok) throw new StepError('HTTP_URL_REFUSED', `The URL is refused: ${check.reason}`, false);
   const method = (HTTP_METHODS as readonly string[]).includes(String(input.method)) ? String(input.method) : 'GET';
@@ -203,8 +201,8 @@ const runNotify = async (env: Env, run: StepRun, input: Record<string, unknown>)
   const recipients = input.to === 'admins' ? await organizationAdmins(db, run.orgId) : run.userId ? [run.userId] : [];
   const rows = await createNotifications(db, run.orgId, recipients, {
     type: 'workflow.notify',
-    title: asText(input.title).slice(0, 200),
-    body: asText(input.body).slice(0, 2_000),
+    title: toText(input.title).slice(0, 200),
+    body: toText(input.body).slice(0, 2_000),
     data: { workflow_id: run.workflowId, execution_id: run.executionId, step_id: run.stepId },
   });
   return { output: { notified: rows.length }, tokens: 0 };
@@ -241,8 +239,9 @@ export const runSimpleStep = async (
  * The output names both; the instance then waits for the job.
  */
 export const startDocument = async (env: Env, run: StepRun, input: Record<string, unknown>): Promise<StepResult> => {
-  if (!run.userId) throw new StepError('NO_ACTOR', 'The workflow has no user to generate the document for', false);
-  const optional = (v: unknown) => (v === undefined || v === null ? undefined : asText(v));
+  const userId = run.userId;
+  if (!userId) throw new StepError('NO_ACTOR', 'The workflow has no user to generate the document for', false);
+  const optional = (v: unknown) => (v === undefined || v === null ? undefined : toText(v));
   const prompt = optional(input.prompt);
   const request = {
     kind: 'document' as const,
@@ -254,19 +253,12 @@ export const startDocument = async (env: Env, run: StepRun, input: Record<string
       ? { input_data: input.input_data as Record<string, unknown> }
       : {}),
   };
-  const reservationId = await reserveTokens(
+  const started = await withReservedTokens(
     env,
     { orgId: run.orgId, feature: 'document.generate' },
     generationEstimate([request.prompt, request.title, JSON.stringify(request.input_data ?? {})]),
-    { ttlMs: JOB_RESERVATION_MS },
+    (reservationId) => startGeneration(createDb(env.DB), { orgId: run.orgId, userId }, request, reservationId),
   );
-  let started: Awaited<ReturnType<typeof startGeneration>>;
-  try {
-    started = await startGeneration(createDb(env.DB), { orgId: run.orgId, userId: run.userId }, request, reservationId);
-  } catch (err) {
-    await releaseTokens(env, run.orgId, reservationId);
-    throw err;
-  }
   // A message that is not sent is sent again by stuck-job recovery: the job row is what counts.
   await enqueueJob(env.JOBS, started.job).catch(() => undefined);
   return { output: { document_id: started.document.id, job_id: started.job.id }, tokens: 0 };

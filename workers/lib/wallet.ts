@@ -83,6 +83,25 @@ const settledUsage = (
   cache_status: billed.cacheStatus ?? null,
 });
 
+/**
+ * Holds `amount` tokens (402 INSUFFICIENT_TOKENS otherwise) for the work `write` records (a job
+ * that settles them when it ends); a `write` that fails frees them, so nothing written holds nothing.
+ */
+export const withReservedTokens = async <T>(
+  env: Pick<Env, 'TOKEN_WALLET'>,
+  billed: Pick<Billed, 'orgId' | 'feature'>,
+  amount: number,
+  write: (reservationId: string) => Promise<T>,
+): Promise<T> => {
+  const reservationId = await reserveTokens(env, billed, amount, { ttlMs: JOB_RESERVATION_MS });
+  try {
+    return await write(reservationId);
+  } catch (err) {
+    await releaseTokens(env, billed.orgId, reservationId);
+    throw err;
+  }
+};
+
 /** Settles a reservation with the usage; the wallet writes the debit and the usage event. */
 export const settleTokens = async (
   env: Pick<Env, 'TOKEN_WALLET'>,

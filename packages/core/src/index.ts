@@ -1,4 +1,5 @@
 export * from './actor';
+export * from './collections';
 export * from './config';
 export * from './envelope';
 export * from './errors';

@@ -10,7 +10,7 @@
  * vector ever written has a D1 row naming it until both are removed together.
  */
 import type { AiProvider } from '@flowspark/ai';
-import { AppError, deletePrefix, describeError, logger } from '@flowspark/core';
+import { AppError, batches, deletePrefix, describeError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
 import { JobError, type JobRow } from '@flowspark/jobs';
 import { chunk as chunkExtraction, extract } from '@flowspark/rag';
@@ -80,15 +80,9 @@ const resultOf = (row: KbDocumentRow): KbIngestResult => ({
 const gone = () =>
   new JobError('KB_DOCUMENT_UNAVAILABLE', 'The document was deleted or is being indexed by a newer job');
 
-const slices = <T>(items: T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
-
 export const deleteVectors = async (vectors: VectorIndex, scope: KbScope, ids: string[]) => {
   const namespace = kbIndexName(scope);
-  for (const batch of slices(ids, VECTOR_DELETE_BATCH)) await vectors.deleteByIds(namespace, batch);
+  for (const batch of batches(ids, VECTOR_DELETE_BATCH)) await vectors.deleteByIds(namespace, batch);
 };
 
 /** The chunking of this run: the request's, else the document's last one, else the defaults. */
@@ -229,8 +223,8 @@ export const ingestKbDocument = async (
 
   let embeddingModel: string | null = null;
   try {
-    const batches = slices(rows, KB_EMBED_BATCH);
-    for (const [n, batch] of batches.entries()) {
+    const embedBatches = batches(rows, KB_EMBED_BATCH);
+    for (const [n, batch] of embedBatches.entries()) {
       const embedded = await ports.ai.embed(batch.map(embeddingText));
       if (embedded.vectors.length !== batch.length) {
         throw new JobError('AI_INVALID_OUTPUT', 'The embedding provider returned the wrong number of vectors');
@@ -249,7 +243,7 @@ export const ingestKbDocument = async (
       }));
       await ports.vectors.upsert(kbIndexName(scope), records);
       await progress(
-        40 + Math.round((50 * (n + 1)) / batches.length),
+        40 + Math.round((50 * (n + 1)) / embedBatches.length),
         `Embedded ${Math.min(rows.length, (n + 1) * KB_EMBED_BATCH)} of ${rows.length} chunks`,
       );
     }

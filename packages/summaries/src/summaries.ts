@@ -7,11 +7,12 @@ import { type Actor, AppError, newId, notFound, type PageRequest } from '@flowsp
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { checkTemplateInput, fillTextVariables } from '@flowspark/docgen';
 import { buildJob, type JobRow } from '@flowspark/jobs';
+import { getKbDocument } from '@flowspark/kb';
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import type { SummaryChunk, SummaryLength, SummaryResult } from './summarize';
 import { requireSummaryTemplate, templateVariablesOf } from './templates';
 
-const { summaries, kbDocuments, kbChunks, jobs } = schema;
+const { summaries, kbChunks, jobs } = schema;
 
 export type SummaryRow = typeof summaries.$inferSelect;
 export const SUMMARY_JOB_TYPE = 'summary.generate';
@@ -35,14 +36,7 @@ export const startSummary = async (
   documentId: string,
   request: SummaryRequest,
 ): Promise<{ summary: SummaryRow; job: JobRow }> => {
-  const [docs] = await db.batch([
-    db
-      .select({ id: kbDocuments.id, status: kbDocuments.status, botId: kbDocuments.botId })
-      .from(kbDocuments)
-      .where(and(eq(kbDocuments.id, documentId), eq(kbDocuments.orgId, actor.orgId)))
-      .limit(1),
-  ]);
-  const doc = docs[0];
+  const doc = await getKbDocument(db, actor.orgId, documentId);
   if (!doc || doc.botId !== null) throw notFound('Document');
   if (doc.status !== 'indexed') {
     throw new AppError('CONFLICT', `The document is ${doc.status}: it can be summarised once it is indexed`, {
@@ -154,25 +148,21 @@ export interface SummaryWork {
 export const loadSummaryWork = async (db: Database, orgId: string, id: string): Promise<SummaryWork | null> => {
   const summary = await getSummary(db, orgId, id);
   if (!summary) return null;
-  const [docs, chunks] = await db.batch([
-    db
-      .select({ title: kbDocuments.title })
-      .from(kbDocuments)
-      .where(and(eq(kbDocuments.id, summary.documentId), eq(kbDocuments.orgId, orgId)))
-      .limit(1),
+  const [doc, chunks] = await Promise.all([
+    getKbDocument(db, orgId, summary.documentId),
     db
       .select({ id: kbChunks.id, index: kbChunks.chunkIndex, text: kbChunks.text, pageNumber: kbChunks.pageNumber })
       .from(kbChunks)
       .where(and(eq(kbChunks.documentId, summary.documentId), eq(kbChunks.orgId, orgId)))
       .orderBy(asc(kbChunks.chunkIndex)),
   ]);
-  if (!docs[0]) return null;
+  if (!doc) return null;
   let instructions: string | null = null;
   if (summary.templateId) {
     const template = await requireSummaryTemplate(db, orgId, summary.templateId);
     instructions = fillTextVariables(template.promptTemplate, summary.variables);
   }
-  return { summary, title: docs[0].title, chunks, instructions };
+  return { summary, title: doc.title, chunks, instructions };
 };
 
 export const markSummaryProcessing = (db: Database, orgId: string, id: string) =>

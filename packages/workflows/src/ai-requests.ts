@@ -54,12 +54,8 @@ export const recordAiRequest = async (db: Database, request: NewAiRequest): Prom
   return row;
 };
 
-/** An execution's or agent run's AI requests, oldest first. */
-export const listAiRequests = (
-  db: Database,
-  orgId: string,
-  of: { executionId: string } | { agentRunId: string },
-): Promise<AiRequestRow[]> =>
+/** An execution's or agent run's AI requests, oldest first (a query: await it, or put it in a batch). */
+export const listAiRequests = (db: Database, orgId: string, of: { executionId: string } | { agentRunId: string }) =>
   db
     .select()
     .from(aiRequests)

@@ -5,7 +5,7 @@
  * Every write of the instance is fenced by its instance id and the execution's status, so a cancelled
  * execution, or one a retry handed to a new instance, ignores what an old instance still writes.
  */
-import { type Actor, AppError, conflict, newId, notFound, type PageRequest } from '@flowspark/core';
+import { type Actor, AppError, batches, conflict, newId, notFound, type PageRequest } from '@flowspark/core';
 import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
 import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { listAiRequests } from './ai-requests';
@@ -37,9 +37,6 @@ export interface NewExecution {
   createdBy: string | null;
   cacheBypass?: boolean;
 }
-
-const chunks = <T>(items: T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /**
  * Writes a new execution of the workflow's current version with its pending steps (one batch) and
@@ -105,19 +102,20 @@ export const createExecution = async (
   }));
   await db.batch([
     db.insert(workflowExecutions).values(execution),
-    ...chunks(steps, STEP_ROWS_PER_INSERT).map((slice) => db.insert(executionSteps).values(slice)),
+    ...batches(steps, STEP_ROWS_PER_INSERT).map((slice) => db.insert(executionSteps).values(slice)),
   ]);
   return execution;
 };
 
-export const getExecution = async (db: Database, orgId: string, id: string): Promise<ExecutionRow | null> => {
-  const rows = await db
+const executionQuery = (db: Database, orgId: string, id: string) =>
+  db
     .select()
     .from(workflowExecutions)
     .where(and(eq(workflowExecutions.id, id), eq(workflowExecutions.orgId, orgId)))
     .limit(1);
-  return rows[0] ?? null;
-};
+
+export const getExecution = async (db: Database, orgId: string, id: string): Promise<ExecutionRow | null> =>
+  (await executionQuery(db, orgId, id))[0] ?? null;
 
 export const requireExecution = async (db: Database, orgId: string, id: string): Promise<ExecutionRow> => {
   const row = await getExecution(db, orgId, id);
@@ -132,13 +130,14 @@ const stepsOf = (db: Database, orgId: string, executionId: string) =>
     .where(and(eq(executionSteps.executionId, executionId), eq(executionSteps.orgId, orgId)))
     .orderBy(asc(executionSteps.position));
 
-/** The execution with its steps (in order) and its AI requests; 404 for another tenant's. */
+/** The execution with its steps (in order) and its AI requests, in one batch; 404 for another tenant's. */
 export const getExecutionDetail = async (db: Database, orgId: string, id: string) => {
-  const [execution, steps, aiRequests] = await Promise.all([
-    getExecution(db, orgId, id),
+  const [executions, steps, aiRequests] = await db.batch([
+    executionQuery(db, orgId, id),
     stepsOf(db, orgId, id),
     listAiRequests(db, orgId, { executionId: id }),
   ]);
+  const execution = executions[0];
   if (!execution) throw notFound('Execution');
   return { execution, steps, aiRequests };
 };
@@ -153,6 +152,21 @@ export const listExecutions = (db: Database, orgId: string, page: PageRequest & 
   if (page.workflow_id) conditions.push(eq(workflowExecutions.workflowId, page.workflow_id));
   if (page.status) conditions.push(eq(workflowExecutions.status, page.status));
   return paginateNewestFirst(db, workflowExecutions, and(...conditions), page);
+};
+
+/** The instances of a workflow's executions still queued or running (to stop before it is deleted). */
+export const activeInstanceIds = async (db: Database, orgId: string, workflowId: string): Promise<string[]> => {
+  const rows = await db
+    .select({ instanceId: workflowExecutions.instanceId })
+    .from(workflowExecutions)
+    .where(
+      and(
+        eq(workflowExecutions.orgId, orgId),
+        eq(workflowExecutions.workflowId, workflowId),
+        inArray(workflowExecutions.status, ['queued', 'running']),
+      ),
+    );
+  return rows.map((r) => r.instanceId);
 };
 
 /**

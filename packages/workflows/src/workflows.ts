@@ -274,8 +274,11 @@ export const webhookSecretMatches = async (workflow: WorkflowRow, secret: string
   return timingSafeEqual(await sha256Hex(secret), workflow.webhookSecretHash);
 };
 
-/** A workflow by id alone, for the public webhook (the secret proves the caller; the row names the tenant). */
-export const findWorkflowForHook = async (db: Database, id: string): Promise<WorkflowRecord | null> => {
+/**
+ * A workflow by id alone, with its current version: for the public webhook (the secret proves the caller) and the
+ * cron (the schedule names it); the row names the tenant.
+ */
+export const findWorkflowById = async (db: Database, id: string): Promise<WorkflowRecord | null> => {
   const rows = await withCurrentVersion(db).where(eq(workflows.id, id)).limit(1);
   return rows[0] ?? null;
 };

@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode, isAppError } from '@flowspark/core';
-import { batches, lastById } from '../batches';
+import { AppError, batches, type ErrorCode, isAppError } from '@flowspark/core';
+import { lastById } from '../batches';
 import { VECTOR_LIMITS } from '../limits';
 import type { VectorFilter, VectorIndex, VectorMatch, VectorMetadata } from '../types';
 import { validateIds, validateNamespace, validateQuery, validateRecords } from '../validation';

@@ -1,5 +1,5 @@
-import { AppError, isAppError } from '@flowspark/core';
-import { batches, lastById } from '../batches';
+import { AppError, batches, isAppError } from '@flowspark/core';
+import { lastById } from '../batches';
 import { VECTOR_LIMITS } from '../limits';
 import type { NormalizedFilter, VectorIndex, VectorMatch, VectorMetadata } from '../types';
 import {

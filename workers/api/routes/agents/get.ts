@@ -31,8 +31,11 @@ export const registerGetAgentRun = (app: GroupApp) =>
   app.openapi(getAgentRunRoute, async (c) => {
     const { db, actor } = routeContext(c);
     const { id } = c.req.valid('param');
-    const run = await getAgentRun(db, actor.orgId, id);
+    // Both tenant-scoped, so they are read together: another organization's run has no requests here either.
+    const [run, requests] = await Promise.all([
+      getAgentRun(db, actor.orgId, id),
+      listAiRequests(db, actor.orgId, { agentRunId: id }),
+    ]);
     if (!run) throw notFound('Agent run');
-    const requests = await listAiRequests(db, actor.orgId, { agentRunId: run.id });
     return ok(c, { ...presentAgentRun(run), ai_requests: requests.map(presentAiRequest) }, 200);
   });

@@ -14,7 +14,7 @@ import {
   startGeneration,
   updateDocument,
 } from '@flowspark/documents';
-import { JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../../../lib/wallet';
+import { withReservedTokens } from '../../../lib/wallet';
 import { type AppContext, routeContext } from '../../lib/context';
 import { sendObject } from '../../lib/download';
 import { announceCancellation, enqueueOrRecover } from '../../lib/jobs';
@@ -38,8 +38,8 @@ export const findDocument = async (db: Database, orgId: string, kind: DocumentKi
 export const generate = async (c: AppContext, request: GenerationRequest): Promise<DocumentRow> => {
   const ctx = routeContext(c);
   const { orgId } = ctx.actor;
-  const reservationId = generationUsesAi(request)
-    ? await reserveTokens(
+  const started = generationUsesAi(request)
+    ? await withReservedTokens(
         ctx.env,
         { orgId, feature: `${request.kind}.generate` },
         generationEstimate([
@@ -48,16 +48,9 @@ export const generate = async (c: AppContext, request: GenerationRequest): Promi
           request.description,
           JSON.stringify(request.input_data ?? {}),
         ]),
-        { ttlMs: JOB_RESERVATION_MS },
+        (reservationId) => startGeneration(ctx.db, ctx.actor, request, reservationId),
       )
-    : undefined;
-  let started: Awaited<ReturnType<typeof startGeneration>>;
-  try {
-    started = await startGeneration(ctx.db, ctx.actor, request, reservationId);
-  } catch (err) {
-    if (reservationId) await releaseTokens(ctx.env, orgId, reservationId);
-    throw err;
-  }
+    : await startGeneration(ctx.db, ctx.actor, request);
   await enqueueOrRecover(ctx, started.job, 'generation job not enqueued');
   return started.document;
 };

@@ -1,6 +1,6 @@
 import { IMAGE_TOKENS } from '@flowspark/billing';
 import { createImageGeneration } from '@flowspark/documents';
-import { JOB_RESERVATION_MS, releaseTokens, reserveTokens } from '../../../lib/wallet';
+import { withReservedTokens } from '../../../lib/wallet';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
 import type { GroupApp } from '../../lib/group';
@@ -38,16 +38,9 @@ export const registerGenerateImage = (app: GroupApp) =>
     const ctx = routeContext(c);
     const { orgId } = ctx.actor;
     // The image's price is held before anything is written; the job settles it when it ends.
-    const reservationId = await reserveTokens(ctx.env, { orgId, feature: 'image.generate' }, IMAGE_TOKENS, {
-      ttlMs: JOB_RESERVATION_MS,
-    });
-    let created: Awaited<ReturnType<typeof createImageGeneration>>;
-    try {
-      created = await createImageGeneration(ctx.db, ctx.actor, c.req.valid('json'), reservationId);
-    } catch (err) {
-      await releaseTokens(ctx.env, orgId, reservationId);
-      throw err;
-    }
+    const created = await withReservedTokens(ctx.env, { orgId, feature: 'image.generate' }, IMAGE_TOKENS, (id) =>
+      createImageGeneration(ctx.db, ctx.actor, c.req.valid('json'), id),
+    );
     const { image, job } = created;
     await enqueueOrRecover(ctx, job, 'image job not enqueued');
     return ok(c, { ...presentImage(image), job_id: job.id }, 202);

@@ -1,6 +1,6 @@
 import { AppError, notFound, payloadTooLarge, unauthenticated } from '@flowspark/core';
 import { createExecution } from '@flowspark/workflows/executions';
-import { findWorkflowForHook, hasTrigger, webhookSecretMatches } from '@flowspark/workflows/workflows';
+import { findWorkflowById, hasTrigger, webhookSecretMatches } from '@flowspark/workflows/workflows';
 import { z } from '@hono/zod-openapi';
 import { routeContext } from '../../lib/context';
 import { defineRoute } from '../../lib/define-route';
@@ -64,7 +64,7 @@ const inputOf = async (request: Request): Promise<Record<string, unknown>> => {
 export const registerHookRoutes = (app: GroupApp) =>
   app.openapi(hookRoute, async (c) => {
     const { db, env, requestId } = routeContext(c);
-    const record = await findWorkflowForHook(db, c.req.valid('param').id);
+    const record = await findWorkflowById(db, c.req.valid('param').id);
     if (!record || !hasTrigger(record.version, 'webhook')) throw notFound('Workflow');
     if (
       !(await webhookSecretMatches(

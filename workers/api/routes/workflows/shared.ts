@@ -1,6 +1,6 @@
 import { describeError, logger } from '@flowspark/core';
 import type { Database } from '@flowspark/db';
-import { type ExecutionRow, listExecutions } from '@flowspark/workflows/executions';
+import { activeInstanceIds, type ExecutionRow } from '@flowspark/workflows/executions';
 import type { Env } from '../../../env';
 
 /**
@@ -24,8 +24,6 @@ export const startExecution = async (env: Env, execution: ExecutionRow, requestI
 
 /** Stops the instances of a workflow's unfinished executions (before it is deleted). */
 export const stopActiveExecutions = async (env: Env, db: Database, orgId: string, workflowId: string) => {
-  for (const status of ['queued', 'running'] as const) {
-    const { items } = await listExecutions(db, orgId, { page: 1, page_size: 100, workflow_id: workflowId, status });
-    await Promise.all(items.map((e) => env.JOBS_SERVICE.stopRun('execution', e.instanceId).catch(() => undefined)));
-  }
+  const instances = await activeInstanceIds(db, orgId, workflowId);
+  await Promise.all(instances.map((id) => env.JOBS_SERVICE.stopRun('execution', id).catch(() => undefined)));
 };
