@@ -51,8 +51,11 @@ export type IdPrefix =
   // Summaries and their templates.
   | 'smy'
   | 'smt'
-  // Integrations.
-  | 'itg';
+  // Integrations, their selected sources, the pages imported from them and their sync runs.
+  | 'itg'
+  | 'its'
+  | 'itp'
+  | 'isy';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

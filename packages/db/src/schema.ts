@@ -443,7 +443,7 @@ export const kbDocuments = sqliteTable(
       .references(() => organizations.id, { onDelete: 'cascade' }),
     botId: text('bot_id').references((): AnySQLiteColumn => bots.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
-    sourceType: text('source_type', { enum: ['upload', 'text'] }).notNull(),
+    sourceType: text('source_type', { enum: ['upload', 'text', 'integration'] }).notNull(),
     filename: text('filename'),
     /** What the content turned out to be (magic bytes and structure), not what its name says. */
     detectedType: text('detected_type', { enum: ['pdf', 'docx', 'html', 'markdown', 'text', 'csv'] }).notNull(),
@@ -1241,9 +1241,107 @@ export const integrations = sqliteTable(
     /** The token's last four characters, to tell tokens apart. */
     tokenHint: text('token_hint').notNull(),
     keyFingerprint: text('key_fingerprint').notNull(),
+    /** When the last sync ended, and how (see integration_syncs). */
+    lastSyncedAt: text('last_synced_at'),
+    lastSyncStatus: text('last_sync_status'),
     createdBy: text('created_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('integrations_org_created').on(t.orgId, t.createdAt), index('integrations_key').on(t.keyFingerprint)],
+);
+
+/**
+ * What an integration imports: Notion pages (with their sub-pages), Confluence pages or spaces. Every
+ * sync lists the pages these cover; a page none of them covers any more leaves the knowledge base.
+ */
+export const integrationSources = sqliteTable(
+  'integration_sources',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    integrationId: text('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['page', 'space'] }).notNull(),
+    /** Notion: the page id (dashed UUID); Confluence: the page id, or the space key. */
+    externalId: text('external_id').notNull(),
+    /** As the provider names it, once a sync has found it. */
+    title: text('title'),
+    status: text('status', { enum: ['pending', 'found', 'not_found'] })
+      .notNull()
+      .default('pending'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('integration_sources_item').on(t.integrationId, t.kind, t.externalId)],
+);
+
+/** A provider page imported into the knowledge base, with the last-edited time it was indexed at. */
+export const integrationPages = sqliteTable(
+  'integration_pages',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    integrationId: text('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    title: text('title').notNull(),
+    url: text('url'),
+    /** The provider's last-edited time of the content indexed; a later one means the page changed. */
+    lastEditedAt: text('last_edited_at'),
+    contentSha256: text('content_sha256'),
+    kbDocumentId: text('kb_document_id'),
+    status: text('status', { enum: ['synced', 'error'] }).notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    syncedAt: text('synced_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('integration_pages_item').on(t.integrationId, t.externalId),
+    index('integration_pages_org_document').on(t.orgId, t.kbDocumentId),
+  ],
+);
+
+/** One sync of an integration (an import, a request, or the cron): what it did and each page's error. */
+export const integrationSyncs = sqliteTable(
+  'integration_syncs',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    integrationId: text('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    trigger: text('trigger', { enum: ['import', 'manual', 'cron'] }).notNull(),
+    status: text('status', {
+      enum: ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'],
+    })
+      .notNull()
+      .default('queued'),
+    jobId: text('job_id').notNull(),
+    /** pages_seen, created, updated, unchanged, deleted, failed, deferred. */
+    counts: text('counts', { mode: 'json' }).$type<Record<string, number>>().notNull(),
+    /** Per page (or source): `{ external_id, title, code, message }`, at most 100. */
+    errors: text('errors', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    startedAt: text('started_at'),
+    endedAt: text('ended_at'),
+  },
+  (t) => [
+    index('integration_syncs_integration_created').on(t.integrationId, t.createdAt),
+    // One live sync per integration: a second request while one is queued or running is refused.
+    uniqueIndex('integration_syncs_live').on(t.integrationId).where(sql`status IN ('queued', 'running')`),
+  ],
 );

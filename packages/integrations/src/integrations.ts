@@ -64,6 +64,8 @@ export const createIntegration = async (
     baseUrl: input.type === 'confluence' ? confluenceBase(input.credentials.base_url!) : null,
     email: input.credentials.email ?? null,
     ...(await sealToken(keys, input.credentials.token)),
+    lastSyncedAt: null,
+    lastSyncStatus: null,
     createdBy: actor.userId,
     createdAt: at,
     updatedAt: at,

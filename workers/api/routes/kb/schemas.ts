@@ -141,7 +141,9 @@ export const KbDocumentSchema = z
   .object({
     id: z.string().openapi({ example: KB_DOCUMENT_ID_EXAMPLE }),
     title: z.string(),
-    source_type: z.enum(['upload', 'text']),
+    source_type: z
+      .enum(['upload', 'text', 'integration'])
+      .openapi({ description: '`integration`: imported from a Notion or Confluence integration (kept in sync by it)' }),
     filename: z.string().nullable(),
     detected_type: TypeSchema,
     size_bytes: z.number().int(),
