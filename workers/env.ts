@@ -47,6 +47,8 @@ export interface Env extends ConfigVars, AiVars {
   ENCRYPTION_KEY: string;
   /** The key ENCRYPTION_KEY replaced, while integration tokens are re-encrypted under the new one. */
   ENCRYPTION_KEY_PREVIOUS?: string;
+  /** Minutes between the cron's syncs of an integration (default 60; 0 turns the cron sync off). */
+  INTEGRATION_SYNC_MINUTES?: string;
   MAILER?: string;
   MAIL_WEBHOOK_URL?: string;
   /** Workers AI binding (production only). */

@@ -15,6 +15,7 @@ export const JOB_HANDLERS: Record<string, JobHandlerLoader> = {
   'kb.ingest': () => import('./handlers/kb-ingest').then((m) => m.kbIngestHandler),
   'booklet.generate': () => import('./handlers/booklet-generate').then((m) => m.bookletGenerateHandler),
   'summary.generate': () => import('./handlers/summary-generate').then((m) => m.summaryGenerateHandler),
+  'integration.sync': () => import('./handlers/integration-sync').then((m) => m.integrationSyncHandler),
 };
 
 /**

@@ -2,7 +2,7 @@
 // schemas, which only works for schemas created after @hono/zod-openapi extended zod. An isolate's
 // first event may be a queue message or the cron, so their entry points load it too.
 import '@hono/zod-openapi';
-import { logger, newId } from '@flowspark/core';
+import { describeError, logger, newId } from '@flowspark/core';
 import { createDb } from '@flowspark/db';
 import {
   failJob,
@@ -93,9 +93,36 @@ export const rotateSecrets = async (env: Env) => {
   if (outcome.reencrypted + outcome.unreadable > 0) logger.info('integration tokens rotated', { ...outcome });
 };
 
+/**
+ * Integrations whose last sync ended INTEGRATION_SYNC_MINUTES ago (default 60; 0 turns this off) get a
+ * sync of their own, a bounded batch per run. One that has a live sync (or got one meanwhile) is left.
+ */
+export const syncIntegrations = async (env: Env, now = new Date()): Promise<number> => {
+  const minutes = env.INTEGRATION_SYNC_MINUTES === undefined ? 60 : Number(env.INTEGRATION_SYNC_MINUTES);
+  if (!Number.isFinite(minutes) || minutes <= 0) return 0;
+  const { dueIntegrations, startSync } = await import('@flowspark/integrations');
+  const db = createDb(env.DB);
+  let started = 0;
+  for (const due of await dueIntegrations(db, now, minutes)) {
+    try {
+      const { job } = await startSync(db, { orgId: due.orgId, userId: due.createdBy as string }, due.id, 'cron');
+      await env.JOBS.send({ job_id: job.id, org_id: job.orgId }).catch(() => undefined);
+      started += 1;
+    } catch (err) {
+      logger.warn('integration sync not started', { integration_id: due.id, ...describeError(err) });
+    }
+  }
+  return started;
+};
+
 /** The cron trigger (wrangler.toml `[triggers]`): every run recovers stuck jobs and runs due workflows. */
 export const handleScheduled = async (_controller: ScheduledController, env: Env): Promise<void> => {
   const now = new Date();
   const { runScheduledWorkflows } = await import('./workflow-schedules');
-  await Promise.all([recoverStuckJobs(env, now), runScheduledWorkflows(env, now), rotateSecrets(env)]);
+  await Promise.all([
+    recoverStuckJobs(env, now),
+    runScheduledWorkflows(env, now),
+    rotateSecrets(env),
+    syncIntegrations(env, now),
+  ]);
 };

@@ -4,6 +4,7 @@
 // parsers and renderers of the same packages stay out of the API Worker.
 import { createDb } from '@flowspark/db';
 import { failGeneration, failImageGeneration } from '@flowspark/documents';
+import { failSyncOfJob } from '@flowspark/integrations';
 import { failKbIngestion } from '@flowspark/kb';
 import { failSummaryOfJob } from '@flowspark/summaries';
 import type { FailureEffect } from './job-end';
@@ -17,3 +18,5 @@ export const imageGenerationFailed: FailureEffect = (ctx) =>
 export const kbIngestionFailed: FailureEffect = (ctx) => failKbIngestion(kbPorts(ctx.env), ctx.job, ctx.requestId);
 
 export const summaryFailed: FailureEffect = (ctx) => failSummaryOfJob(createDb(ctx.env.DB), ctx.job);
+
+export const integrationSyncFailed: FailureEffect = (ctx) => failSyncOfJob(createDb(ctx.env.DB), ctx.job);

@@ -33,6 +33,7 @@ const FAILURE_EFFECTS: Record<string, FailureEffectLoader> = {
   'presentation.generate': () => effects().then((m) => m.generationFailed),
   'kb.ingest': () => effects().then((m) => m.kbIngestionFailed),
   'summary.generate': () => effects().then((m) => m.summaryFailed),
+  'integration.sync': () => effects().then((m) => m.integrationSyncFailed),
 };
 
 /** Adds or replaces the failure effect of a job type (job types registered at run time). */

@@ -67,7 +67,7 @@ export const createJob = async (db: Database, params: NewJob): Promise<JobRow> =
   return row;
 };
 
-type JobQueue = { send(body: JobMessage, options?: QueueSendOptions): Promise<unknown> };
+export type JobQueue = { send(body: JobMessage, options?: QueueSendOptions): Promise<unknown> };
 
 /**
  * Sends the job's message. If this fails after the row was written, the job stays `queued` and the

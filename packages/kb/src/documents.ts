@@ -8,7 +8,7 @@
  * Every query is scoped to the tenant.
  */
 import { type Actor, conflict, newId, notFound, orgPrefix, type PageRequest } from '@flowspark/core';
-import { type Database, paginateNewestFirst, schema } from '@flowspark/db';
+import { type Database, isUniqueViolation, paginateNewestFirst, schema } from '@flowspark/db';
 import { buildJob, isTerminal, type JobRow } from '@flowspark/jobs';
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { deleteStatements } from './chunks';
@@ -220,8 +220,6 @@ export type KbCreateOutcome =
   | { duplicate: false; document: KbDocumentRow; job: JobRow }
   | { duplicate: true; document: KbDocumentRow; job: null };
 
-const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed/i.test(String((err as Error)?.message ?? err));
-
 /**
  * Stores a new document: the original in R2 first, then the row and its job in one batch (no row
  * without its file, no document without its job). The same content (SHA-256) already in the tenant
@@ -350,6 +348,37 @@ export const requestKbReindex = async (
     throw conflict('The document is already being indexed; wait for its job to end', { job_id: after.jobId });
   }
   return { document, job };
+};
+
+/**
+ * New content for a document another system keeps in sync (a page of an integration): a re-index
+ * job as `requestKbReindex` makes it (409 while one is live), then the file replaced and the title,
+ * size and SHA-256 updated for that job. The caller enqueues the job.
+ */
+export const replaceKbDocumentContent = async (
+  db: Database,
+  files: R2Bucket,
+  actor: Pick<Actor, 'orgId' | 'userId'>,
+  id: string,
+  input: { title: string; type: KbDocumentType; bytes: Uint8Array },
+): Promise<{ document: KbDocumentRow; job: JobRow }> => {
+  const { document, job } = await requestKbReindex(db, actor, id, {});
+  const fileKey = kbOriginalKey(actor.orgId, id, input.type);
+  await files.put(fileKey, input.bytes, { httpMetadata: { contentType: FILE_FORMATS[input.type].contentType } });
+  if (fileKey !== document.fileKey) await files.delete(document.fileKey);
+  const [row] = await db
+    .update(kbDocuments)
+    .set({
+      title: input.title,
+      detectedType: input.type,
+      fileKey,
+      sizeBytes: input.bytes.byteLength,
+      sha256: await sha256OfBytes(input.bytes),
+      updatedAt: new Date().toISOString(),
+    })
+    .where(and(eq(kbDocuments.id, id), eq(kbDocuments.orgId, actor.orgId), eq(kbDocuments.jobId, job.id)))
+    .returning();
+  return { document: row ?? document, job };
 };
 
 /**

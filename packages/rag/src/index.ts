@@ -4,6 +4,8 @@
 export { chunk, estimateTokens, resolveChunkingOptions } from './chunk';
 export { detectFileType } from './detect';
 export { extract } from './extract';
+export { decodeEntities } from './extract/entities';
+export { type Attributes, type TokenHandler, tokenizeHtml } from './extract/html-tokenizer';
 export { ftsExpression, ftsQuery, ftsText, isPrefixTerm, MAX_QUERY_TERMS, queryTerms } from './fts';
 export {
   DEFAULT_HYBRID_FUSION,

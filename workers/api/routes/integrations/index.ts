@@ -22,6 +22,7 @@ import {
   paginatedResponse,
   TimestampSchema,
 } from '../../lib/schemas';
+import { registerSyncRoutes } from './sync';
 
 const TAGS = ['Integrations'];
 const ID_EXAMPLE = 'itg_5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d';
@@ -67,6 +68,11 @@ const IntegrationSchema = z
       base_url: z.string().nullable(),
       email: z.string().nullable(),
     }),
+    last_synced_at: TimestampSchema.nullable().openapi({ description: 'When the last sync ended' }),
+    last_sync_status: z
+      .enum(['completed', 'completed_with_errors', 'failed', 'cancelled'])
+      .nullable()
+      .openapi({ description: 'How it ended (GET /integrations/{id}/syncs has the log)' }),
     created_at: TimestampSchema,
     updated_at: TimestampSchema,
   })
@@ -77,6 +83,8 @@ const present = (row: IntegrationRow) => ({
   type: row.type,
   name: row.name,
   credentials: { token_hint: `…${row.tokenHint}`, base_url: row.baseUrl, email: row.email },
+  last_synced_at: row.lastSyncedAt,
+  last_sync_status: row.lastSyncStatus as 'completed' | 'completed_with_errors' | 'failed' | 'cancelled' | null,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
 });
@@ -166,5 +174,6 @@ const register = (app: GroupApp) => {
 /** Notion and Confluence connections: `/integrations…`. */
 const app = createGroup();
 register(app);
+registerSyncRoutes(app);
 
 export default app;
