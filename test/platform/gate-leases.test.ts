@@ -70,15 +70,22 @@ describe('gate leases', () => {
       { key: 'usr:usr_a', per_minute: 30 },
     ];
     const isolates = Array.from({ length: 4 }, () => new GateLeases());
+    const started = Date.now();
     const admitted = await Promise.all(
       isolates.map((isolate) => burst(isolate, gate, subject(gate.name, 0, { buckets }), 25)),
     );
+    // Buckets refill while the test runs (the credential's one token per 2 s, the tenant's one per
+    // 600 ms): on a slow machine a refill may land in the middle, so the bounds count them.
+    const refilled = (perMinute: number) => Math.floor(((Date.now() - started) * perMinute) / 60_000);
     const total = admitted.reduce((a, b) => a + b, 0);
-    expect(total).toBeLessThanOrEqual(30);
-    expect(total + isolates.reduce((sum, isolate) => sum + isolate.heldTokens(gate.name), 0)).toBe(30);
+    const granted = total + isolates.reduce((sum, isolate) => sum + isolate.heldTokens(gate.name), 0);
+    expect(granted).toBeGreaterThanOrEqual(30);
+    expect(granted).toBeLessThanOrEqual(30 + refilled(30));
     // What the credential left in the tenant's bucket is the tenant's: 70 more for someone else.
     const other = new GateLeases();
-    expect(await burst(other, gate, subject(gate.name, 100, { userId: 'usr_b', sessionId: 'ses_b' }), 90)).toBe(70);
+    const more = await burst(other, gate, subject(gate.name, 100, { userId: 'usr_b', sessionId: 'ses_b' }), 90);
+    expect(more).toBeGreaterThanOrEqual(100 - granted);
+    expect(more).toBeLessThanOrEqual(100 - granted + refilled(100));
   });
 
   it('serial requests of one credential make one gate call per lease, fetched ahead', async () => {
