@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
 import { runAiCacheBench } from './ai-cache/run.mjs';
+import { runIntegrationsBench } from './integrations/run.mjs';
 import { registerBenchOwner, startBenchServer } from './local-server.mjs';
 import { runWorkerdRenders } from './workerd-render/run.mjs';
 
@@ -305,6 +306,7 @@ for (const r of await runWorkerdRenders()) {
   );
 }
 for (const line of await runAiCacheBench()) console.log(line);
+for (const line of await runIntegrationsBench()) console.log(line);
 chunkCase();
 console.log(
   '\nProduction bundles (wrangler deploy --dry-run, minified) and start-up (wrangler check startup, Active, median of 9):',
