@@ -9,9 +9,18 @@ const testSecrets = async () => {
     'verify',
   ])) as CryptoKeyPair;
   const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  // The local OIDC issuer's ID-token key (provider `local`), another key than the API's own.
+  const issuerPair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const issuerJwk = await crypto.subtle.exportKey('jwk', issuerPair.privateKey);
+  const random = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
   return {
     JWT_PRIVATE_KEY: JSON.stringify({ ...jwk, kid: `test-${Date.now()}`, alg: 'ES256', use: 'sig' }),
-    ENCRYPTION_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+    ENCRYPTION_KEY: random(),
+    SSO_LOCAL_CLIENT_SECRET: random(),
+    SSO_LOCAL_SIGNING_KEY: JSON.stringify({ ...issuerJwk, kid: `test-issuer-${Date.now()}`, alg: 'ES256', use: 'sig' }),
   };
 };
 

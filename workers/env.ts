@@ -1,5 +1,6 @@
 import type { AiVars } from '@flowspark/ai';
 import type { ConfigVars } from '@flowspark/core';
+import type { SsoVars } from '@flowspark/sso';
 import type { JobsServiceRpc } from './lib/jobs-service';
 import type { ChatSession } from './objects/chat-session';
 import type { JobFeed } from './objects/job-feed';
@@ -14,9 +15,10 @@ import type { TokenWallet } from './objects/token-wallet';
  * Worker (wrangler.jobs.toml) has no RATE_LIMITER, no CHAT_SESSION and no JOBS_SERVICE. JOB_FEED and VECTOR_INDEX are
  * the jobs Worker's classes, bound by the API Worker with `script_name`. AI and VECTORIZE exist only
  * in production (the *.production.toml files). The AI provider's variables (`AI_PROVIDER`: `local`,
- * `workers-ai` or `openai`; models, timeouts) are packages/ai's `AiVars`.
+ * `workers-ai` or `openai`; models, timeouts) are packages/ai's `AiVars`. Single sign-on's (`SSO_PROVIDERS`,
+ * `SSO_REDIRECT_URIS`, the `SSO_<ID>_CLIENT_SECRET` secrets, the local issuer's) are packages/sso's `SsoVars`.
  */
-export interface Env extends ConfigVars, AiVars {
+export interface Env extends ConfigVars, AiVars, SsoVars {
   DB: D1Database;
   FILES: R2Bucket;
   JOBS: Queue<QueueMessage>;

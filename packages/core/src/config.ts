@@ -41,6 +41,11 @@ export interface AppConfig {
   trustCfConnectingIp: boolean;
   /** Dev-only routes (the mail outbox) exist only outside production. */
   devRoutes: boolean;
+  /**
+   * The built-in OIDC issuer (SSO provider `local`) is served: only with `SSO_LOCAL_ISSUER = "true"`,
+   * which only the local and test configurations set, and never when the environment is production.
+   */
+  ssoLocalIssuer: boolean;
 }
 
 /**
@@ -74,6 +79,7 @@ export interface ConfigVars {
   MAX_BODY_BYTES?: string;
   TRUST_CF_CONNECTING_IP?: string;
   REFRESH_REUSE_GRACE_SECONDS?: string;
+  SSO_LOCAL_ISSUER?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Record<Plan, RateLimitRule> = {
@@ -150,6 +156,7 @@ export const loadConfig = (vars: ConfigVars): AppConfig => {
     maxBodyBytes: int(vars.MAX_BODY_BYTES, 1024 * 1024),
     trustCfConnectingIp: flag(vars.TRUST_CF_CONNECTING_IP),
     devRoutes: environment !== 'production',
+    ssoLocalIssuer: environment !== 'production' && flag(vars.SSO_LOCAL_ISSUER),
   };
   cache.set(vars, config);
   return config;

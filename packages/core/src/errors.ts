@@ -5,32 +5,50 @@
 export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   MALFORMED_JSON: 400,
+  /** An SSO callback whose `state` is unknown, expired, already used or for another provider. */
+  SSO_STATE_INVALID: 400,
+  /** The identity provider answered the authorization request with an error (`details.error`). */
+  SSO_AUTHORIZATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   INVALID_TOKEN: 401,
   TOKEN_EXPIRED: 401,
   INVALID_CREDENTIALS: 401,
   MFA_REQUIRED: 401,
   INVALID_MFA_CODE: 401,
+  /** The provider's ID token failed verification (signature, issuer, audience, expiry or nonce). */
+  SSO_ID_TOKEN_INVALID: 401,
   INSUFFICIENT_TOKENS: 402,
   FORBIDDEN: 403,
   INSUFFICIENT_SCOPE: 403,
   /** A plan quota (documents, bots, storage) is reached: `details.quota`, `limit`, `used`. */
   QUOTA_EXCEEDED: 403,
+  /** The provider did not vouch for the email address: it is never linked or used. */
+  SSO_EMAIL_NOT_VERIFIED: 403,
+  /** No invitation and no verified-domain rule places this new SSO identity in an organization. */
+  SSO_NO_ORGANIZATION: 403,
+  /** The organization requires single sign-on: password sign-in to it is refused. */
+  SSO_REQUIRED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  /** The account is already linked to another identity at this provider. */
+  SSO_IDENTITY_CONFLICT: 409,
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
   /** An archive (DOCX, XLSX, PPTX, ZIP) that cannot be read safely: damaged, encrypted, path tricks, lying sizes. */
   ARCHIVE_UNSAFE: 422,
+  /** The domain's DNS TXT record with the verification token was not found. */
+  DOMAIN_NOT_VERIFIED: 422,
   UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL_ERROR: 500,
+  /** The identity provider could not be reached or answered something unusable. */
+  SSO_PROVIDER_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,
   /** Payments are not set up on this deployment (no Stripe keys). */
   BILLING_NOT_CONFIGURED: 503,

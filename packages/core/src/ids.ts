@@ -55,7 +55,11 @@ export type IdPrefix =
   | 'itg'
   | 'its'
   | 'itp'
-  | 'isy';
+  | 'isy'
+  // Single sign-on: attempts (states), linked identities, organization domains.
+  | 'sst'
+  | 'ssi'
+  | 'sdm';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 

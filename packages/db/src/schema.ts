@@ -20,6 +20,8 @@ export const organizations = sqliteTable('organizations', {
   plan: text('plan', { enum: ['free', 'pro', 'enterprise'] })
     .notNull()
     .default('free'),
+  /** Members sign in to this organization only through single sign-on (password login is refused). */
+  ssoRequired: integer('sso_required', { mode: 'boolean' }).notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -1343,5 +1345,76 @@ export const integrationSyncs = sqliteTable(
     index('integration_syncs_integration_created').on(t.integrationId, t.createdAt),
     // One live sync per integration: a second request while one is queued or running is refused.
     uniqueIndex('integration_syncs_live').on(t.integrationId).where(sql`status IN ('queued', 'running')`),
+  ],
+);
+
+/**
+ * A single sign-on attempt between `POST /auth/sso/{provider}` and its callback. The `state` sent to
+ * the provider is stored only as its SHA-256; the nonce and the PKCE verifier are kept encrypted
+ * (secret box). Single use (`used_at`, set by a conditional update) and short-lived.
+ */
+export const ssoStates = sqliteTable(
+  'sso_states',
+  {
+    id: text('id').primaryKey(),
+    stateHash: text('state_hash').notNull().unique(),
+    provider: text('provider').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    /** The organization the sign-in asked for; membership is checked at the callback. */
+    orgId: text('org_id'),
+    /** The invitation the sign-in accepts, checked again at the callback. */
+    invitationId: text('invitation_id'),
+    /** `{ nonce, verifier }` as JSON, encrypted. */
+    secretsEncrypted: text('secrets_encrypted').notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    usedAt: text('used_at'),
+  },
+  (t) => [index('sso_states_expires').on(t.expiresAt)],
+);
+
+/** An account's identity at an OIDC provider: the provider's stable `sub`, bound once linked. */
+export const ssoIdentities = sqliteTable(
+  'sso_identities',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    subject: text('subject').notNull(),
+    /** The verified email the provider vouched for when the identity was linked. */
+    email: text('email').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('sso_identities_subject').on(t.provider, t.subject),
+    uniqueIndex('sso_identities_user_provider').on(t.userId, t.provider),
+  ],
+);
+
+/**
+ * An organization's email domain for SSO placement: once verified (a DNS TXT record with the
+ * token), a first SSO sign-in with a verified address at the domain joins the organization with
+ * `role`. A domain is verified for one organization at most.
+ */
+export const ssoDomains = sqliteTable(
+  'sso_domains',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    domain: text('domain').notNull(),
+    role: text('role', { enum: ['member', 'viewer'] }).notNull(),
+    verificationToken: text('verification_token').notNull(),
+    verifiedAt: text('verified_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('sso_domains_org_domain').on(t.orgId, t.domain),
+    uniqueIndex('sso_domains_verified').on(t.domain).where(sql`verified_at is not null`),
   ],
 );

@@ -53,6 +53,7 @@ export const registerAccount = async (
     name: input.organizationName,
     slug: organizationSlug(input.organizationName),
     plan: 'free' as const,
+    ssoRequired: false,
     createdAt: now,
     updatedAt: now,
   };

@@ -21,6 +21,7 @@ import { paginate, schema } from '@flowspark/db';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { isUniqueViolation } from './accounts';
 import type { ClientInfo, IdentityContext } from './context';
+import { ssoRequired } from './login';
 import type { MemberActor } from './members';
 import { type OrganizationView, presentOrganization, presentUser, type UserView } from './presenters';
 import { type IssuedTokens, startSession } from './sessions';
@@ -190,7 +191,7 @@ export interface AcceptedInvitation {
 const gone = (message: string) => new AppError('GONE', message);
 
 /** Marks the invitation accepted; only one caller can win, and only while it is still valid. */
-const claim = async (ctx: IdentityContext, id: string, nowIso: string) => {
+export const claimInvitation = async (ctx: IdentityContext, id: string, nowIso: string) => {
   const result = await ctx.db
     .update(invitations)
     .set({ acceptedAt: nowIso })
@@ -205,7 +206,8 @@ const claim = async (ctx: IdentityContext, id: string, nowIso: string) => {
   if (result.meta.changes !== 1) throw gone('This invitation is no longer valid');
 };
 
-const unclaim = (ctx: IdentityContext, id: string) =>
+/** Undoes {@link claimInvitation} when what it was claimed for could not be written. */
+export const releaseInvitation = (ctx: IdentityContext, id: string) =>
   ctx.db.update(invitations).set({ acceptedAt: null }).where(eq(invitations.id, id));
 
 /** The bearer token must be a live access token of the invited account itself. */
@@ -245,6 +247,81 @@ const assertSignedInAs = async (ctx: IdentityContext, userId: string, authorizat
 };
 
 /**
+ * A new active account that is a member of `orgId` from the start (an accepted invitation, an SSO
+ * placement), written in one batch. Null when the email was registered meanwhile (the unique index
+ * decides).
+ */
+export const createMemberAccount = async (
+  ctx: IdentityContext,
+  input: { email: string; name: string; passwordHash: string; orgId: string; role: Role },
+): Promise<typeof users.$inferSelect | null> => {
+  const nowIso = new Date().toISOString();
+  const userId = newId('usr');
+  try {
+    const [, , rows] = await ctx.db.batch([
+      ctx.db.insert(users).values({
+        id: userId,
+        email: input.email,
+        name: input.name,
+        passwordHash: input.passwordHash,
+        defaultOrgId: input.orgId,
+        lastLoginAt: nowIso,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      }),
+      ctx.db.insert(memberships).values({
+        id: newId('mem'),
+        orgId: input.orgId,
+        userId,
+        role: input.role,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      }),
+      ctx.db.select().from(users).where(eq(users.id, userId)).limit(1),
+    ]);
+    if (!rows[0]) throw new AppError('INTERNAL_ERROR', 'Account was not created');
+    return rows[0];
+  } catch (err) {
+    if (isUniqueViolation(err, 'users.email')) return null;
+    throw err;
+  }
+};
+
+/**
+ * Makes an existing account a member of `orgId` with `role` (their default organization when they
+ * had none). Already a member (a race with another path in): the existing role stands and is returned.
+ */
+export const joinOrganization = async (
+  ctx: IdentityContext,
+  input: { orgId: string; userId: string; role: Role },
+): Promise<Role> => {
+  const nowIso = new Date().toISOString();
+  const [, , roles] = await ctx.db.batch([
+    ctx.db
+      .insert(memberships)
+      .values({
+        id: newId('mem'),
+        orgId: input.orgId,
+        userId: input.userId,
+        role: input.role,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      })
+      .onConflictDoNothing(),
+    ctx.db
+      .update(users)
+      .set({ defaultOrgId: input.orgId, updatedAt: nowIso })
+      .where(and(eq(users.id, input.userId), isNull(users.defaultOrgId))),
+    ctx.db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.orgId, input.orgId), eq(memberships.userId, input.userId)))
+      .limit(1),
+  ]);
+  return roles[0]?.role ?? input.role;
+};
+
+/**
  * Accepts an invitation: creates the account when the address has none (name and password needed),
  * otherwise requires that account's own access token. Either way the caller ends up signed in to the
  * invited organization.
@@ -268,6 +345,8 @@ export const acceptInvitation = async (
   if (invitation.acceptedAt) throw gone('This invitation was already accepted');
   if (invitation.revokedAt) throw gone('This invitation was revoked');
   if (invitation.expiresAt <= nowIso) throw gone('This invitation has expired; ask for a new one');
+  // Accepting signs in with a password: an organization that requires SSO is joined through SSO.
+  if (organization.ssoRequired) throw ssoRequired(organization.id);
 
   if (!user) {
     const { name, password } = input;
@@ -278,41 +357,25 @@ export const acceptInvitation = async (
       throw validationError('A name and a password are needed to create your account', fields);
     }
     const passwordHash = await hashPassword(password);
-    await claim(ctx, invitation.id, nowIso);
-    const userRow: typeof users.$inferInsert = {
-      id: newId('usr'),
-      email: invitation.email,
-      name,
-      passwordHash,
-      defaultOrgId: invitation.orgId,
-      lastLoginAt: nowIso,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-    };
-    let created: typeof users.$inferSelect | undefined;
+    await claimInvitation(ctx, invitation.id, nowIso);
+    let created: typeof users.$inferSelect | null;
     try {
-      const [, , rows] = await ctx.db.batch([
-        ctx.db.insert(users).values(userRow),
-        ctx.db.insert(memberships).values({
-          id: newId('mem'),
-          orgId: invitation.orgId,
-          userId: userRow.id,
-          role: invitation.role,
-          createdAt: nowIso,
-          updatedAt: nowIso,
-        }),
-        ctx.db.select().from(users).where(eq(users.id, userRow.id)).limit(1),
-      ]);
-      created = rows[0];
+      created = await createMemberAccount(ctx, {
+        email: invitation.email,
+        name,
+        passwordHash,
+        orgId: invitation.orgId,
+        role: invitation.role,
+      });
     } catch (err) {
-      await unclaim(ctx, invitation.id);
-      // The address registered between our read and write: it must now accept as that account.
-      if (isUniqueViolation(err, 'users.email')) {
-        throw conflict('An account with this email now exists: sign in and accept again');
-      }
+      await releaseInvitation(ctx, invitation.id);
       throw err;
     }
-    if (!created) throw new AppError('INTERNAL_ERROR', 'Account was not created');
+    if (!created) {
+      await releaseInvitation(ctx, invitation.id);
+      // The address registered between our read and write: it must now accept as that account.
+      throw conflict('An account with this email now exists: sign in and accept again');
+    }
     const subject = { userId: created.id, orgId: organization.id, role: invitation.role, plan: organization.plan };
     const tokens = await startSession(ctx, subject, input.client);
     return {
@@ -326,31 +389,8 @@ export const acceptInvitation = async (
 
   await assertSignedInAs(ctx, user.id, input.authorization);
   if (!user.isActive) throw forbidden('This account is disabled');
-  await claim(ctx, invitation.id, nowIso);
-  const [, , roles] = await ctx.db.batch([
-    ctx.db
-      .insert(memberships)
-      .values({
-        id: newId('mem'),
-        orgId: invitation.orgId,
-        userId: user.id,
-        role: invitation.role,
-        createdAt: nowIso,
-        updatedAt: nowIso,
-      })
-      .onConflictDoNothing(),
-    ctx.db
-      .update(users)
-      .set({ defaultOrgId: invitation.orgId, updatedAt: nowIso })
-      .where(and(eq(users.id, user.id), isNull(users.defaultOrgId))),
-    ctx.db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.orgId, invitation.orgId), eq(memberships.userId, user.id)))
-      .limit(1),
-  ]);
-  // Already a member (a race with another path in): the existing role stands.
-  const role = roles[0]?.role ?? invitation.role;
+  await claimInvitation(ctx, invitation.id, nowIso);
+  const role = await joinOrganization(ctx, { orgId: invitation.orgId, userId: user.id, role: invitation.role });
   const tokens = await startSession(
     ctx,
     { userId: user.id, orgId: organization.id, role, plan: organization.plan },

@@ -62,7 +62,7 @@ export interface LoginInput {
  * The membership a login lands in: the requested organization first, then the user's default, then
  * the oldest. One row, so a user in many organizations costs the same as a user in one.
  */
-const landingMembership = (ctx: IdentityContext, email: string, requestedOrgId: string | undefined) =>
+export const landingMembership = (ctx: IdentityContext, email: string, requestedOrgId: string | undefined) =>
   ctx.db
     .select({ role: memberships.role, organization: organizations })
     .from(memberships)
@@ -98,6 +98,34 @@ const finishLogin = async (
     tokens,
     ...(deviceToken ? { device_token: deviceToken } : {}),
   };
+};
+
+/** Password sign-in (and accepting an invitation with a password) into an organization that requires SSO. */
+export const ssoRequired = (orgId: string) =>
+  new AppError('SSO_REQUIRED', 'This organization requires single sign-on: sign in with POST /auth/sso/{provider}', {
+    details: { organization_id: orgId },
+  });
+
+/**
+ * Every first factor (password, SSO) ends here: with MFA on, an `mfa_token` for POST
+ * /auth/mfa/challenge instead of a session; otherwise the session.
+ */
+export const signInAs = async (
+  ctx: IdentityContext,
+  user: UserRow,
+  organization: OrganizationRow,
+  role: Role,
+  client: ClientInfo,
+  device: KnownDevice | null,
+): Promise<SignedIn | MfaRequired> => {
+  if (!user.mfaEnabled) return finishLogin(ctx, user, organization, role, client, device);
+  const keys = await loadSigningKeys(ctx.secrets);
+  const mfaToken = await signMfaToken(
+    keys,
+    { sub: user.id, tid: organization.id, ...(device ? { kd: device.id } : {}) },
+    { issuer: ctx.config.issuer, audience: ctx.config.audience, ttlSeconds: MFA_TOKEN_TTL_SECONDS },
+  );
+  return { mfa_required: true, mfa_token: mfaToken, expires_in: MFA_TOKEN_TTL_SECONDS };
 };
 
 /**
@@ -156,23 +184,12 @@ export const loginWithPassword = async (
     );
   }
 
-  if (user.mfaEnabled) {
-    const keys = await loadSigningKeys(ctx.secrets);
-    const [mfaToken] = await Promise.all([
-      signMfaToken(
-        keys,
-        { sub: user.id, tid: member.organization.id, ...(device ? { kd: device.id } : {}) },
-        { issuer: ctx.config.issuer, audience: ctx.config.audience, ttlSeconds: MFA_TOKEN_TTL_SECONDS },
-      ),
-      success,
-    ]);
-    return { mfa_required: true, mfa_token: mfaToken, expires_in: MFA_TOKEN_TTL_SECONDS };
+  if (member.organization.ssoRequired) {
+    await success;
+    throw ssoRequired(member.organization.id);
   }
-  const [signedIn] = await Promise.all([
-    finishLogin(ctx, user, member.organization, member.role, client, device),
-    success,
-  ]);
-  return signedIn;
+  const [result] = await Promise.all([signInAs(ctx, user, member.organization, member.role, client, device), success]);
+  return result;
 };
 
 /**

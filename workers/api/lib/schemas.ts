@@ -75,6 +75,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Semantically invalid request',
   429: 'Rate limited; see Retry-After',
   500: 'Internal error',
+  502: 'An upstream service (an identity provider) failed (SSO_PROVIDER_ERROR)',
   503: 'A service the request needs is unavailable (SERVICE_UNAVAILABLE); details.reason says which, e.g. AI_PROVIDER_ERROR',
 };
 

@@ -17,8 +17,10 @@ import { registerRefresh } from './refresh';
 import { registerRegister } from './register';
 import { registerRevokeSession } from './session-revoke';
 import { registerListSessions } from './sessions-list';
+import { registerSsoCallback } from './sso-callback';
+import { registerStartSso } from './sso-start';
 
-/** Registration, login, tokens, password, profile, sessions and MFA. */
+/** Registration, login (password and SSO), tokens, password, profile, sessions and MFA. */
 const app = createGroup();
 registerRegister(app);
 registerLogin(app);
@@ -38,5 +40,7 @@ registerMfaSetup(app);
 registerMfaVerify(app);
 registerMfaDisable(app);
 registerMfaChallenge(app);
+registerStartSso(app);
+registerSsoCallback(app);
 
 export default app;

@@ -34,7 +34,7 @@ const MfaRequiredSchema = z
   })
   .openapi('AuthMfaRequired');
 
-const LoginResultSchema = z.union([SignedInSchema, MfaRequiredSchema]).openapi('AuthLoginResult');
+export const LoginResultSchema = z.union([SignedInSchema, MfaRequiredSchema]).openapi('AuthLoginResult');
 
 export const loginRoute = defineRoute('public', {
   method: 'post',

@@ -6,10 +6,15 @@ import { registerListInvitations } from './list-invitations';
 import { registerListMembers } from './list-members';
 import { registerRemoveMember } from './remove-member';
 import { registerRevokeInvitation } from './revoke-invitation';
+import { registerAddSsoDomain } from './sso-domain-add';
+import { registerRemoveSsoDomain } from './sso-domain-remove';
+import { registerVerifySsoDomain } from './sso-domain-verify';
+import { registerGetSsoSettings } from './sso-get';
+import { registerUpdateSsoSettings } from './sso-update';
 import { registerUpdateCurrentOrganization } from './update-current';
 import { registerUpdateMember } from './update-member';
 
-/** The current organization, its members, and invitations (both /organizations and /invitations). */
+/** The current organization, its members, its SSO settings, and invitations (both /organizations and /invitations). */
 const app = createGroup();
 registerGetCurrentOrganization(app);
 registerUpdateCurrentOrganization(app);
@@ -20,5 +25,10 @@ registerCreateInvitation(app);
 registerListInvitations(app);
 registerRevokeInvitation(app);
 registerAcceptInvitation(app);
+registerGetSsoSettings(app);
+registerUpdateSsoSettings(app);
+registerAddSsoDomain(app);
+registerVerifySsoDomain(app);
+registerRemoveSsoDomain(app);
 
 export default app;

@@ -45,6 +45,7 @@ const buildDocument = async (system: GroupApp): Promise<Record<string, unknown>>
       { name: 'System', description: 'Health, readiness, keys and docs' },
       { name: 'Auth', description: 'Registration, login, tokens, sessions, password' },
       { name: 'MFA', description: 'TOTP multi-factor authentication' },
+      { name: 'SSO', description: 'Single sign-on with OpenID Connect, and organizations’ SSO settings' },
       { name: 'API keys', description: 'Keys for programs' },
       { name: 'Organizations', description: 'The current organization and its members' },
       { name: 'Invitations', description: 'Inviting people by email' },
