@@ -63,6 +63,7 @@ export const authorize = async (authorizationUrl: string, identity: LocalIdentit
   const res = await readResponse(await exports.default.fetch(request));
   expect(res.status, JSON.stringify(res.body)).toBe(302);
   const location = new URL(res.headers.get('location')!);
+  expect(location.searchParams.get('error_description')).toBeNull();
   return { location, code: location.searchParams.get('code')!, state: location.searchParams.get('state')! };
 };
 
