@@ -139,7 +139,7 @@ describe('SSO domains', () => {
     'acme',
     '-acme.com',
     'acme..com',
-    'a'.repeat(64) + '.com',
+    `${'a'.repeat(64)}.com`,
     'acme.com.',
     'ac me.com',
     'https://acme.com',
