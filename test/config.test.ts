@@ -153,6 +153,16 @@ describe('configuration', () => {
     expect(vars(jobsLocalToml)).not.toHaveProperty('TRUST_CF_CONNECTING_IP');
   });
 
+  it('only the local configuration serves the built-in OIDC issuer', () => {
+    expect(vars(localToml).SSO_LOCAL_ISSUER).toBe('true');
+    expect(loadConfig(vars(localToml)).ssoLocalIssuer).toBe(true);
+    expect(productionToml).not.toMatch(/^\s*SSO_LOCAL_ISSUER\s*=/m);
+    expect(loadConfig(vars(productionToml)).ssoLocalIssuer).toBe(false);
+    // Even set by mistake, production ignores it.
+    expect(loadConfig({ ...vars(productionToml), SSO_LOCAL_ISSUER: 'true' }).ssoLocalIssuer).toBe(false);
+    for (const toml of [jobsLocalToml, jobsProductionToml]) expect(vars(toml)).not.toHaveProperty('SSO_LOCAL_ISSUER');
+  });
+
   it('password hashing stays within the production limit of 100,000 PBKDF2 iterations', async () => {
     expect(PASSWORD_ITERATIONS).toBeLessThanOrEqual(100_000);
     const stored = await hashPassword('a password for the limit test');

@@ -1,5 +1,5 @@
 import type { OidcProviderConfig } from '@flowspark/auth';
-import { type AppConfig, AppError } from '@flowspark/core';
+import type { AppConfig } from '@flowspark/core';
 
 /**
  * SSO configuration from Worker vars and secrets:
@@ -45,7 +45,8 @@ const PRESETS: Record<string, { issuer: string; issuerAliases: string[] }> = {
   google: { issuer: 'https://accounts.google.com', issuerAliases: ['accounts.google.com'] },
 };
 
-const misconfigured = (message: string) => new AppError('INTERNAL_ERROR', `SSO configuration: ${message}`);
+/** A plain Error: logged for the operator, answered as a bare 500 (the envelope never names a secret). */
+const misconfigured = (message: string) => new Error(`SSO configuration: ${message}`);
 
 export const clientSecretVar = (id: string) => `SSO_${id.toUpperCase().replaceAll('-', '_')}_CLIENT_SECRET`;
 
@@ -104,12 +105,12 @@ const parseProviders = (env: Record<string, unknown>): Map<string, OidcProviderC
   return providers;
 };
 
-const cache = new WeakMap<object, SsoConfig>();
+const cache = new WeakMap<object, { app: AppConfig; config: SsoConfig }>();
 
 /** Parsed once per env object, like the app configuration. A broken configuration is a 500, never a guess. */
 export const loadSsoConfig = (env: SsoVars, app: AppConfig): SsoConfig => {
   const cached = cache.get(env);
-  if (cached) return cached;
+  if (cached?.app === app) return cached.config;
   const vars = env as Record<string, unknown>;
   const redirectUris = parseRedirectUris(env.SSO_REDIRECT_URIS, app.environment === 'production');
   const providers = parseProviders(vars);
@@ -135,6 +136,6 @@ export const loadSsoConfig = (env: SsoVars, app: AppConfig): SsoConfig => {
     });
   }
   const config: SsoConfig = { providers, redirectUris, local };
-  cache.set(env, config);
+  cache.set(env, { app, config });
   return config;
 };
