@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { call, createTenant, enableMfa, env, expectError, expectOk, me, uniqueEmail } from '../helpers/harness';
-import { authorize, callback, identityRows, REDIRECT_URI, ssoSignIn, started, startSso } from './sso-helpers';
+import {
+  authorize,
+  callback,
+  identityRows,
+  REDIRECT_URI,
+  resetSsoFakes,
+  ssoSignIn,
+  started,
+  startSso,
+} from './sso-helpers';
+
+afterEach(resetSsoFakes);
 
 describe('POST /auth/sso/{provider}', () => {
   it('answers an authorization URL with code flow, PKCE S256, state and nonce, and stores no secret in plain text', async () => {

@@ -1,10 +1,12 @@
 import { pkceChallenge } from '@flowspark/auth';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setSsoInterceptor } from '../../workers/api/lib/sso';
 import type { Env } from '../../workers/env';
 import { createTenant, env, expectError, expectOk, fetchWith, readResponse, toRequest } from '../helpers/harness';
-import './sso-helpers';
+import { resetSsoFakes } from './sso-helpers';
+
+afterEach(resetSsoFakes);
 
 /**
  * Provider `google` as production configures it (SSO_PROVIDERS and the client secret), against a

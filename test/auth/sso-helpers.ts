@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { setSsoInterceptor } from '../../workers/api/lib/sso';
 import { setTxtResolver } from '../../workers/lib/outbound';
 import { type ApiResponse, call, env, expectOk, readResponse, toRequest } from '../helpers/harness';
@@ -21,10 +21,15 @@ export interface LocalIdentity {
   sub?: string;
 }
 
-afterEach(() => {
+/**
+ * Removes the fakes a test put in front of the providers and DNS. Each test file registers it with
+ * `afterEach` itself: the workerd project shares modules between files, so a hook registered here
+ * would only run in the first file that imported this one.
+ */
+export const resetSsoFakes = () => {
   setSsoInterceptor(null);
   setTxtResolver(null);
-});
+};
 
 /** A path and query of an absolute URL, for the harness's `call`. */
 const pathOf = (url: string) => {

@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createTenant, env, expectError, expectOk, lastMailTo, type TestTenant, uniqueEmail } from '../helpers/harness';
-import { addressAt, fakeTxtRecords, identityRows, ssoSignIn, startSso, uniqueDomain } from './sso-helpers';
+import {
+  addressAt,
+  fakeTxtRecords,
+  identityRows,
+  resetSsoFakes,
+  ssoSignIn,
+  startSso,
+  uniqueDomain,
+} from './sso-helpers';
+
+afterEach(resetSsoFakes);
 
 const invite = async (tenant: TestTenant, email: string, role = 'member') => {
   expectOk(await tenant.as('POST', '/api/v1/invitations', { body: { email, role } }), 201);

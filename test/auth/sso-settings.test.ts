@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   addMember,
   call,
@@ -10,7 +10,9 @@ import {
   type TestTenant,
   uniqueEmail,
 } from '../helpers/harness';
-import { fakeTxtRecords, ssoSignIn, uniqueDomain } from './sso-helpers';
+import { fakeTxtRecords, resetSsoFakes, ssoSignIn, uniqueDomain } from './sso-helpers';
+
+afterEach(resetSsoFakes);
 
 const SETTINGS = '/api/v1/organizations/current/sso';
 const DOMAINS = `${SETTINGS}/domains`;

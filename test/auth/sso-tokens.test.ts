@@ -1,5 +1,5 @@
 import { pkceChallenge } from '@flowspark/auth';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { call, createTenant, env, expectError, expectOk, fetchWith, readResponse, toRequest } from '../helpers/harness';
 import {
   authorize,
@@ -11,9 +11,12 @@ import {
   LOCAL_ISSUER,
   REDIRECT_URI,
   replaceIdToken,
+  resetSsoFakes,
   signIdToken,
   started,
 } from './sso-helpers';
+
+afterEach(resetSsoFakes);
 
 /** One sign-in whose ID token the test replaces; the answer of the callback. */
 const signInWithIdToken = async (email: string, make: (claims: IdTokenClaims) => Promise<string>) => {
