@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, createTenant, enableMfa, env, expectError, expectOk, me, uniqueEmail } from '../helpers/harness';
+import {
+  call,
+  createTenant,
+  enableMfa,
+  env,
+  expectError,
+  expectOk,
+  me,
+  uniqueEmail,
+  waitForMail,
+} from '../helpers/harness';
 import {
   authorize,
   callback,
@@ -69,6 +79,8 @@ describe('GET /auth/sso/{provider}/callback', () => {
     expect(await identityRows(tenant.userId)).toEqual([
       { provider: 'local', subject: 'local-ada-1', email: tenant.email },
     ]);
+    const notice = await waitForMail(tenant.email, 'Single sign-on was linked to your FlowSpark account');
+    expect(notice.body).toContain('(local)');
 
     // Bound: the same sub signs in to this account even after the address changed at the provider.
     const moved = expectOk(await ssoSignIn({ email: uniqueEmail('moved'), sub: 'local-ada-1' }));
