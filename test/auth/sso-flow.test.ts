@@ -193,5 +193,6 @@ describe('GET /auth/sso/{provider}/callback', () => {
     const tenant = await createTenant();
     await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(tenant.userId).run();
     expectError(await ssoSignIn({ email: tenant.email }), 403, 'FORBIDDEN');
+    expect(await identityRows(tenant.userId)).toEqual([]);
   });
 });

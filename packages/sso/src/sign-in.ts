@@ -193,6 +193,9 @@ const resolveAccount = async (
       .where(eq(users.email, identity.email))
       .limit(1),
   ]);
+  const found = bound[0]?.user ?? byEmail[0]?.user;
+  // Before anything is linked or joined: a disabled account stays as it is.
+  if (found && !found.isActive) throw forbidden('This account is disabled');
   if (bound[0]) {
     await ctx.db
       .update(ssoIdentities)
@@ -260,7 +263,6 @@ export const finishSso = async (
   }
 
   const { user, orgId: placedIn } = await resolveAccount(ctx, oidc.config.id, identity, invitation);
-  if (!user.isActive) throw forbidden('This account is disabled');
   if (invitation && !placedIn) {
     await claimInvitation(ctx, invitation.id, new Date().toISOString());
     await joinOrganization(ctx, { orgId: invitation.orgId, userId: user.id, role: invitation.role });
