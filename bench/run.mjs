@@ -1,7 +1,7 @@
 // `npm run bench`: measures the local API on 127.0.0.1 — throughput and latency of /health, /auth/me
 // with a JWT and with an API key, what the tenant gate (rate limiter) adds, the job round trip, chat
 // over the conversation WebSocket (chat-bench.mjs; BENCH_CHAT=0 skips it), the knowledge base, the
-// semantic cache's lookup and hit rate inside workerd (ai-cache/run.mjs), and
+// semantic cache's lookup and hit rate inside workerd (ai-cache/run.mjs), the TypeScript SDK's bundled size, and
 // for each of the two Workers (API, jobs) the production bundle size and the start-up time, each
 // figure beside its goal. A benchmark, not a test: it prints figures and asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { apiPost, quietEnv, root, wranglerBin } from '../scripts/local-setup.mjs';
+import { bundleSdk } from '../scripts/sdk-bundle.mjs';
 import { runAiCacheBench } from './ai-cache/run.mjs';
 import { runIntegrationsBench } from './integrations/run.mjs';
 import { registerBenchOwner, startBenchServer } from './local-server.mjs';
@@ -32,6 +33,8 @@ const GOALS = {
   gateMs: 1,
   apiKeyWarmMs: 1,
   workerMemoryMb: 128,
+  /** The whole TypeScript SDK as an application bundles it (issue #16 asks for its size). */
+  sdkGzipKiB: 10,
 };
 const goal = (text) => `(goal ${text})`;
 
@@ -334,5 +337,12 @@ for (const worker of WORKERS) {
 const widget = readFileSync(join(root, '.assets', 'widget.js'));
 console.log(
   `\nChat widget loader /widget.js: ${(widget.length / 1024).toFixed(1)} KiB, gzip ${(gzipSync(widget).length / 1024).toFixed(1)} KiB ${goal('≤ 15 KiB gzip')}`,
+);
+// The SDK as an application bundles it (scripts/sdk-bundle.mjs): every helper, and the client alone.
+const sdk = await bundleSdk();
+const sdkClient = await bundleSdk({ contents: "export { createClient } from './packages/sdk/src/index.ts';" });
+console.log(
+  `SDK @flowspark/sdk (browser bundle, minified ESM): ${(sdk.bytes / 1024).toFixed(1)} KiB, gzip ${(sdk.gzipBytes / 1024).toFixed(1)} KiB ` +
+    `${goal(`≤ ${GOALS.sdkGzipKiB} KiB gzip`)}; createClient alone ${(sdkClient.gzipBytes / 1024).toFixed(1)} KiB gzip`,
 );
 process.exit(0);
