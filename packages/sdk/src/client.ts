@@ -30,8 +30,8 @@ export interface FlowSparkClient {
   /** Typed calls for every route of the OpenAPI document: `api.GET('/api/v1/jobs/{id}', …)`. */
   readonly api: Client<paths>;
   /**
-   * A request to the API with the client's credentials, `Idempotency-Key` and refresh: a path (or URL)
-   * and RequestInit. Answers the response when it is not an error; throws FlowSparkError otherwise.
+   * A request to the API with the client's credentials, `Idempotency-Key` and refresh: a path of the API
+   * (`/api/v1/…`) and RequestInit. Answers the response when it is not an error; throws FlowSparkError otherwise.
    */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   readonly baseUrl: string;
@@ -127,7 +127,11 @@ export const createClient = (options: ClientOptions): FlowSparkClient => {
       return token;
     },
     setTokens,
-    fetch: (path, init) => authorized(new Request(/^https?:/.test(path) ? path : `${baseUrl}${path}`, init)),
+    // Paths only: the credentials never go to another origin.
+    fetch: async (path, init) => {
+      if (!path.startsWith('/')) throw new TypeError(`client.fetch takes a path of the API (/api/v1/…), not ${path}`);
+      return authorized(new Request(`${baseUrl}${path}`, init));
+    },
     WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
   };
 };
