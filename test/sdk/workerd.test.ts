@@ -1,8 +1,18 @@
 import { exports } from 'cloudflare:workers';
-import { createClient, FlowSparkError, paginate, streamChatReply, type Tokens, unwrap } from '@flowspark/sdk';
+import {
+  createClient,
+  FlowSparkError,
+  JobFailedError,
+  paginate,
+  streamChatReply,
+  type Tokens,
+  unwrap,
+  waitForJob,
+} from '@flowspark/sdk';
 import { describe, expect, it } from 'vitest';
 import { newConversation } from '../chat/helpers';
 import { createTenant } from '../helpers/harness';
+import { deliver, messageFor, newScriptJob } from '../jobs/helpers';
 
 /** The SDK inside the Workers runtime, calling the API Worker as a service would. */
 const inWorker = (request: Request) => exports.default.fetch(request);
@@ -41,5 +51,28 @@ describe('the SDK inside workerd', () => {
     expect(reply?.type === 'message' && reply.assistant_message.content).toBe(
       events.map((e) => (e.type === 'token' ? e.text : '')).join(''),
     );
+  });
+
+  it('waitForJob answers a done job, and throws JobFailedError with the code of one that failed or was cancelled', async () => {
+    const tenant = await createTenant();
+    const client = createClient({ baseUrl: 'http://localhost', fetch: inWorker, accessToken: tenant.accessToken });
+    const watch = { pollIntervalMs: 50, timeoutMs: 10_000 };
+
+    const done = await newScriptJob(tenant.orgId, { progress: [50] });
+    await deliver(messageFor(done));
+    expect(await waitForJob(client, done.id, { ...watch, transport: 'sse' })).toMatchObject({ status: 'done' });
+
+    const failing = await newScriptJob(tenant.orgId, { permanent: true });
+    await deliver(messageFor(failing));
+    for (const transport of ['sse', 'poll'] as const) {
+      const error = await waitForJob(client, failing.id, { ...watch, transport }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(JobFailedError);
+      expect(error).toMatchObject({ code: 'BAD_TEMPLATE', job: { id: failing.id, status: 'error' } });
+    }
+
+    const queued = await newScriptJob(tenant.orgId);
+    const waiting = waitForJob(client, queued.id, { ...watch, transport: 'poll' }).catch((err: unknown) => err);
+    await unwrap(client.api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id: queued.id } } }));
+    expect(await waiting).toMatchObject({ name: 'JobFailedError', code: 'CANCELLED', job: { status: 'cancelled' } });
   });
 });
