@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildAssets } from '../scripts/build-assets.mjs';
 import { installFontsLocal } from '../scripts/fonts.mjs';
 import {
-  applyLocalMigrations,
+  applyMigrationsToFreshState,
   devConfigArgsWithVars,
   ensureDevVars,
   quietEnv,
@@ -37,7 +37,7 @@ export const startBenchServer = async ({ port, state, fonts = false, vars = [] }
   rmSync(stateDir, { recursive: true, force: true });
   await ensureDevVars();
   await buildAssets();
-  applyLocalMigrations(['--persist-to', stateDir]);
+  applyMigrationsToFreshState(stateDir);
   if (fonts) installFontsLocal(stateDir);
   const config = await devConfigArgsWithVars(
     Object.fromEntries(vars.map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)])),

@@ -1,7 +1,7 @@
 // Local setup shared by `npm run dev`, `npm run seed` and `npm run bench`: creates .dev.vars with
 // fresh secrets when it is missing, and applies D1 migrations to the local database.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -110,6 +110,38 @@ export const applyLocalMigrations = (extraArgs = []) => {
   }
   const applied = /No migrations to apply/.test(result.stdout + result.stderr) ? 'up to date' : 'applied';
   console.log(`Local D1 migrations: ${applied}.`);
+};
+
+/**
+ * Migrations for a state directory that holds no database yet (a bench or e2e server's fresh state):
+ * every migration in one `wrangler d1 execute`, each recorded in `d1_migrations` as `migrations apply`
+ * records it (so a later apply finds nothing to do). One wrangler run instead of one step per
+ * migration: about 4 s instead of 20 for the migrations there are today.
+ */
+export const applyMigrationsToFreshState = (stateDir) => {
+  const dir = join(root, 'migrations');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const sql = [
+    ...files.map((f) => readFileSync(join(dir, f), 'utf8')),
+    // The table wrangler keeps applied migrations in, as it creates it.
+    'CREATE TABLE IF NOT EXISTS d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);',
+    ...files.map((f) => `INSERT INTO d1_migrations (name) VALUES ('${f.replaceAll("'", "''")}');`),
+  ].join('\n');
+  mkdirSync(stateDir, { recursive: true });
+  const file = join(stateDir, 'migrations.sql');
+  writeFileSync(file, sql);
+  const result = spawnSync(
+    wranglerBin,
+    ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--file', file, '--yes'],
+    { cwd: root, env: { ...quietEnv, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+  );
+  rmSync(file, { force: true });
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error('Applying local D1 migrations failed');
+  }
 };
 
 /** POSTs JSON to the local API and returns `data`, or throws with the error envelope. */
