@@ -46,11 +46,16 @@ const connectConfluence = async (tenant: TestTenant) =>
     201,
   ).body.data as { id: string };
 
-const ended = (tenant: TestTenant, integrationId: string, syncId: string, timeoutMs = 20_000) =>
-  eventually(async () => {
-    const sync = expectOk(await tenant.as('GET', `${INTEGRATIONS}/${integrationId}/syncs/${syncId}`)).body.data as Sync;
-    return sync.status === 'queued' || sync.status === 'running' ? undefined : sync;
+/** Waits on the database (polling the API would spend the tenant's rate limit), then reads the sync through it. */
+const ended = async (tenant: TestTenant, integrationId: string, syncId: string, timeoutMs = 20_000) => {
+  await eventually(async () => {
+    const row = await env.DB.prepare('SELECT status FROM integration_syncs WHERE id = ?')
+      .bind(syncId)
+      .first<{ status: string }>();
+    return row && row.status !== 'queued' && row.status !== 'running' ? true : undefined;
   }, timeoutMs);
+  return expectOk(await tenant.as('GET', `${INTEGRATIONS}/${integrationId}/syncs/${syncId}`)).body.data as Sync;
+};
 
 const importPages = async (tenant: TestTenant, id: string, body: Record<string, unknown>) => {
   const started = expectOk(await tenant.as('POST', `${INTEGRATIONS}/${id}/import`, { body }), 202).body.data as {
@@ -80,13 +85,16 @@ type Doc = {
   tags: string[];
   indexed_at: string | null;
 };
-const indexed = (tenant: TestTenant, documentId: string) =>
-  eventually(async () => {
-    const res = await tenant.as('GET', `${KB}/documents/${documentId}`);
-    const doc = expectOk(res).body.data as Doc;
-    if (doc.status === 'failed') throw new Error(JSON.stringify(doc));
-    return doc.status === 'indexed' ? doc : undefined;
+const indexed = async (tenant: TestTenant, documentId: string) => {
+  await eventually(async () => {
+    const row = await env.DB.prepare('SELECT status FROM kb_documents WHERE id = ?')
+      .bind(documentId)
+      .first<{ status: string }>();
+    if (row?.status === 'failed') throw new Error(`document ${documentId} failed to index`);
+    return row?.status === 'indexed' ? true : undefined;
   }, 20_000);
+  return expectOk(await tenant.as('GET', `${KB}/documents/${documentId}`)).body.data as Doc;
+};
 
 /** The document's stored Markdown (what was indexed). */
 const markdownOf = async (tenant: TestTenant, documentId: string) => {
@@ -522,11 +530,19 @@ describe('integration sync routes', () => {
     const later = new Date(Date.now() + 31 * 60_000);
     const first = await syncIntegrations(cronEnv, later);
     expect(first).toBeGreaterThanOrEqual(1);
-    const log = await eventually(async () => {
-      const syncs = expectOk(await tenant.as('GET', `${INTEGRATIONS}/${integration.id}/syncs`)).body.data as Sync[];
-      return syncs.length === 2 && syncs[0]!.status === 'completed' ? syncs : undefined;
-    }, 20_000);
-    expect(log[0]).toMatchObject({ trigger: 'cron', counts: expect.objectContaining({ unchanged: 1 }) });
+    const cron = await eventually(async () => {
+      const row = await env.DB.prepare("SELECT id FROM integration_syncs WHERE integration_id = ? AND trigger = 'cron'")
+        .bind(integration.id)
+        .first<{ id: string }>();
+      return row?.id;
+    });
+    expect(await ended(tenant, integration.id, cron)).toMatchObject({
+      status: 'completed',
+      trigger: 'cron',
+      counts: expect.objectContaining({ unchanged: 1 }),
+    });
+    const log = expectOk(await tenant.as('GET', `${INTEGRATIONS}/${integration.id}/syncs`)).body.data as Sync[];
+    expect(log.map((s) => s.trigger)).toEqual(['cron', 'import']);
     const off = { ...env, INTEGRATION_SYNC_MINUTES: '0' } as unknown as Parameters<typeof syncIntegrations>[0];
     expect(await syncIntegrations(off, new Date(Date.now() + 24 * 60 * 60_000))).toBe(0);
   });
