@@ -5,6 +5,7 @@ import '@hono/zod-openapi';
 import { describeError, logger, newId } from '@flowspark/core';
 import { createDb } from '@flowspark/db';
 import {
+  enqueueJob,
   failJob,
   findStuckJobs,
   isPastQueuedDeadline,
@@ -106,7 +107,8 @@ export const syncIntegrations = async (env: Env, now = new Date()): Promise<numb
   for (const due of await dueIntegrations(db, now, minutes)) {
     try {
       const { job } = await startSync(db, { orgId: due.orgId, userId: due.createdBy as string }, due.id, 'cron');
-      await env.JOBS.send({ job_id: job.id, org_id: job.orgId }).catch(() => undefined);
+      // A message that is not sent is sent again by stuck-job recovery: the job row is what counts.
+      await enqueueJob(env.JOBS, job).catch(() => undefined);
       started += 1;
     } catch (err) {
       logger.warn('integration sync not started', { integration_id: due.id, ...describeError(err) });

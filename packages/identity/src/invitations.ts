@@ -51,13 +51,11 @@ const present = (row: typeof invitations.$inferSelect): InvitationView => ({
   invited_by: row.invitedBy,
 });
 
-const pending = (orgId: string, nowIso: string) =>
-  and(
-    eq(invitations.orgId, orgId),
-    isNull(invitations.acceptedAt),
-    isNull(invitations.revokedAt),
-    gt(invitations.expiresAt, nowIso),
-  );
+/** An invitation that can still be accepted at `nowIso`: not accepted, not revoked, not expired. */
+export const invitationStillPending = (nowIso: string) =>
+  and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, nowIso));
+
+const pending = (orgId: string, nowIso: string) => and(eq(invitations.orgId, orgId), invitationStillPending(nowIso));
 
 /**
  * Invites an address with a role no higher than the inviter's. A pending invitation for the same
@@ -195,14 +193,7 @@ export const claimInvitation = async (ctx: IdentityContext, id: string, nowIso: 
   const result = await ctx.db
     .update(invitations)
     .set({ acceptedAt: nowIso })
-    .where(
-      and(
-        eq(invitations.id, id),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, nowIso),
-      ),
-    );
+    .where(and(eq(invitations.id, id), invitationStillPending(nowIso)));
   if (result.meta.changes !== 1) throw gone('This invitation is no longer valid');
 };
 

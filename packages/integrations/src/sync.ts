@@ -7,6 +7,7 @@
 import {
   type Actor,
   AppError,
+  batches,
   conflict,
   isAppError,
   newId,
@@ -378,11 +379,11 @@ const stopsSync = (err: unknown) =>
 /** Which of these knowledge-base documents still exist, by id (a user may have deleted one). */
 const existingDocuments = async (db: Database, orgId: string, ids: string[]) => {
   const found = new Map<string, Pick<KbDocumentRow, 'id' | 'orgId' | 'botId' | 'status'>>();
-  for (let i = 0; i < ids.length; i += ID_BATCH) {
+  for (const batch of batches(ids, ID_BATCH)) {
     const rows = await db
       .select({ id: kbDocuments.id, orgId: kbDocuments.orgId, botId: kbDocuments.botId, status: kbDocuments.status })
       .from(kbDocuments)
-      .where(and(eq(kbDocuments.orgId, orgId), inArray(kbDocuments.id, ids.slice(i, i + ID_BATCH))));
+      .where(and(eq(kbDocuments.orgId, orgId), inArray(kbDocuments.id, batch)));
     for (const row of rows) found.set(row.id, row);
   }
   return found;

@@ -5,6 +5,7 @@ import {
   type ClientInfo,
   claimInvitation,
   createMemberAccount,
+  invitationStillPending,
   isEmailReserved,
   joinOrganization,
   landingMembership,
@@ -14,7 +15,7 @@ import {
   sendSecurityNotice,
   signInAs,
 } from '@flowspark/identity';
-import { and, eq, gt, isNotNull, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { SsoContext } from './context';
 import { emailDomain } from './domains';
 import { consumeSsoState, createSsoState, SSO_STATE_TTL_SECONDS } from './states';
@@ -34,14 +35,7 @@ const pendingInvitation = (ctx: SsoContext, where: ReturnType<typeof eq>) =>
   ctx.db
     .select()
     .from(invitations)
-    .where(
-      and(
-        where,
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, new Date().toISOString()),
-      ),
-    )
+    .where(and(where, invitationStillPending(new Date().toISOString())))
     .limit(1);
 
 export interface StartSsoInput {
