@@ -115,6 +115,15 @@ export const prepareCachePrompt = async (
   }
 };
 
+/** What identifies a prompt to the cache object, for a lookup and a store alike. */
+const promptFields = (prompt: CachePrompt) => ({
+  scope: prompt.key.scope,
+  prompt_hash: prompt.key.promptHash,
+  guard: prompt.guard,
+  vector: prompt.vector,
+  embedding_model: prompt.embeddingModel,
+});
+
 /** One lookup in the organization's cache (throws when the object cannot be reached). */
 export const lookupCachedAnswer = (
   env: Pick<Env, 'SEMANTIC_CACHE'>,
@@ -124,11 +133,7 @@ export const lookupCachedAnswer = (
   now = Date.now(),
 ): Promise<CacheLookupResult> =>
   semanticCache(env, orgId).lookup(orgId, {
-    scope: prompt.key.scope,
-    prompt_hash: prompt.key.promptHash,
-    guard: prompt.guard,
-    vector: prompt.vector,
-    embedding_model: prompt.embeddingModel,
+    ...promptFields(prompt),
     threshold: similarityThreshold(settings, prompt.embeddingModel),
     now,
   });
@@ -143,11 +148,7 @@ export const storeCachedAnswer = (
   now = Date.now(),
 ): Promise<CacheStoreResult> =>
   semanticCache(env, orgId).store(orgId, {
-    scope: prompt.key.scope,
-    prompt_hash: prompt.key.promptHash,
-    guard: prompt.guard,
-    vector: prompt.vector,
-    embedding_model: prompt.embeddingModel,
+    ...promptFields(prompt),
     answer,
     now,
     ttl_ms: settings.ttlSeconds * 1000,
